@@ -1,0 +1,16 @@
+import { Kinds, type ResourceKind, RoleAuthorization } from "@fm-rendezvous/domain"
+import { Layer } from "effect"
+import { MemoryDatabase } from "./database.ts"
+import { MemoryMarkerStore } from "./markerStore.ts"
+import { MemoryProgressStore, MemoryReportStore } from "./progressStore.ts"
+import { MemoryResourceStore } from "./resourceStore.ts"
+import { MemorySitrepStore } from "./sitrepStore.ts"
+
+export { MemoryDatabase, setCreationFailure } from "./database.ts"
+export type { MemoryDb } from "./state.ts"
+
+/** Every port in memory, over one fresh database, with the given kinds registered. */
+export const memoryLayer = (kinds?: ReadonlyArray<ResourceKind>) => {
+  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore)
+  return stores.pipe(Layer.provideMerge(MemoryDatabase.layer), Layer.provideMerge(Kinds.layer(kinds)), Layer.merge(RoleAuthorization))
+}

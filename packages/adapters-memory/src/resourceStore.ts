@@ -1,0 +1,114 @@
+import {
+  deletePlan,
+  type GuardedBatchResult,
+  guardPasses,
+  Kinds,
+  type Marker,
+  type Request,
+  requestOutcome,
+  type Resource,
+  ResourceStore,
+  type ResourceKind,
+  StoreError
+} from "@fm-rendezvous/domain"
+import type { Generation, KindName } from "@fm-rendezvous/domain"
+import { Clock, Effect, Layer, Option, SynchronizedRef } from "effect"
+import { MemoryDatabase } from "./database.ts"
+import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
+
+const createGuarded = (
+  db: MemoryDb,
+  kind: ResourceKind,
+  held: Generation,
+  requests: ReadonlyArray<Request>,
+  now: Date
+): GuardedBatchResult | StoreError => {
+  const current = currentSitrep(db)?.generations[kind.name]
+  if (!guardPasses(held, current)) return { _tag: "StaleSitrep", currentGeneration: current ?? null }
+  if (db.failingKinds.has(kind.name)) {
+    return new StoreError({ message: `creating ${kind.plural} failed: the ${kind.singular} table refuses writes (injected fault)` })
+  }
+  const rows = tableOf(db.resources, kind.name)
+  const markers = tableOf(db.markers, kind.name)
+  const outcomes = requests.map((r) => {
+    const outcome = requestOutcome(markers.get(r.id), rows.has(r.id))
+    if (outcome === "Created") {
+      rows.set(r.id, {
+        kind: kind.name,
+        id: r.id,
+        caseId: r.caseId,
+        timeCreated: now,
+        state: kind.lifecycle?.initialState ?? null,
+        fields: kind.resourceFields(r)
+      })
+      markers.set(r.id, {
+        kind: kind.name,
+        resourceId: r.id,
+        createdAtGeneration: held,
+        timeCreated: now,
+        timeDeleted: null,
+        deletedBy: null
+      })
+    }
+    return { id: r.id, outcome }
+  })
+  return { _tag: "Applied", outcomes }
+}
+
+export const MemoryResourceStore = Layer.effect(
+  ResourceStore,
+  Effect.gen(function*() {
+    const { ref } = yield* MemoryDatabase
+    const kinds = yield* Kinds
+    const kindOf = (name: KindName) => Option.getOrThrow(kinds.find(name))
+    const step = <A>(f: (db: MemoryDb, now: Date) => A) =>
+      Effect.flatMap(Clock.currentTimeMillis, (ms) => SynchronizedRef.modify(ref, (db) => [f(db, new Date(ms)), db] as const))
+    return ResourceStore.of({
+      createGuarded: (kind, held, requests) =>
+        Effect.flatMap(step((db, now) => createGuarded(db, kindOf(kind), held, requests, now)), (r) =>
+          r instanceof StoreError ? Effect.fail(r) : Effect.succeed(r)),
+      get: (kind, id) => step((db) => Option.fromNullishOr(tableOf(db.resources, kind).get(id))),
+      list: (kind, page) =>
+        step((db) =>
+          [...tableOf(db.resources, kind).values()]
+            .filter((r) => page.after === undefined || r.id > page.after)
+            .sort((a, b) => (a.id < b.id ? -1 : 1))
+            .slice(0, page.limit)
+        ),
+      delete: (grant, kind, id) =>
+        step((db, now) => {
+          const rows = tableOf(db.resources, kind)
+          const markers = tableOf(db.markers, kind)
+          const row = rows.get(id)
+          const marker = markers.get(id)
+          const plan = deletePlan(kindOf(kind), row, marker)
+          const stamp = (m: Marker) => markers.set(id, { ...m, timeDeleted: now, deletedBy: grant.actor })
+          if (plan._tag === "Remove") {
+            rows.delete(id)
+            if (plan.stampMarker && marker) stamp(marker)
+          } else if (plan._tag === "BeginDestroying" && row) {
+            rows.set(id, { ...row, state: plan.state })
+            if (plan.stampMarker && marker) stamp(marker)
+          }
+          return plan
+        }),
+      setUserComment: (_grant, kind, id, comment) =>
+        step((db) => {
+          const rows = tableOf(db.resources, kind)
+          const row = rows.get(id)
+          if (row === undefined || !kindOf(kind).userComment) return false
+          rows.set(id, { ...row, fields: { ...row.fields, userComment: comment } })
+          return true
+        }),
+      finishDestroying: (kind, limit) =>
+        step((db) => {
+          const destroying = kindOf(kind).lifecycle?.destroyingState
+          if (destroying === undefined) return 0
+          const rows = tableOf(db.resources, kind)
+          const doomed = [...rows.values()].filter((r: Resource) => r.state === destroying).slice(0, limit)
+          for (const r of doomed) rows.delete(r.id)
+          return doomed.length
+        })
+    })
+  })
+)

@@ -1,0 +1,80 @@
+import {
+  type DroppedRequest,
+  headerOf,
+  parentIsCurrent,
+  type PublishOutcome,
+  requestsOf,
+  type Sitrep,
+  SitrepStore,
+  type SitrepToPublish,
+  type SitrepVersion
+} from "@fm-rendezvous/domain"
+import { Effect, Layer, Option, SynchronizedRef } from "effect"
+import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
+import { MemoryDatabase } from "./database.ts"
+
+const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>): PublishOutcome => {
+  const current = currentSitrep(db)
+  if (!parentIsCurrent(sitrep.parentId, current)) {
+    return { _tag: "ParentNotCurrent", current: Option.map(Option.fromNullishOr(current), headerOf) }
+  }
+  if (db.sitreps.has(sitrep.id)) return { _tag: "SitrepExists" }
+  const version = ((current?.version ?? 0) + 1) as SitrepVersion
+  db.sitreps.set(sitrep.id, { ...sitrep, version })
+  for (const d of dropped) tableOf(db.candidates, d.kind).set(d.id, d.droppedAtGeneration)
+  db.history.push({ version, sitrepId: sitrep.id })
+  return { _tag: "Published", version }
+}
+
+const prunePage = (db: MemoryDb, keep: number, pageSize: number) => {
+  const newest = db.history[db.history.length - 1]?.version ?? 0
+  let historyRemoved = 0
+  while (historyRemoved < pageSize && db.history.length > 0 && db.history[0]!.version <= newest - keep) {
+    db.history.shift()
+    historyRemoved += 1
+  }
+  const inHistory = new Set(db.history.map((h) => h.sitrepId))
+  let sitrepsRemoved = 0
+  for (const id of [...db.sitreps.keys()]) {
+    if (sitrepsRemoved >= pageSize) break
+    if (!inHistory.has(id)) {
+      db.sitreps.delete(id)
+      sitrepsRemoved += 1
+    }
+  }
+  return { historyRemoved, sitrepsRemoved, pages: 1, done: historyRemoved < pageSize && sitrepsRemoved < pageSize }
+}
+
+export const MemorySitrepStore = Layer.effect(
+  SitrepStore,
+  Effect.gen(function*() {
+    const { ref } = yield* MemoryDatabase
+    const read = <A>(f: (db: MemoryDb) => A) => SynchronizedRef.modify(ref, (db) => [f(db), db] as const)
+    return SitrepStore.of({
+      publish: (sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
+      currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
+      current: read((db) => Option.fromNullishOr(currentSitrep(db))),
+      byVersion: (version) =>
+        read((db) => {
+          const row = db.history.find((h) => h.version === version)
+          return Option.fromNullishOr(row === undefined ? undefined : db.sitreps.get(row.sitrepId))
+        }),
+      knownRequestIds: (kind, ids) =>
+        read((db) => {
+          const known = new Set<string>([...tableOf(db.candidates, kind).keys(), ...tableOf(db.markers, kind).keys()])
+          for (const s of db.sitreps.values()) for (const r of requestsOf(s as Sitrep, kind)) known.add(r.id)
+          return ids.filter((id) => known.has(id))
+        }),
+      prunePage: (keep, pageSize) => read((db) => prunePage(db, keep, pageSize)),
+      historyRange: read((db) =>
+        db.history.length === 0
+          ? Option.none()
+          : Option.some({
+            oldest: db.history[0]!.version as SitrepVersion,
+            newest: db.history[db.history.length - 1]!.version as SitrepVersion
+          })
+      ),
+      exists: (id) => read((db) => db.sitreps.has(id))
+    })
+  })
+)

@@ -1,0 +1,45 @@
+import type { ActivationReport, KindProgress, Marker, Resource, Sitrep } from "@fm-rendezvous/domain"
+
+/**
+ * The whole in-memory database. Every port call is ONE `SynchronizedRef.modify` over it, so each
+ * call is atomic exactly where the SQL adapter's single statement is (the reference behaviour).
+ */
+export interface MemoryDb {
+  /** Stored sitreps by id (history may have dropped some that are not removed yet). */
+  readonly sitreps: Map<string, Sitrep>
+  /** History rows, oldest first: version -> sitrep id. */
+  readonly history: Array<{ readonly version: number; readonly sitrepId: string }>
+  /** GC candidate ledger per kind: id -> generation that dropped it. */
+  readonly candidates: Map<string, Map<string, bigint>>
+  readonly resources: Map<string, Map<string, Resource>>
+  readonly markers: Map<string, Map<string, Marker>>
+  readonly progress: Map<string, KindProgress>
+  readonly reports: Map<string, ActivationReport>
+  /** Kinds whose creation is made to fail (fault injection for tests). */
+  readonly failingKinds: Set<string>
+}
+
+export const emptyDb = (): MemoryDb => ({
+  sitreps: new Map(),
+  history: [],
+  candidates: new Map(),
+  resources: new Map(),
+  markers: new Map(),
+  progress: new Map(),
+  reports: new Map(),
+  failingKinds: new Set()
+})
+
+export const tableOf = <V>(tables: Map<string, Map<string, V>>, kind: string): Map<string, V> => {
+  let table = tables.get(kind)
+  if (table === undefined) {
+    table = new Map()
+    tables.set(kind, table)
+  }
+  return table
+}
+
+export const currentSitrep = (db: MemoryDb): Sitrep | undefined => {
+  const last = db.history[db.history.length - 1]
+  return last === undefined ? undefined : db.sitreps.get(last.sitrepId)
+}

@@ -1,0 +1,23 @@
+import { Schema } from "effect"
+import { KindName } from "../model/ids.ts"
+import { Comment, Name } from "../model/text.ts"
+import type { ResourceKind } from "./kind.ts"
+
+export const PAYLOAD_MAX_BYTES = 65536
+
+const Payload = Schema.Json.check(
+  Schema.makeFilter((v: unknown) => JSON.stringify(v).length <= PAYLOAD_MAX_BYTES, {
+    message: `is larger than ${PAYLOAD_MAX_BYTES} bytes once serialized`
+  })
+)
+
+export const alertKind: ResourceKind = {
+  name: KindName.make("alert"),
+  singular: "alert",
+  plural: "alerts",
+  documentField: "alertRequests",
+  requestFields: { class: Name(256), payload: Payload, comment: Comment },
+  resourceFields: (r) => ({ class: r.body["class"], payload: r.body["payload"] }),
+  lifecycle: null,
+  userComment: false
+}

@@ -1,0 +1,48 @@
+import type { Generation, SitrepVersion } from "./generation.ts"
+import type { CaseId, KindName, ResourceId, SitrepId } from "./ids.ts"
+
+/** One request for a resource: its id is the resource's id (SPEC 1); `body` is kind-specific. */
+export interface Request {
+  readonly id: ResourceId
+  readonly caseId: CaseId
+  readonly body: Readonly<Record<string, unknown>>
+}
+
+export interface Case {
+  readonly id: CaseId
+  readonly comment: string
+  readonly closed: boolean
+  /** Requests of each registered kind, by kind name. */
+  readonly requests: Readonly<Record<KindName, ReadonlyArray<Request>>>
+  /** The sitrep that first carried this case, and the one that closed it (SPEC 2, case). */
+  readonly firstSitrepId: SitrepId
+  readonly closedSitrepId: SitrepId | null
+}
+
+/** An immutable, published sitrep (SPEC 2). */
+export interface Sitrep {
+  readonly id: SitrepId
+  readonly parentId: SitrepId | null
+  readonly version: SitrepVersion
+  readonly creatorId: string
+  readonly timeCreated: Date
+  readonly comment: string
+  readonly generations: Readonly<Record<KindName, Generation>>
+  readonly cases: ReadonlyArray<Case>
+}
+
+/** What an activation needs to know of the current sitrep without loading its cases. */
+export interface SitrepHeader {
+  readonly id: SitrepId
+  readonly version: SitrepVersion
+  readonly generations: Readonly<Record<KindName, Generation>>
+}
+
+export const headerOf = (s: Sitrep): SitrepHeader => ({ id: s.id, version: s.version, generations: s.generations })
+
+/** Every request of one kind that a sitrep carries, in case order. */
+export const requestsOf = (s: Pick<Sitrep, "cases">, kind: KindName): ReadonlyArray<Request> =>
+  s.cases.flatMap((c) => c.requests[kind] ?? [])
+
+export const generationOf = (s: Pick<SitrepHeader, "generations">, kind: KindName): Generation | undefined =>
+  s.generations[kind]

@@ -1,0 +1,44 @@
+import { Context, type Effect, type Option } from "effect"
+import type { StoreError } from "../errors.ts"
+import type { KindName, ResourceId, SitrepId } from "../model/ids.ts"
+import type { SitrepVersion } from "../model/generation.ts"
+import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
+import type { DroppedRequest } from "../rules/lineage.ts"
+
+/** A sitrep ready to publish: everything but the version, which the history assigns. */
+export type SitrepToPublish = Omit<Sitrep, "version">
+
+export type PublishOutcome =
+  | { readonly _tag: "Published"; readonly version: SitrepVersion }
+  | { readonly _tag: "ParentNotCurrent"; readonly current: Option.Option<SitrepHeader> }
+  /** A sitrep with this id was published before (ids are never reused). */
+  | { readonly _tag: "SitrepExists" }
+
+export interface PruneResult {
+  readonly historyRemoved: number
+  readonly sitrepsRemoved: number
+  readonly pages: number
+}
+
+export class SitrepStore extends Context.Service<SitrepStore, {
+  /**
+   * ONE atomic step (SPEC 3.5): write the sitrep, its cases and requests and the GC candidates of
+   * `dropped`, then the history compare-and-swap. Nothing is written when the parent is not current.
+   */
+  readonly publish: (
+    sitrep: SitrepToPublish,
+    dropped: ReadonlyArray<DroppedRequest>
+  ) => Effect.Effect<PublishOutcome, StoreError>
+  readonly currentHeader: Effect.Effect<Option.Option<SitrepHeader>, StoreError>
+  readonly current: Effect.Effect<Option.Option<Sitrep>, StoreError>
+  readonly byVersion: (version: SitrepVersion) => Effect.Effect<Option.Option<Sitrep>, StoreError>
+  /**
+   * Of `ids` (new to the parent), those the lineage knew before: carried by any stored sitrep or
+   * recorded as dropped. They must not reappear (SPEC 2); detection is best-effort after pruning.
+   */
+  readonly knownRequestIds: (kind: KindName, ids: ReadonlyArray<ResourceId>) => Effect.Effect<ReadonlyArray<ResourceId>, StoreError>
+  /** One page of pruning: trim history to the newest `keep` versions, remove unreferenced sitreps. */
+  readonly prunePage: (keep: number, pageSize: number) => Effect.Effect<PruneResult & { readonly done: boolean }, StoreError>
+  readonly historyRange: Effect.Effect<Option.Option<{ readonly oldest: SitrepVersion; readonly newest: SitrepVersion }>, StoreError>
+  readonly exists: (id: SitrepId) => Effect.Effect<boolean, StoreError>
+}>()("fm/SitrepStore") {}

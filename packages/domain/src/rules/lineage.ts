@@ -1,0 +1,142 @@
+import { Result } from "effect"
+import type { KindRegistry } from "../kinds/registry.ts"
+import type { SitrepDocument } from "../model/document.ts"
+import { FIRST_GENERATION, type Generation, nextGeneration } from "../model/generation.ts"
+import type { CaseId, KindName, ResourceId, SitrepId } from "../model/ids.ts"
+import { type Case, type Request, requestsOf, type Sitrep } from "../model/sitrep.ts"
+
+/** A request id the child no longer carries, with the generation that dropped it (SPEC 3.4 ledger). */
+export interface DroppedRequest {
+  readonly kind: KindName
+  readonly id: ResourceId
+  readonly droppedAtGeneration: Generation
+}
+
+/** Everything publishing derives from a valid document and its parent. */
+export interface ChildPlan {
+  readonly generations: Readonly<Record<KindName, Generation>>
+  readonly cases: ReadonlyArray<Case>
+  readonly dropped: ReadonlyArray<DroppedRequest>
+  /** Request ids the parent did not carry: the only ones that may be new to the lineage. */
+  readonly added: ReadonlyArray<{ readonly kind: KindName; readonly id: ResourceId }>
+}
+
+const casesFromDocument = (registry: KindRegistry, doc: SitrepDocument, parent: Sitrep | undefined) => {
+  const parentCases = new Map((parent?.cases ?? []).map((c) => [c.id, c]))
+  return doc.cases.map((c): Case => {
+    const requests: Record<KindName, ReadonlyArray<Request>> = {}
+    for (const kind of registry.all) {
+      const raw = (c[kind.documentField] ?? []) as ReadonlyArray<{ readonly id: ResourceId } & Record<string, unknown>>
+      requests[kind.name] = raw.map(({ id, ...body }) => ({ id, caseId: c.id, body }))
+    }
+    const before = parentCases.get(c.id)
+    return {
+      id: c.id,
+      comment: c.comment,
+      closed: c.closed,
+      requests,
+      firstSitrepId: before?.firstSitrepId ?? doc.id,
+      closedSitrepId: c.closed ? (before?.closedSitrepId ?? doc.id) : null
+    }
+  })
+}
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x))
+
+/**
+ * Validates a child document against its parent (SPEC 2, 7.1) and derives what publishing needs:
+ * each kind's generation (the parent's, bumped with `next()` exactly when that kind's request
+ * set changed), the dropped ids for the GC ledger, and the case bookkeeping. Pure.
+ */
+export const planChild = (
+  registry: KindRegistry,
+  doc: SitrepDocument,
+  parent: Sitrep | undefined
+): Result.Result<ChildPlan, string> => {
+  // Duplicate ids across the whole sitrep: cases and requests of every kind share one namespace.
+  const seen = new Set<string>([doc.id])
+  for (const c of doc.cases) {
+    if (seen.has(c.id)) return Result.fail(`id ${c.id} appears more than once in the sitrep`)
+    seen.add(c.id)
+    for (const kind of registry.all) {
+      for (const r of (c[kind.documentField] ?? []) as ReadonlyArray<{ id: string }>) {
+        if (seen.has(r.id)) return Result.fail(`id ${r.id} appears more than once in the sitrep`)
+        seen.add(r.id)
+      }
+    }
+  }
+  if (parent !== undefined && doc.id === parent.id) return Result.fail(`the sitrep id ${doc.id} is its parent's id`)
+
+  const given = doc.generations ?? {}
+  for (const name of Object.keys(given)) {
+    if (registry.find(name)._tag === "None") {
+      return Result.fail(`generations names ${name}, which is not a resource kind (known: ${registry.all.map((k) => k.name).join(", ")})`)
+    }
+  }
+
+  const cases = casesFromDocument(registry, doc, parent)
+  const parentCases = new Map((parent?.cases ?? []).map((c) => [c.id, c]))
+  for (const c of cases) {
+    const before = parentCases.get(c.id)
+    if (before?.closed === true && !c.closed) return Result.fail(`case ${c.id} was closed in the parent and cannot reopen`)
+  }
+
+  const generations: Record<KindName, Generation> = {}
+  const dropped: Array<DroppedRequest> = []
+  const added: Array<{ kind: KindName; id: ResourceId }> = []
+  for (const kind of registry.all) {
+    const childRequests = requestsOf({ cases }, kind.name)
+    const parentRequests = parent === undefined ? [] : requestsOf(parent, kind.name)
+    const parentById = new Map<string, Request>(parentRequests.map((r) => [r.id, r]))
+    for (const r of childRequests) {
+      const before = parentById.get(r.id)
+      if (before === undefined) added.push({ kind: kind.name, id: r.id })
+      else if (before.caseId !== r.caseId || toComparable(before.body) !== toComparable(r.body)) {
+        return Result.fail(
+          `${kind.singular} request ${r.id} differs from the parent's; a request is immutable, give a changed request a new id`
+        )
+      }
+    }
+    const childIds = new Set<string>(childRequests.map((r) => r.id))
+    const parentGeneration = parent?.generations[kind.name]
+    let generation: Generation
+    if (parentGeneration === undefined) generation = FIRST_GENERATION
+    else if (sameSet(childIds, new Set(parentById.keys()))) generation = parentGeneration
+    else {
+      const next = nextGeneration(parentGeneration)
+      if (Result.isFailure(next)) return Result.fail(`${kind.plural}: ${next.failure.message}`)
+      generation = next.success
+    }
+    const stated = given[kind.name]
+    if (stated !== undefined && stated !== generation) {
+      return Result.fail(
+        `generations.${kind.name} is ${stated}, but ${kind.plural} must be at generation ${generation} (${
+          parent === undefined
+            ? "a first sitrep starts at 1"
+            : generation === parentGeneration
+            ? "the request set did not change"
+            : "the request set changed"
+        })`
+      )
+    }
+    generations[kind.name] = generation
+    if (generation !== parentGeneration) {
+      for (const r of parentRequests) {
+        if (!childIds.has(r.id)) dropped.push({ kind: kind.name, id: r.id, droppedAtGeneration: generation })
+      }
+    }
+  }
+  return Result.succeed({ generations, cases, dropped, added })
+}
+
+// Request bodies are JSON: compare them structurally through their canonical text.
+const toComparable = (body: unknown): string => JSON.stringify(body, (_k, v) =>
+  v !== null && typeof v === "object" && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v)
+
+/** SPEC 2, publishing is a compare-and-swap: the parent must be the current sitrep. */
+export const parentIsCurrent = (parentId: SitrepId | null, current: { readonly id: SitrepId } | undefined): boolean =>
+  parentId === null ? current === undefined : current !== undefined && current.id === parentId
+
+export type { CaseId }

@@ -1,0 +1,91 @@
+import { Effect, Option } from "effect"
+import { Kinds } from "../kinds/registry.ts"
+import type { ResourceId } from "../model/ids.ts"
+import type { Marker, Resource } from "../model/resource.ts"
+import { generationOf, requestsOf, type Sitrep } from "../model/sitrep.ts"
+import { MarkerStore } from "../ports/markerStore.ts"
+import { ResourceStore } from "../ports/resourceStore.ts"
+import { SitrepStore } from "../ports/sitrepStore.ts"
+import { collectibility } from "../rules/gc.ts"
+
+/** SPEC 6 and 7.3: why a resource exists or not, and whether its marker is collectible now. */
+export interface Explanation {
+  readonly id: string
+  readonly kind: string | null
+  readonly exists: boolean
+  readonly state: string | null
+  readonly fmCreated: boolean
+  readonly createdAtGeneration: bigint | null
+  readonly deleted: { readonly at: string; readonly by: string | null } | null
+  readonly requestedByCurrentSitrep: boolean
+  readonly markerCollectible: boolean
+  readonly reason: string
+}
+
+const reasonFor = (
+  singular: string,
+  row: Resource | undefined,
+  marker: Marker | undefined,
+  requested: boolean,
+  current: Sitrep | undefined,
+  generation: bigint | undefined
+): { collectible: boolean; reason: string } => {
+  if (marker !== undefined) {
+    const verdict = collectibility(marker, current === undefined
+      ? { _tag: "Missing" }
+      : { _tag: "Present", generation: generationOf(current, marker.kind), requests: () => requested })
+    const reason = verdict.reason.replace("the sitrep", "the current sitrep").replace("the sitrep's", "the current sitrep's")
+    return { collectible: verdict.collectible, reason: verdict.collectible ? `its marker can be collected: ${reason}` : reason }
+  }
+  if (row !== undefined) return { collectible: false, reason: `FM did not create this ${singular}; it has no marker to collect` }
+  if (requested) {
+    return {
+      collectible: false,
+      reason: `the current sitrep (generation ${generation}) requests it and it has not been created yet; the next activation holding that sitrep creates it`
+    }
+  }
+  return { collectible: false, reason: `it has no marker: FM never created it, or its marker was already collected` }
+}
+
+export const explain = Effect.fn("explain")(function*(id: ResourceId) {
+  const kinds = yield* Kinds
+  const resources = yield* ResourceStore
+  const markers = yield* MarkerStore
+  const sitreps = yield* SitrepStore
+  const current = Option.getOrUndefined(yield* sitreps.current)
+  for (const kind of kinds.all) {
+    const row = Option.getOrUndefined(yield* resources.get(kind.name, id))
+    const marker = Option.getOrUndefined(yield* markers.get(kind.name, id))
+    const requested = current !== undefined && requestsOf(current, kind.name).some((r) => r.id === id)
+    const candidate = yield* markers.isCandidate(kind.name, id)
+    if (row === undefined && marker === undefined && !requested && !candidate) continue
+    const { collectible, reason } = reasonFor(
+      kind.singular, row, marker, requested, current, current === undefined ? undefined : generationOf(current, kind.name))
+    const explanation: Explanation = {
+      id,
+      kind: kind.name,
+      exists: row !== undefined,
+      state: row?.state ?? null,
+      fmCreated: marker !== undefined,
+      createdAtGeneration: marker?.createdAtGeneration ?? null,
+      deleted: marker?.timeDeleted ? { at: marker.timeDeleted.toISOString(), by: marker.deletedBy } : null,
+      requestedByCurrentSitrep: requested,
+      markerCollectible: collectible,
+      reason
+    }
+    return explanation
+  }
+  const unknown: Explanation = {
+    id,
+    kind: null,
+    exists: false,
+    state: null,
+    fmCreated: false,
+    createdAtGeneration: null,
+    deleted: null,
+    requestedByCurrentSitrep: false,
+    markerCollectible: false,
+    reason: "nothing knows this id: no resource, no creation marker, and the current sitrep does not request it"
+  }
+  return unknown
+})
