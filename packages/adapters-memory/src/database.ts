@@ -7,7 +7,7 @@ export class MemoryDatabase extends Context.Service<MemoryDatabase, {
 }>()("fm/memory/MemoryDatabase") {
   static readonly layer = Layer.effect(
     MemoryDatabase,
-    Effect.map(SynchronizedRef.make(emptyDb()), (ref) => MemoryDatabase.of({ ref }))
+    Effect.suspend(() => SynchronizedRef.make(emptyDb())).pipe(Effect.map((ref) => MemoryDatabase.of({ ref })))
   )
 }
 

@@ -1,0 +1,4 @@
+import { portContract } from "../contract/ports.contract.ts"
+import { memoryTarget } from "./target.ts"
+
+portContract(memoryTarget)
