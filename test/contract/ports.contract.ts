@@ -11,6 +11,7 @@ import {
   ResourceStore,
   type Request,
   SitrepStore,
+  type SweepPage,
   sweepKind
 } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option } from "effect"
@@ -54,7 +55,7 @@ export const portContract = (target: PortTarget) =>
           const published = yield* publish({ id: S(1), parentId: null, cases: [{ id: C(1), alerts: [A(1)] }] })
           assert.strictEqual(published.version, 1)
           const s = yield* currentSitrep
-          assert.deepStrictEqual(s.generations, { alert: 1n, support_bundle: 1n, widget: 1n })
+          assert.deepStrictEqual(s.generations as unknown, { alert: 1n, support_bundle: 1n, widget: 1n })
           assert.strictEqual(s.cases[0]!.firstSitrepId, S(1))
           assert.deepStrictEqual(s.cases[0]!.requests["alert"]!.map((r) => r.id), [A(1)])
           assert.deepStrictEqual(s.cases[0]!.requests["alert"]![0]!.body, alertBody)
@@ -64,10 +65,10 @@ export const portContract = (target: PortTarget) =>
         Effect.gen(function*() {
           yield* firstSitrep
           yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)], bundles: [B(1)] }] })
-          assert.deepStrictEqual((yield* currentSitrep).generations, { alert: 2n, support_bundle: 1n, widget: 1n })
+          assert.deepStrictEqual((yield* currentSitrep).generations as unknown, { alert: 2n, support_bundle: 1n, widget: 1n })
           yield* publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)] }] })
           const s3 = yield* currentSitrep
-          assert.deepStrictEqual(s3.generations, { alert: 2n, support_bundle: 2n, widget: 1n })
+          assert.deepStrictEqual(s3.generations as unknown, { alert: 2n, support_bundle: 2n, widget: 1n })
           assert.strictEqual(s3.version, 3)
         }))
 
@@ -144,9 +145,9 @@ export const portContract = (target: PortTarget) =>
           const resources = yield* ResourceStore
           const requests = s1.cases[0]!.requests["alert"]!
           const first = yield* resources.createGuarded(alert, 1n as Generation, requests)
-          assert.deepStrictEqual(first, { _tag: "Applied", outcomes: [{ id: A(1), outcome: "Created" }, { id: A(2), outcome: "Created" }] })
+          assert.deepStrictEqual(first as unknown, { _tag: "Applied", outcomes: [{ id: A(1), outcome: "Created" }, { id: A(2), outcome: "Created" }] })
           const again = yield* resources.createGuarded(alert, 1n as Generation, requests)
-          assert.deepStrictEqual(again, { _tag: "Applied", outcomes: [{ id: A(1), outcome: "AlreadyExists" }, { id: A(2), outcome: "AlreadyExists" }] })
+          assert.deepStrictEqual(again as unknown, { _tag: "Applied", outcomes: [{ id: A(1), outcome: "AlreadyExists" }, { id: A(2), outcome: "AlreadyExists" }] })
           const m = Option.getOrThrow(yield* marker("alert", A(1)))
           assert.strictEqual(m.createdAtGeneration, 1n)
           assert.strictEqual(m.timeDeleted, null)
@@ -161,7 +162,7 @@ export const portContract = (target: PortTarget) =>
           yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)], bundles: [B(1)] }] })
           const resources = yield* ResourceStore
           const stale = yield* resources.createGuarded(alert, 1n as Generation, s1.cases[0]!.requests["alert"]!)
-          assert.deepStrictEqual(stale, { _tag: "StaleSitrep", currentGeneration: 2n })
+          assert.deepStrictEqual(stale as unknown, { _tag: "StaleSitrep", currentGeneration: 2n })
           assert.isTrue(Option.isNone(yield* row("alert", A(1))))
           assert.isTrue(Option.isNone(yield* marker("alert", A(1))))
           const ahead = yield* resources.createGuarded(alert, 3n as Generation, s1.cases[0]!.requests["alert"]!)
@@ -172,7 +173,7 @@ export const portContract = (target: PortTarget) =>
         Effect.gen(function*() {
           const resources = yield* ResourceStore
           const result = yield* resources.createGuarded(alert, 1n as Generation, [requestOf(A(1), C(1), alertBody)])
-          assert.deepStrictEqual(result, { _tag: "StaleSitrep", currentGeneration: null })
+          assert.deepStrictEqual(result as unknown, { _tag: "StaleSitrep", currentGeneration: null })
           assert.isTrue(Option.isNone(yield* row("alert", A(1))))
         }))
 
@@ -183,7 +184,7 @@ export const portContract = (target: PortTarget) =>
           yield* resources.createGuarded(alert, 1n as Generation, s1.cases[0]!.requests["alert"]!)
           yield* deleteResource(admin, (yield* kindDescriptor("alert")), rid(A(1)))
           const result = yield* resources.createGuarded(alert, 1n as Generation, s1.cases[0]!.requests["alert"]!)
-          assert.deepStrictEqual(result, { _tag: "Applied", outcomes: [{ id: A(1), outcome: "Tombstoned" }, { id: A(2), outcome: "AlreadyExists" }] })
+          assert.deepStrictEqual(result as unknown, { _tag: "Applied", outcomes: [{ id: A(1), outcome: "Tombstoned" }, { id: A(2), outcome: "AlreadyExists" }] })
           assert.isTrue(Option.isNone(yield* row("alert", A(1))))
         }))
 
@@ -193,7 +194,7 @@ export const portContract = (target: PortTarget) =>
           yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1)], bundles: [B(1)] }] })
           const resources = yield* ResourceStore
           const bundles = yield* resources.createGuarded(bundle, 1n as Generation, s1.cases[0]!.requests["support_bundle"]!)
-          assert.deepStrictEqual(bundles, { _tag: "Applied", outcomes: [{ id: B(1), outcome: "Created" }] })
+          assert.deepStrictEqual(bundles as unknown, { _tag: "Applied", outcomes: [{ id: B(1), outcome: "Created" }] })
           assert.strictEqual(Option.getOrThrow(yield* row("support_bundle", B(1))).state, "collecting")
           const alerts = yield* resources.createGuarded(alert, 1n as Generation, s1.cases[0]!.requests["alert"]!)
           assert.strictEqual(alerts._tag, "StaleSitrep")
@@ -216,7 +217,7 @@ export const portContract = (target: PortTarget) =>
           const alerts = yield* kindDescriptor("alert")
           yield* TestClock.adjust(5_000)
           const first = yield* deleteResource(admin, alerts, rid(A(1)))
-          assert.deepStrictEqual(first, { _tag: "Remove", stampMarker: true })
+          assert.deepStrictEqual(first as unknown, { _tag: "Remove", stampMarker: true })
           assert.isTrue(Option.isNone(yield* row("alert", A(1))))
           const m = Option.getOrThrow(yield* marker("alert", A(1)))
           assert.strictEqual(m.deletedBy, "alice")
@@ -255,7 +256,7 @@ export const portContract = (target: PortTarget) =>
           yield* activateHeld(yield* firstSitrep)
           const bundles = yield* kindDescriptor("support_bundle")
           const outcome = yield* deleteResource(admin, bundles, rid(B(1)))
-          assert.deepStrictEqual(outcome, { _tag: "BeginDestroying", state: "destroying", stampMarker: true })
+          assert.deepStrictEqual(outcome as unknown, { _tag: "BeginDestroying", state: "destroying", stampMarker: true })
           assert.strictEqual(Option.getOrThrow(yield* row("support_bundle", B(1))).state, "destroying")
           assert.strictEqual(Option.getOrThrow(yield* marker("support_bundle", B(1))).deletedBy, "alice")
           const again = yield* deleteResource(admin, bundles, rid(B(1)))
@@ -268,7 +269,7 @@ export const portContract = (target: PortTarget) =>
           const report = yield* activateHeld(yield* currentSitrep, { executor: "executor-2" })
           assert.strictEqual(report.kinds["support_bundle"]!.skipped, true)
           const r = yield* resources.createGuarded(bundle, 1n as Generation, (yield* currentSitrep).cases[0]!.requests["support_bundle"]!)
-          assert.deepStrictEqual(r, { _tag: "Applied", outcomes: [{ id: B(1), outcome: "Tombstoned" }] })
+          assert.deepStrictEqual(r as unknown, { _tag: "Applied", outcomes: [{ id: B(1), outcome: "Tombstoned" }] })
         }))
 
       test("operators can comment on bundles, not on kinds without comments", () =>
@@ -377,7 +378,7 @@ export const portContract = (target: PortTarget) =>
           let pages = 0
           let deleted = 0
           do {
-            const page = yield* markers.sweepCandidates(alert, S(2) as never, cursor, 1)
+            const page: SweepPage<CandidateCursor> = yield* markers.sweepCandidates(alert, S(2) as never, cursor, 1)
             assert.strictEqual(page._tag, "Page")
             if (page._tag !== "Page") break
             assert.isAtMost(page.deleted.length, 1)

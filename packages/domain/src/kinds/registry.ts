@@ -31,4 +31,3 @@ export class Kinds extends Context.Service<Kinds, KindRegistry>()("fm/Kinds") {
     Layer.succeed(Kinds, makeRegistry(kinds))
 }
 
-export type { KindName }

@@ -13,7 +13,7 @@ export interface Case {
   readonly comment: string
   readonly closed: boolean
   /** Requests of each registered kind, by kind name. */
-  readonly requests: Readonly<Record<KindName, ReadonlyArray<Request>>>
+  readonly requests: Readonly<Record<string, ReadonlyArray<Request>>>
   /** The sitrep that first carried this case, and the one that closed it (SPEC 2, case). */
   readonly firstSitrepId: SitrepId
   readonly closedSitrepId: SitrepId | null
@@ -27,7 +27,7 @@ export interface Sitrep {
   readonly creatorId: string
   readonly timeCreated: Date
   readonly comment: string
-  readonly generations: Readonly<Record<KindName, Generation>>
+  readonly generations: Readonly<Record<string, Generation>>
   readonly cases: ReadonlyArray<Case>
 }
 
@@ -35,7 +35,7 @@ export interface Sitrep {
 export interface SitrepHeader {
   readonly id: SitrepId
   readonly version: SitrepVersion
-  readonly generations: Readonly<Record<KindName, Generation>>
+  readonly generations: Readonly<Record<string, Generation>>
 }
 
 export const headerOf = (s: Sitrep): SitrepHeader => ({ id: s.id, version: s.version, generations: s.generations })

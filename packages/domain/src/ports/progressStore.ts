@@ -5,7 +5,7 @@ import type { KindProgress, ProgressMark } from "../rules/progress.ts"
 
 export class ProgressStore extends Context.Service<ProgressStore, {
   /** Reads every kind's progress without writing anything (the review's "version 0" smell). */
-  readonly readAll: Effect.Effect<Readonly<Record<KindName, KindProgress>>, StoreError>
+  readonly readAll: Effect.Effect<Readonly<Record<string, KindProgress>>, StoreError>
   /** Monotonic: a lower generation than the stored one changes nothing. */
   readonly recordExecuted: (kind: KindName, mark: ProgressMark) => Effect.Effect<void, StoreError>
   readonly recordSwept: (kind: KindName, mark: ProgressMark) => Effect.Effect<void, StoreError>

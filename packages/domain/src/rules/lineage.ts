@@ -14,7 +14,7 @@ export interface DroppedRequest {
 
 /** Everything publishing derives from a valid document and its parent. */
 export interface ChildPlan {
-  readonly generations: Readonly<Record<KindName, Generation>>
+  readonly generations: Readonly<Record<string, Generation>>
   readonly cases: ReadonlyArray<Case>
   readonly dropped: ReadonlyArray<DroppedRequest>
   /** Request ids the parent did not carry: the only ones that may be new to the lineage. */
@@ -24,7 +24,7 @@ export interface ChildPlan {
 const casesFromDocument = (registry: KindRegistry, doc: SitrepDocument, parent: Sitrep | undefined) => {
   const parentCases = new Map((parent?.cases ?? []).map((c) => [c.id, c]))
   return doc.cases.map((c): Case => {
-    const requests: Record<KindName, ReadonlyArray<Request>> = {}
+    const requests: Record<string, ReadonlyArray<Request>> = {}
     for (const kind of registry.all) {
       const raw = (c[kind.documentField] ?? []) as ReadonlyArray<{ readonly id: ResourceId } & Record<string, unknown>>
       requests[kind.name] = raw.map(({ id, ...body }) => ({ id, caseId: c.id, body }))
@@ -81,7 +81,7 @@ export const planChild = (
     if (before?.closed === true && !c.closed) return Result.fail(`case ${c.id} was closed in the parent and cannot reopen`)
   }
 
-  const generations: Record<KindName, Generation> = {}
+  const generations: Record<string, Generation> = {}
   const dropped: Array<DroppedRequest> = []
   const added: Array<{ kind: KindName; id: ResourceId }> = []
   for (const kind of registry.all) {
