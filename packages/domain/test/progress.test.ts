@@ -1,0 +1,33 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { advance, executionDone, lag, noProgress, type ProgressMark, sweepDone } from "../src/rules/progress.ts"
+import { g } from "./fixtures.ts"
+
+const mark = (n: bigint): ProgressMark => ({ generation: g(n), at: new Date(Number(n)), by: "e" })
+
+describe("execution progress (SPEC 2, 3.6)", () => {
+  it("never goes backwards, whatever order marks arrive in", () => {
+    fc.assert(fc.property(fc.array(fc.bigInt({ min: 1n, max: 100n }), { minLength: 1 }), (gens) => {
+      const final = gens.reduce<ProgressMark | null>((p, n) => advance(p, mark(n)), null)
+      expect(final?.generation).toBe(gens.reduce((a, b) => (a > b ? a : b)))
+    }))
+  })
+
+  it("skips work only for generations already reached", () => {
+    const p = { executedThrough: mark(5n), sweptThrough: mark(3n) }
+    expect(executionDone(p, g(5))).toBe(true)
+    expect(executionDone(p, g(4))).toBe(true)
+    expect(executionDone(p, g(6))).toBe(false)
+    expect(executionDone(p, undefined)).toBe(false)
+    expect(executionDone(noProgress, g(1))).toBe(false)
+    expect(sweepDone(p, g(3))).toBe(true)
+    expect(sweepDone(p, g(4))).toBe(false)
+  })
+
+  it("reports lag behind the current generation", () => {
+    expect(lag({ executedThrough: mark(5n), sweptThrough: null }, g(7))).toBe(2n)
+    expect(lag({ executedThrough: mark(7n), sweptThrough: null }, g(7))).toBe(0n)
+    expect(lag(noProgress, g(3))).toBe(3n)
+    expect(lag(noProgress, undefined)).toBe(0n)
+  })
+})
