@@ -101,7 +101,7 @@ export const checkLiveness = (model: ModelView, now: Snapshot) => {
   if (current === undefined) return
   for (const kind of model.kinds) {
     const generation = current.generations[kind]!
-    const requested = new Set(requestsOf(current, kind as KindName).map((r) => r.id))
+    const requested = new Set<string>(requestsOf(current, kind as KindName).map((r) => r.id))
     for (const [k, m] of now.markers) {
       const [markerKind, id] = k.split("/") as [string, string]
       if (markerKind !== kind || requested.has(id)) continue

@@ -72,7 +72,16 @@ const afterEach = async (m: Model, real: Real) => {
 
 /** The planner: carry open cases forward, drop some requests, close cases, open new ones. */
 class Publish implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly drops: number, readonly adds: ReadonlyArray<number>, readonly close: number, readonly newCase: boolean) {}
+  readonly drops: number
+  readonly adds: ReadonlyArray<number>
+  readonly close: number
+  readonly newCase: boolean
+  constructor(drops: number, adds: ReadonlyArray<number>, close: number, newCase: boolean) {
+    this.drops = drops
+    this.adds = adds
+    this.close = close
+    this.newCase = newCase
+  }
   check = () => true
   async run(m: Model, real: Real) {
     count("Publish")
@@ -81,14 +90,14 @@ class Publish implements fc.AsyncCommand<Model, Real> {
     let bit = 0
     for (const c of parent?.cases ?? []) {
       if (c.closed) continue // a closed case is dropped once carried closed (its requests go with it)
-      const spec: Record<string, unknown> = { id: c.id, closed: m.close % 7 === cases.length }
+      const spec: Record<string, unknown> = { id: c.id, closed: this.close % 7 === cases.length }
       for (const kind of KINDS) {
         spec[FIELD[kind]!] = (c.requests[kind] ?? []).map((r) => r.id).filter(() => ((this.drops >> bit++ % 30) & 1) === 0)
       }
-      cases.push(spec as CaseSpec)
+      cases.push(spec as unknown as CaseSpec)
     }
     if (this.newCase || cases.length === 0) cases.push({ id: uuid(m.nextId++, 0xc) })
-    const target = cases[cases.length - 1] as Record<string, unknown>
+    const target = cases[cases.length - 1] as unknown as Record<string, unknown>
     KINDS.forEach((kind, i) => {
       const fresh = Array.from({ length: this.adds[i] ?? 0 }, () => uuid(m.nextId++, PREFIX[kind]))
       for (const id of fresh) setOf(m.everRequested, kind).add(id)
@@ -116,7 +125,14 @@ class Publish implements fc.AsyncCommand<Model, Real> {
 
 /** An executor activation holding any published sitrep, stale ones included. */
 class Activate implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly pick: number, readonly executor: number, readonly reconcile: boolean) {}
+  readonly pick: number
+  readonly executor: number
+  readonly reconcile: boolean
+  constructor(pick: number, executor: number, reconcile: boolean) {
+    this.pick = pick
+    this.executor = executor
+    this.reconcile = reconcile
+  }
   check = (m: Readonly<Model>) => m.loaded.length > 0
   async run(m: Model, real: Real) {
     count("Activate")
@@ -127,7 +143,7 @@ class Activate implements fc.AsyncCommand<Model, Real> {
     const report = await real.run(activate(options))
     const after = await afterEach(m, real)
     for (const kind of m.kinds) {
-      const requested = new Set(requestsOf(held, kind as KindName).map((r) => r.id))
+      const requested = new Set<string>(requestsOf(held, kind as KindName).map((r) => r.id))
       const guardPassed = held.generations[kind] === current.generations[kind]
       for (const k of after.rows.keys()) {
         if (before.rows.has(k) || !k.startsWith(`${kind}/`)) continue
@@ -144,7 +160,8 @@ class Activate implements fc.AsyncCommand<Model, Real> {
       }
     }
     if (held.id === current.id) checkLiveness(m, after)
-    await real.run(activate(options))
+    // Forced, so the re-run really re-executes instead of being skipped by progress.
+    await real.run(activate({ ...options, force: true }))
     const again = await afterEach(m, real)
     invariant("Idempotence", sameState(after, again), () => `re-running the activation of version ${held.version} changed resources or markers`)
   }
@@ -153,7 +170,14 @@ class Activate implements fc.AsyncCommand<Model, Real> {
 
 /** An operator delete, by an admin or (refused) by a viewer. */
 class Delete implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly kind: number, readonly pick: number, readonly asAdmin: boolean) {}
+  readonly kind: number
+  readonly pick: number
+  readonly asAdmin: boolean
+  constructor(kind: number, pick: number, asAdmin: boolean) {
+    this.kind = kind
+    this.pick = pick
+    this.asAdmin = asAdmin
+  }
   check = () => true
   async run(m: Model, real: Real) {
     count("Delete")
@@ -178,7 +202,12 @@ class Delete implements fc.AsyncCommand<Model, Real> {
 
 /** A sweep of every kind judged from any published sitrep (possibly pruned since). */
 class Sweep implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly pick: number, readonly reconcile: boolean) {}
+  readonly pick: number
+  readonly reconcile: boolean
+  constructor(pick: number, reconcile: boolean) {
+    this.pick = pick
+    this.reconcile = reconcile
+  }
   check = (m: Readonly<Model>) => m.loaded.length > 0
   async run(m: Model, real: Real) {
     count("Sweep")
@@ -191,7 +220,10 @@ class Sweep implements fc.AsyncCommand<Model, Real> {
 }
 
 class Prune implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly keep: number) {}
+  readonly keep: number
+  constructor(keep: number) {
+    this.keep = keep
+  }
   check = (m: Readonly<Model>) => m.current !== undefined
   async run(m: Model, real: Real) {
     count("Prune")
@@ -204,7 +236,12 @@ class Prune implements fc.AsyncCommand<Model, Real> {
 }
 
 class InjectFailure implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly kind: number, readonly failing: boolean) {}
+  readonly kind: number
+  readonly failing: boolean
+  constructor(kind: number, failing: boolean) {
+    this.kind = kind
+    this.failing = failing
+  }
   check = () => true
   async run(m: Model, real: Real) {
     count("InjectFailure")
