@@ -1,0 +1,20 @@
+import { Effect } from "effect"
+import { Command } from "effect/cli"
+import { describeTarget, targetOf } from "../../database/target.ts"
+import { migrateTarget } from "../../database/migrate.ts"
+import { fm } from "../globalFlags.ts"
+import { Output } from "../output.ts"
+
+const migrate = Command.make("migrate", {}, () =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const target = targetOf((yield* fm).databaseUrl)
+    yield* migrateTarget(target)
+    yield* output.emit({ migrated: true, database: describeTarget(target) }, () =>
+      `The schema of ${describeTarget(target)} is up to date.`)
+  })).pipe(Command.withDescription("Create or upgrade the schema (idempotent)."))
+
+export const dbCommand = Command.make("db").pipe(
+  Command.withDescription("Database administration."),
+  Command.withSubcommands([migrate])
+)

@@ -1,0 +1,95 @@
+import { Kinds, NotFound, type Sitrep, SitrepStore, type SitrepVersion } from "@fm-rendezvous/domain"
+import { Config, Effect, Option, Ref } from "effect"
+import { Command, Flag } from "effect/cli"
+import { ExecutorSettings } from "../../config.ts"
+import { activateHeld, staleKinds } from "../../daemon/activation.ts"
+import { runDaemon } from "../../daemon/daemon.ts"
+import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
+import { renderReport, reportToJson } from "../../render/report.ts"
+import { Refused, Usage } from "../failure.ts"
+import { Output } from "../output.ts"
+import { withStores } from "../session.ts"
+
+const executorFlag = Flag.String("executor").pipe(
+  Flag.withDescription("This executor's name (else FM_EXECUTOR); status shows one report per name."),
+  Flag.withFallbackConfig(Config.NonEmptyString("FM_EXECUTOR"))
+)
+
+const heldSitrep = (version: Option.Option<number>) =>
+  Effect.gen(function*() {
+    const store = yield* SitrepStore
+    if (Option.isSome(version) && version.value < 1) {
+      return yield* new Usage({ message: `--sitrep takes a history version (1 or more), not ${version.value}.` })
+    }
+    const found: Option.Option<Sitrep> = Option.isSome(version)
+      ? yield* store.byVersion(version.value as SitrepVersion)
+      : yield* store.current
+    if (Option.isNone(found)) {
+      return yield* new NotFound({
+        message: Option.isSome(version)
+          ? `There is no sitrep version ${version.value} in the history (never published, or pruned); an executor cannot hold it.`
+          : "No sitrep has been published yet, so there is nothing to execute."
+      })
+    }
+    return found.value
+  })
+
+const activateCommand = Command.make(
+  "activate",
+  {
+    executor: executorFlag,
+    sitrep: Flag.Int("sitrep").pipe(
+      Flag.withDescription("Hold this (possibly stale) history version instead of the current sitrep."),
+      Flag.optional
+    ),
+    reconcile: Flag.Boolean("reconcile").pipe(
+      Flag.withDescription("Also run the full marker reconciliation pass (SPEC 3.4)."),
+      Flag.withDefault(false)
+    )
+  },
+  ({ executor, sitrep, reconcile }) =>
+    withStores(Effect.gen(function*() {
+      const output = yield* Output
+      const kinds = yield* Kinds
+      const settings = yield* ExecutorSettings
+      const held = yield* heldSitrep(sitrep)
+      yield* output.progress(`activating ${executor} with sitrep version ${held.version}...`)
+      const report = yield* activateHeld(executor, held, settings, reconcile)
+      yield* output.emit(reportToJson(report), () => renderReport(kinds, report))
+      const stale = staleKinds(report)
+      if (stale.length > 0) {
+        // SPEC 7.2: stale is a refusal (exit 1); the report above says what was still done.
+        const words = stale.map((n) => Option.match(kinds.find(n), { onNone: () => n, onSome: (k) => k.plural }))
+        return yield* new Refused({
+          message: `Sitrep version ${held.version} is stale for ${words.join(" and ")}: nothing of ${
+            stale.length > 1 ? "those kinds" : "that kind"
+          } was created; activate with the current sitrep (version ${report.currentSitrep?.version ?? "none"}).`
+        })
+      }
+    }))
+).pipe(Command.withDescription("Run one activation: create what the held sitrep requests (guarded), then sweep markers."))
+
+const runCommand = Command.make(
+  "run",
+  { executor: executorFlag },
+  ({ executor }) =>
+    withStores(Effect.gen(function*() {
+      const output = yield* Output
+      const settings = yield* ExecutorSettings
+      const count = yield* Ref.make(0)
+      const last = yield* Ref.make<Option.Option<number>>(Option.none())
+      declareSignalStopIsNormal()
+      const summary = Effect.gen(function*() {
+        const activations = yield* Ref.get(count)
+        const heldVersion = Option.getOrNull(yield* Ref.get(last))
+        yield* output.emit({ executor, activations, heldVersion, stopped: true }, () =>
+          `Executor ${executor} stopped after ${activations} activations (holding sitrep version ${heldVersion ?? "none"}).`)
+      })
+      yield* runDaemon(executor, settings, (report) =>
+        Effect.andThen(Ref.update(count, (n) => n + 1), Ref.set(last, Option.some(report.sitrep.version)))).pipe(
+          Effect.onInterrupt(() => summary)
+        )
+    }))
+).pipe(Command.withDescription("The executor daemon: activations periodically and whenever a new sitrep appears; stop with Ctrl-C or SIGTERM."))
+
+export const executorCommands = [activateCommand, runCommand] as const

@@ -1,0 +1,104 @@
+import * as fs from "node:fs"
+import {
+  InvalidInput,
+  Kinds,
+  NotFound,
+  pruneHistory,
+  publishSitrep,
+  SitrepStore,
+  type SitrepVersion
+} from "@fm-rendezvous/domain"
+import { Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { ExecutorSettings } from "../../config.ts"
+import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
+import { Output } from "../output.ts"
+import { withStores } from "../session.ts"
+
+/** Reads the document of SPEC 7.1 from a file or stdin; unreadable or non-JSON input is exit 2. */
+const readDocument = (file: string) =>
+  Effect.try({
+    try: () => fs.readFileSync(file === "-" ? 0 : file, "utf8"),
+    catch: (e) =>
+      new InvalidInput({
+        message: `Cannot read ${file === "-" ? "the sitrep document from stdin" : file}: ${
+          (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message
+        }.`
+      })
+  }).pipe(
+    Effect.flatMap((textContent) =>
+      Effect.try({
+        try: () => JSON.parse(textContent) as unknown,
+        catch: (e) => new InvalidInput({ message: `${file === "-" ? "stdin" : file} is not valid JSON: ${(e as Error).message}.` })
+      })
+    )
+  )
+
+const publish = Command.make(
+  "publish",
+  { file: Argument.String("file").pipe(Argument.withDescription("The sitrep document (SPEC 7.1), or - for stdin.")) },
+  ({ file }) =>
+    withStores(Effect.gen(function*() {
+      const output = yield* Output
+      const kinds = yield* Kinds
+      const document = yield* readDocument(file)
+      const published = yield* publishSitrep(document)
+      const generations = Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, g]))
+      yield* output.emit({ id: published.id, version: published.version, generations }, () =>
+        `Published sitrep ${published.id} as version ${published.version} (${
+          kinds.all.map((k) => `${k.plural} generation ${published.generations[k.name]}`).join(", ")
+        }).`)
+    }))
+).pipe(Command.withDescription("Validate a sitrep document and make it current; prints the version it became."))
+
+const show = Command.make(
+  "show",
+  { version: Argument.Int("version").pipe(Argument.withDescription("A history version (default: the current sitrep)."), Argument.optional) },
+  ({ version }) =>
+    withStores(Effect.gen(function*() {
+      const output = yield* Output
+      const kinds = yield* Kinds
+      const store = yield* SitrepStore
+      if (Option.isSome(version) && version.value < 1) {
+        return yield* new InvalidInput({ message: `Sitrep versions start at 1, so ${version.value} is not one.` })
+      }
+      const found = Option.isSome(version) ? yield* store.byVersion(version.value as SitrepVersion) : yield* store.current
+      if (Option.isNone(found)) {
+        return yield* new NotFound({
+          message: Option.isSome(version)
+            ? `There is no sitrep version ${version.value} in the history (it was never published or has been pruned).`
+            : "No sitrep has been published yet."
+        })
+      }
+      yield* output.emit(sitrepToJson(kinds, found.value), () => renderSitrep(kinds, found.value))
+    }))
+).pipe(Command.withDescription("Show the current sitrep, or the given history version."))
+
+const prune = Command.make(
+  "prune",
+  {
+    keep: Flag.Int("keep").pipe(
+      Flag.withDescription("How many of the newest history versions to keep (at least 1; default FM_HISTORY_KEEP, else 100)."),
+      Flag.optional
+    )
+  },
+  ({ keep: keepFlag }) =>
+    withStores(Effect.gen(function*() {
+      const output = yield* Output
+      const settings = yield* ExecutorSettings
+      const store = yield* SitrepStore
+      const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
+      const result = yield* pruneHistory(keep, settings.sweepPageSize, (soFar) =>
+        output.progress(`pruning: page ${soFar.pages}, ${soFar.historyRemoved} history versions and ${soFar.sitrepsRemoved} sitreps removed so far`))
+      const range = Option.getOrNull(yield* store.historyRange)
+      yield* output.emit({ ...result, keep, history: range }, () =>
+        `Pruned history to the newest ${keep} versions: ${result.historyRemoved} history versions and ${result.sitrepsRemoved} sitreps removed in ${result.pages} pages${
+          range === null ? "" : `; history now holds versions ${range.oldest} to ${range.newest}`
+        }.`)
+    }))
+).pipe(Command.withDescription("Prune sitrep history to the newest N versions and remove sitreps no longer in it."))
+
+export const sitrepCommand = Command.make("sitrep").pipe(
+  Command.withDescription("Publish, show and prune sitreps."),
+  Command.withSubcommands([publish, show, prune])
+)

@@ -1,0 +1,105 @@
+import { Cause, Schema } from "effect"
+import { CliError } from "effect/cli"
+
+/**
+ * The one place that turns a failure into an exit code and one plain sentence (SPEC 7.2):
+ * 0 done; 1 refused (not found, not authorized, stale, parent not current, or the database could
+ * not do it); 2 bad usage or invalid input. No stack traces, no Effect error dumps.
+ */
+export const EXIT_DONE = 0
+export const EXIT_REFUSED = 1
+export const EXIT_USAGE = 2
+
+/** A refusal found by the app itself, e.g. an activation that found its sitrep stale. */
+export class Refused extends Schema.TaggedError<Refused>()("Refused", { message: Schema.String }) {}
+
+/** Bad usage the CLI module cannot see, e.g. a flag value that needs another flag. */
+export class Usage extends Schema.TaggedError<Usage>()("Usage", { message: Schema.String }) {}
+
+export interface Verdict {
+  readonly exitCode: number
+  /** One sentence, ending with a period. */
+  readonly sentence: string
+  /** A short name for the kind of failure, for the --json error document. */
+  readonly reason: string
+}
+
+const sentence = (text: string): string => {
+  const flat = text.replace(/\s*\n+\s*/g, " ").trim()
+  return /[.!?]$/.test(flat) ? flat : `${flat}.`
+}
+
+const cliSentence = (e: CliError.NonShowHelpErrors): string => {
+  switch (e._tag) {
+    case "UnrecognizedOption":
+      return `Unknown flag ${e.option}${e.command ? ` for ${e.command.join(" ")}` : ""}${
+        e.suggestions.length > 0 ? ` (did you mean ${e.suggestions.join(" or ")}?)` : ""
+      }; see --help`
+    case "UnknownSubcommand":
+      return `Unknown command "${e.subcommand}"${e.parent ? ` for ${e.parent.join(" ")}` : ""}${
+        e.suggestions.length > 0 ? ` (did you mean ${e.suggestions.join(" or ")}?)` : ""
+      }; see --help`
+    default:
+      return e.message
+  }
+}
+
+// SchemaError(<message>\n  at ["<KEY>"]) is how a Config value that fails its schema reads.
+const configSentence = (message: string): string => {
+  const m = /^SchemaError\((.*)\n\s*at \["([^"]+)"\]\)$/s.exec(message)
+  return m === null ? `Invalid configuration: ${message}` : `Configuration ${m[2]} ${m[1]}`
+}
+
+const storeSentence = (message: string, cause: unknown): string => {
+  const text = `${message} ${cause instanceof Error ? cause.message : ""}`
+  if (/relation "[^"]+" does not exist/.test(text)) {
+    return "The database has no fm-rendezvous schema yet; run fm db migrate first"
+  }
+  return `The database could not do it: ${message}`
+}
+
+const classify = (error: unknown): Verdict => {
+  const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "Unknown"
+  const message = error instanceof Error ? error.message : String(error)
+  switch (tag) {
+    case "InvalidInput":
+    case "Usage":
+      return { exitCode: EXIT_USAGE, sentence: sentence(message), reason: "InvalidInput" }
+    case "NotAuthorized":
+    case "NotFound":
+    case "ParentNotCurrent":
+    case "Refused":
+      return { exitCode: EXIT_REFUSED, sentence: sentence(message), reason: tag }
+    case "ConfigError":
+      return { exitCode: EXIT_USAGE, sentence: sentence(configSentence(message)), reason: "InvalidConfiguration" }
+    case "StoreError":
+      return {
+        exitCode: EXIT_REFUSED,
+        sentence: sentence(storeSentence(message, (error as { cause?: unknown }).cause)),
+        reason: "StoreError"
+      }
+    case "EmbeddedDatabaseError":
+      return { exitCode: EXIT_REFUSED, sentence: sentence(message), reason: tag }
+    case "ShowHelp": {
+      const first = (error as CliError.ShowHelp).errors[0]
+      return first === undefined
+        ? { exitCode: EXIT_USAGE, sentence: "A command is needed; see the list above or run fm --help.", reason: "Usage" }
+        : { exitCode: EXIT_USAGE, sentence: sentence(cliSentence(first)), reason: "Usage" }
+    }
+    default:
+      if (CliError.isCliError(error)) return { exitCode: EXIT_USAGE, sentence: sentence(error.message), reason: "Usage" }
+      if (typeof error === "object" && error !== null && "reason" in error && tag === "SqlError") {
+        return { exitCode: EXIT_REFUSED, sentence: sentence(storeSentence(message, error)), reason: "StoreError" }
+      }
+      return { exitCode: EXIT_REFUSED, sentence: sentence(`Unexpected failure: ${message}`), reason: "Unexpected" }
+  }
+}
+
+/** The verdict for a failed run; defects (bugs) are reported the same way, in one sentence. */
+export const verdictOf = (cause: Cause.Cause<unknown>): Verdict => {
+  const failure = cause.reasons.find(Cause.isFailReason)
+  if (failure !== undefined) return classify(failure.error)
+  const defect = cause.reasons.find(Cause.isDieReason)
+  if (defect !== undefined) return classify(defect.defect)
+  return { exitCode: 130, sentence: "Interrupted.", reason: "Interrupted" }
+}

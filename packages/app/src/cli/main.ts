@@ -1,0 +1,73 @@
+import { NodeServices } from "@effect/platform-node"
+import { alertKind, supportBundleKind } from "@fm-rendezvous/domain"
+import { Cause, Effect, Layer, Logger } from "effect"
+import { CliOutput, Command } from "effect/cli"
+import { dbCommand } from "./commands/db.ts"
+import { executorCommands } from "./commands/executor.ts"
+import { inspectCommands } from "./commands/inspect.ts"
+import { resourceCommand } from "./commands/resources.ts"
+import { simulateCommand } from "./commands/simulate.ts"
+import { sitrepCommand } from "./commands/sitrep.ts"
+import { EXIT_DONE, verdictOf } from "./failure.ts"
+import { fm } from "./globalFlags.ts"
+import { Output, outputLayer, toJsonText, writeStderr, writeStdout } from "./output.ts"
+
+export const VERSION = "0.1.0"
+
+/** The `fm` command tree of SPEC 7.2. */
+export const fmCommand = fm.pipe(
+  Command.withSubcommands([
+    dbCommand,
+    sitrepCommand,
+    ...executorCommands,
+    ...inspectCommands,
+    resourceCommand("alert", alertKind),
+    resourceCommand("bundle", supportBundleKind),
+    simulateCommand
+  ])
+)
+
+/**
+ * Help asked for goes to stdout; help shown because no command was given goes to stderr. Parse
+ * errors are not rendered here: `reportFailure` prints them as one sentence like every failure.
+ */
+const presenter: CliOutput.Presenter = {
+  present: (event) =>
+    Effect.gen(function*() {
+      const formatter = CliOutput.defaultFormatter({ colors: false })
+      switch (event._tag) {
+        case "Help":
+          return yield* (event.reason === "Requested" ? writeStdout : writeStderr)(formatter.formatHelpDoc(event.helpDoc))
+        case "Version":
+          return yield* writeStdout(formatter.formatVersion(event.name, event.version))
+        case "InvalidInvocation":
+          return
+      }
+    })
+}
+
+/** SPEC 7.2: one sentence on stderr; with --json also one error document, if none was printed. */
+const reportFailure = (cause: Cause.Cause<unknown>) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const verdict = verdictOf(cause)
+    yield* writeStderr(verdict.sentence)
+    if (output.json && !(yield* output.emitted)) {
+      yield* writeStdout(toJsonText({ error: { reason: verdict.reason, message: verdict.sentence, exitCode: verdict.exitCode } }))
+    }
+    return verdict.exitCode
+  })
+
+/** Logs go to stderr so stdout carries only the command's result: logfmt, or JSON lines with --json. */
+const loggerLayer = (json: boolean) =>
+  Logger.layer([Logger.withConsoleError(json ? Logger.formatJson : Logger.formatLogFmt)])
+
+/** Runs `fm` with the given arguments; succeeds with the process exit code (interrupts propagate). */
+export const runFm = (args: ReadonlyArray<string>): Effect.Effect<number> => {
+  const json = args.includes("--json")
+  return Command.runWith(fmCommand, { version: VERSION })(args).pipe(
+    Effect.as(EXIT_DONE),
+    Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : reportFailure(cause))),
+    Effect.provide(Layer.mergeAll(outputLayer(json), CliOutput.layerPresenter(presenter), loggerLayer(json), NodeServices.layer))
+  ) as Effect.Effect<number>
+}

@@ -1,0 +1,55 @@
+import { Config, Duration, Schema } from "effect"
+
+/**
+ * Everything the app reads from the environment goes through effect's Config, so a bad value is
+ * refused at start with a sentence naming the variable (issue 4: configuration with defaults that
+ * work). Command-line flags take precedence where both exist (see cli/globalFlags.ts).
+ */
+const wholeNumberAtLeastOne = (name: string, fallback: number) =>
+  Config.schema(
+    Schema.NumberFromString.check(
+      Schema.isInt({ message: "must be a whole number" }),
+      Schema.isGreaterThanOrEqualTo(1, { message: "must be at least 1" })
+    ),
+    name
+  ).pipe(Config.withDefault(fallback))
+
+const positiveDuration = (name: string, fallback: Duration.Duration) =>
+  Config.schema(
+    Schema.DurationFromString.check(
+      Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
+        message: "must be a positive duration such as \"10 seconds\""
+      })
+    ),
+    name
+  ).pipe(Config.withDefault(fallback))
+
+export interface ExecutorSettings {
+  /** How often the daemon activates even when no new sitrep appeared (SPEC 3.6). */
+  readonly activationPeriod: Duration.Duration
+  /** How often the daemon's sitrep loader looks for a newer sitrep. */
+  readonly loaderPollInterval: Duration.Duration
+  /** Requests per guarded statement (SPEC 3.1). */
+  readonly batchSize: number
+  /** Markers examined per sweep statement (SPEC 3.4: page sizes are bounded). */
+  readonly sweepPageSize: number
+  /** Every Nth activation also runs the full reconciliation pass (SPEC 3.4). */
+  readonly reconcileEvery: number
+  /** Sitrep history versions kept by the pruner (SPEC 3.5). */
+  readonly historyToKeep: number
+  /** How often the daemon prunes history and finishes destroyed bundles. */
+  readonly housekeepingPeriod: Duration.Duration
+}
+
+export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
+  activationPeriod: positiveDuration("FM_ACTIVATION_PERIOD", Duration.seconds(10)),
+  loaderPollInterval: positiveDuration("FM_LOADER_POLL_INTERVAL", Duration.seconds(1)),
+  batchSize: wholeNumberAtLeastOne("FM_BATCH_SIZE", 500),
+  sweepPageSize: wholeNumberAtLeastOne("FM_SWEEP_PAGE_SIZE", 1000),
+  reconcileEvery: wholeNumberAtLeastOne("FM_RECONCILE_EVERY", 100),
+  historyToKeep: wholeNumberAtLeastOne("FM_HISTORY_KEEP", 100),
+  housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30))
+})
+
+/** The executor name a daemon uses when --executor is not given. */
+export const ExecutorName = Config.NonEmptyString("FM_EXECUTOR")

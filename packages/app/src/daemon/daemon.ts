@@ -1,0 +1,67 @@
+import type { ActivationReport } from "@fm-rendezvous/domain"
+import { Clock, Duration, Effect, Option, Ref } from "effect"
+import type { ExecutorSettings } from "../config.ts"
+import { reportLogFields } from "../render/report.ts"
+import { activateHeld } from "./activation.ts"
+import { collectDestroyed, pruneOldHistory } from "./housekeeping.ts"
+import { makeSitrepLoader } from "./loader.ts"
+
+export interface DaemonSummary {
+  readonly executor: string
+  readonly activations: number
+  readonly heldVersion: number | null
+}
+
+/**
+ * `fm run` (SPEC 3.6, 7.2): activations periodically and as soon as the loader brings a newer
+ * sitrep; every Nth activation also reconciles (SPEC 3.4). Housekeeping (bundle collector,
+ * history pruner) runs beside it. Interrupting it (SIGINT/SIGTERM) waits for the activation in
+ * flight, which is uninterruptible, then stops: nothing half-done is lost.
+ */
+export const runDaemon = (executor: string, settings: ExecutorSettings, onReport: (r: ActivationReport) => Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    const loader = yield* makeSitrepLoader()
+    const activations = yield* Ref.make(0)
+    let lastActivation = Number.NEGATIVE_INFINITY
+
+    const housekeeping = Effect.gen(function*() {
+      const removed = yield* collectDestroyed
+      if (Object.keys(removed).length > 0) yield* Effect.logInfo("destroyed resources removed").pipe(Effect.annotateLogs(removed))
+      const pruned = yield* pruneOldHistory(settings.historyToKeep, settings.sweepPageSize)
+      if (pruned.sitrepsRemoved > 0 || pruned.historyRemoved > 0) {
+        yield* Effect.logInfo("history pruned").pipe(Effect.annotateLogs({ ...pruned, keep: settings.historyToKeep }))
+      }
+    }).pipe(
+      Effect.catch((e) => Effect.logWarning(`housekeeping failed: ${e.message}`)),
+      Effect.andThen(Effect.sleep(settings.housekeepingPeriod)),
+      Effect.forever
+    )
+    yield* Effect.forkScoped(housekeeping)
+
+    const tick = Effect.gen(function*() {
+      const loaded = yield* loader.refresh
+      const held = yield* loader.held
+      const now = yield* Clock.currentTimeMillis
+      if (Option.isNone(held)) return
+      if (loaded) yield* Effect.logInfo(`loaded sitrep version ${held.value.version}`)
+      if (!loaded && now - lastActivation < Duration.toMillis(settings.activationPeriod)) return
+      const n = yield* Ref.updateAndGet(activations, (x) => x + 1)
+      const reconcile = n % settings.reconcileEvery === 0
+      const report = yield* activateHeld(executor, held.value, settings, reconcile)
+      lastActivation = now
+      yield* Effect.logInfo("activation").pipe(Effect.annotateLogs(reportLogFields(report)))
+      yield* onReport(report)
+    }).pipe(Effect.catch((e) => Effect.logWarning(`activation failed: ${e.message}`)))
+
+    yield* Effect.logInfo(`executor ${executor} started`)
+    yield* Effect.onInterrupt(
+      Effect.forever(Effect.andThen(tick, Effect.sleep(settings.loaderPollInterval))),
+      () => Effect.logInfo(`executor ${executor} stopping`)
+    )
+  }).pipe(Effect.scoped)
+
+export const summaryOf = (executor: string, activations: number, held: Option.Option<{ readonly version: number }>): DaemonSummary => ({
+  executor,
+  activations,
+  heldVersion: Option.match(held, { onNone: () => null, onSome: (s) => s.version })
+})

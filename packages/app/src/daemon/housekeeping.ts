@@ -1,0 +1,29 @@
+import { Kinds, pruneHistory, ResourceStore } from "@fm-rendezvous/domain"
+import { Effect } from "effect"
+
+const COLLECT_BATCH = 500
+
+/**
+ * The support-bundle collector (SPEC 3.2): removes rows an operator delete moved to their kind's
+ * destroying state, a bounded batch per statement, for every kind that has a lifecycle.
+ */
+export const collectDestroyed = Effect.gen(function*() {
+  const kinds = yield* Kinds
+  const resources = yield* ResourceStore
+  const removed: Record<string, number> = {}
+  for (const kind of kinds.all) {
+    if (kind.lifecycle === null) continue
+    let total = 0
+    while (true) {
+      const n = yield* Effect.uninterruptible(resources.finishDestroying(kind.name, COLLECT_BATCH))
+      total += n
+      if (n < COLLECT_BATCH) break
+    }
+    if (total > 0) removed[kind.name] = total
+  }
+  return removed
+})
+
+/** The history pruner (SPEC 3.5): keep the newest versions; the current sitrep is never removed. */
+export const pruneOldHistory = (keep: number, pageSize: number) =>
+  Effect.uninterruptible(pruneHistory(keep, pageSize))

@@ -1,0 +1,48 @@
+import { memoryLayer } from "@fm-rendezvous/adapters-memory"
+import type {
+  Authorization,
+  Kinds,
+  MarkerStore,
+  ProgressStore,
+  ReportStore,
+  ResourceKind,
+  ResourceStore,
+  SitrepStore,
+  StoreError
+} from "@fm-rendezvous/domain"
+import { Effect, Layer } from "effect"
+import { type EmbeddedDatabaseError, embeddedPostgres } from "./embedded.ts"
+import { sqlStores } from "./sqlStores.ts"
+import type { DatabaseTarget } from "./target.ts"
+
+/** Every port a command may use. */
+export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore
+
+export interface StoreOptions {
+  readonly kinds?: ReadonlyArray<ResourceKind> | undefined
+  /**
+   * Create or upgrade the schema before use. The embedded database is created on first use, so
+   * it is always migrated; an external server is migrated by `fm db migrate` (or the simulation).
+   */
+  readonly migrate?: boolean | undefined
+}
+
+/**
+ * The single swap point between storage technologies: the memory adapter (reference behaviour)
+ * or the SQL adapter on an external or the embedded PostgreSQL.
+ */
+export const storesLayer = (
+  target: DatabaseTarget,
+  options: StoreOptions = {}
+): Layer.Layer<Stores, StoreError | EmbeddedDatabaseError> => {
+  switch (target._tag) {
+    case "Memory":
+      return memoryLayer(options.kinds)
+    case "Url":
+      return sqlStores(target.url, { kinds: options.kinds, migrate: options.migrate === true })
+    case "Embedded":
+      return Layer.unwrap(
+        Effect.map(embeddedPostgres(target.root), (url) => sqlStores(url, { kinds: options.kinds, migrate: true }))
+      )
+  }
+}

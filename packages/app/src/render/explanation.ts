@@ -1,0 +1,32 @@
+import { type Explanation, type Generation, generationToJson, type KindRegistry } from "@fm-rendezvous/domain"
+import { renderRows, text, yesNo } from "./table.ts"
+
+/** SPEC 7.3 `fm explain --json`: generations through the domain's JSON encoding. */
+export const explanationToJson = (e: Explanation) => ({
+  id: e.id,
+  kind: e.kind,
+  exists: e.exists,
+  state: e.state,
+  fmCreated: e.fmCreated,
+  createdAtGeneration: e.createdAtGeneration === null ? null : generationToJson(e.createdAtGeneration as Generation),
+  deleted: e.deleted,
+  requestedByCurrentSitrep: e.requestedByCurrentSitrep,
+  markerCollectible: e.markerCollectible,
+  reason: e.reason
+})
+
+/** SPEC 6: whether it exists, whether FM created it and when, deletion, request, collectibility. */
+export const renderExplanation = (registry: KindRegistry, e: Explanation): string => {
+  const kind = e.kind === null ? undefined : registry.find(e.kind)
+  const noun = kind?._tag === "Some" ? kind.value.singular : "resource"
+  return renderRows([
+    text("id", e.id),
+    text("kind", e.kind === null ? "unknown (nothing knows this id)" : noun),
+    text("exists", e.exists ? `yes${e.state === null ? "" : ` (state ${e.state})`}` : "no"),
+    text("created by FM", e.fmCreated ? `yes, at generation ${e.createdAtGeneration}` : "no creation marker"),
+    text("deleted by an operator", e.deleted === null ? "no" : `yes, at ${e.deleted.at} by ${e.deleted.by ?? "an unknown actor"}`),
+    text("requested by the current sitrep", yesNo(e.requestedByCurrentSitrep)),
+    text("marker collectible now", yesNo(e.markerCollectible)),
+    text("why", e.reason)
+  ]).join("\n")
+}

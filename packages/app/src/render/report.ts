@@ -1,0 +1,103 @@
+import {
+  type ActivationReport,
+  encodeReport,
+  type KindRegistry,
+  type KindReport
+} from "@fm-rendezvous/domain"
+import { count, line, plural, renderRows, type Row, text } from "./table.ts"
+
+/**
+ * The activation report, rendered once for `fm activate`, `fm status`, the daemon and the
+ * simulation: SPEC 6 in plain words for people, SPEC 7.3 for scripts.
+ */
+
+/** How many generations execution trails the current sitrep (SPEC 2: progress reports lag). */
+export const lagOf = (k: KindReport): bigint | null => {
+  if (k.currentGeneration === null) return null
+  const done = k.executedThrough ?? 0n
+  return k.currentGeneration > done ? k.currentGeneration - done : 0n
+}
+
+/** SPEC 7.3: generations through the domain's JSON encoding, plus the lag per kind. */
+export const reportToJson = (report: ActivationReport) => {
+  const encoded = encodeReport(report) as unknown as { kinds: Record<string, Record<string, unknown>> } & Record<string, unknown>
+  const kinds: Record<string, unknown> = {}
+  for (const [name, k] of Object.entries(report.kinds)) {
+    const lag = lagOf(k)
+    kinds[name] = { ...encoded.kinds[name], lag: lag === null ? null : Number(lag) }
+  }
+  return { ...encoded, kinds }
+}
+
+const shortId = (id: string) => id
+
+const staleLine = (k: KindReport): string => {
+  const current = k.currentGeneration === null ? "no current sitrep" : `current generation ${k.currentGeneration}`
+  return k.stale
+    ? `stale sitrep: yes (${current}; this executor holds generation ${k.generation ?? "none"}, so it created nothing)`
+    : `stale sitrep: no (${current})`
+}
+
+const kindRows = (k: KindReport): Array<Row> => {
+  const lag = lagOf(k)
+  const rows: Array<Row> = [count("requested in this sitrep", k.requested)]
+  if (k.skipped) {
+    rows.push(line(`creation skipped: generation ${k.generation} was already fully executed`))
+  } else {
+    rows.push(
+      count("created in this activation", k.created),
+      count("already existed", k.alreadyExisted),
+      count("skipped, deleted by an operator", k.tombstoned)
+    )
+  }
+  rows.push(line(staleLine(k)), count("errors", k.errorCount))
+  for (const e of k.errors) rows.push(line(`  - ${e.requestId === null ? "" : `request ${e.requestId}: `}${e.message}`))
+  if (k.errorCount > k.errors.length) rows.push(line(`  ... and ${k.errorCount - k.errors.length} more`))
+  rows.push(
+    k.executedThrough === null
+      ? text("executed through generation", "none yet")
+      : count("executed through generation", k.executedThrough, lag === null ? undefined : `(lag ${lag})`)
+  )
+  if (k.sweepSkipped) rows.push(line(`creation markers swept: none needed (generation ${k.generation} was already swept)`))
+  else {
+    rows.push(count("creation markers swept", k.markersSwept, `in ${plural(k.sweepPages, "page")}${k.reconciled ? ", with a full reconciliation pass" : ""}`))
+  }
+  return rows
+}
+
+export const renderReport = (registry: KindRegistry, report: ActivationReport): string => {
+  const head: Array<Row> = [text("executor", `${report.executor} (activated ${report.activatedAt})`)]
+  head.push(text("sitrep held", `${shortId(report.sitrep.id)}  (version ${report.sitrep.version})`))
+  head.push(
+    report.currentSitrep === null
+      ? text("current sitrep", "none published")
+      : text(
+        "current sitrep",
+        report.currentSitrep.id === report.sitrep.id
+          ? `the one held  (version ${report.currentSitrep.version})`
+          : `${shortId(report.currentSitrep.id)}  (version ${report.currentSitrep.version})`
+      )
+  )
+  const lines = renderRows(head)
+  const known = registry.all.map((k) => k.name as string)
+  const names = [...known.filter((n) => n in report.kinds), ...Object.keys(report.kinds).filter((n) => !known.includes(n))]
+  for (const name of names) {
+    const k = report.kinds[name]!
+    const words = registry.find(name)
+    const title = words._tag === "Some" ? words.value.plural : name
+    lines.push(`${title} (generation ${k.generation ?? "none"}):`)
+    lines.push(...renderRows(kindRows(k), "  "))
+  }
+  return lines.join("\n")
+}
+
+/** One structured log line per activation (issue 4): the counts that matter, per kind. */
+export const reportLogFields = (report: ActivationReport): Record<string, unknown> => {
+  const fields: Record<string, unknown> = { executor: report.executor, sitrepVersion: report.sitrep.version }
+  for (const [name, k] of Object.entries(report.kinds)) {
+    fields[name] = k.skipped
+      ? `skipped gen=${k.generation} swept=${k.markersSwept}`
+      : `gen=${k.generation} created=${k.created} existed=${k.alreadyExisted} tombstoned=${k.tombstoned} stale=${k.stale} errors=${k.errorCount} swept=${k.markersSwept}`
+  }
+  return fields
+}

@@ -1,0 +1,43 @@
+import { generationToJson, type KindRegistry, type Sitrep } from "@fm-rendezvous/domain"
+import { plural, renderRows, text } from "./table.ts"
+
+/** A stored sitrep in the document shape of SPEC 7.1, plus what the history assigned. */
+export const sitrepToJson = (registry: KindRegistry, s: Sitrep) => ({
+  id: s.id,
+  parentId: s.parentId,
+  version: s.version,
+  creatorId: s.creatorId,
+  timeCreated: s.timeCreated.toISOString(),
+  comment: s.comment,
+  generations: Object.fromEntries(Object.entries(s.generations).map(([k, g]) => [k, generationToJson(g)])),
+  cases: s.cases.map((c) => ({
+    id: c.id,
+    comment: c.comment,
+    closed: c.closed,
+    ...Object.fromEntries(
+      registry.all.map((k) => [k.documentField, (c.requests[k.name] ?? []).map((r) => ({ id: r.id, ...r.body }))])
+    )
+  }))
+})
+
+export const renderSitrep = (registry: KindRegistry, s: Sitrep): string => {
+  const lines = renderRows([
+    text("sitrep", `${s.id}  (version ${s.version})`),
+    text("parent", s.parentId ?? "none (first sitrep)"),
+    text("created", `${s.timeCreated.toISOString()} by ${s.creatorId}`),
+    text("comment", s.comment === "" ? "(none)" : s.comment),
+    text(
+      "generations",
+      registry.all.map((k) => `${k.plural} ${s.generations[k.name] ?? "none"}`).join(", ")
+    ),
+    text("cases", `${s.cases.length} (${s.cases.filter((c) => c.closed).length} closed)`)
+  ])
+  for (const c of s.cases) {
+    const counts = registry.all.map((k) => plural((c.requests[k.name] ?? []).length, `${k.singular} request`)).join(", ")
+    lines.push(`  case ${c.id}${c.closed ? " (closed)" : ""}: ${c.comment === "" ? "" : `${c.comment}; `}${counts}`)
+    for (const k of registry.all) {
+      for (const r of c.requests[k.name] ?? []) lines.push(`    ${k.singular} ${r.id}`)
+    }
+  }
+  return lines.join("\n")
+}
