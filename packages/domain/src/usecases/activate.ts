@@ -22,6 +22,8 @@ export interface ActivationOptions {
   readonly pageSize: number
   /** Also run the full reconciliation pass of SPEC 3.4 (rarely, or on demand). */
   readonly reconcile: boolean
+  /** Re-execute and re-sweep even where progress says the work is done (on demand, for operators). */
+  readonly force?: boolean
 }
 
 /** A report lists at most this many per-request errors; `errorCount` has them all. */
@@ -92,7 +94,7 @@ const activateKind = (
       errorCount: 0
     }
     let executedThrough = progress.executedThrough
-    const skipped = executionDone(progress, generation)
+    const skipped = !options.force && executionDone(progress, generation)
     if (generation === undefined) {
       noteError(tally, null, `the held sitrep has no generation for ${kind.plural}; nothing is created or swept`)
     } else if (!skipped) {
@@ -109,7 +111,7 @@ const activateKind = (
     // happened to creation: failures to create never hold up garbage collection.
     let markersSwept = 0
     let sweepPages = 0
-    const sweepSkipped = generation === undefined || (sweepDone(progress, generation) && !options.reconcile)
+    const sweepSkipped = generation === undefined || (sweepDone(progress, generation) && !options.reconcile && !options.force)
     if (!sweepSkipped) {
       const swept = yield* Effect.result(sweepKind(kind.name, held.id, options.pageSize, options.reconcile))
       if (swept._tag === "Failure") noteError(tally, null, `sweep failed: ${describe(swept.failure)}`)
