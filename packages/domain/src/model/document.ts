@@ -54,18 +54,24 @@ const renderPath = (path: ReadonlyArray<PropertyKey>): string =>
 
 /** Turns a schema failure into one sentence that names the field and the problem. */
 export const describeSchemaError = (what: string, error: Schema.SchemaError): string => {
-  const issues = formatter(error.issue).issues
+  const issues = formatter(error.issue).issues.map((i) => ({
+    path: renderPath((i.path ?? []).map((p) => (typeof p === "object" ? p.key : p))),
+    message: i.message
+  }))
   const first = issues[0]
   if (first === undefined) return `${what} is invalid.`
-  const path = renderPath((first.path ?? []).map((p) => (typeof p === "object" ? p.key : p)))
   const message = first.message
     .replace(/^Expected no excess property$/, "is not a known field")
     .replace(/^Missing key$/, "is required")
-    .replace(/^Expected (object|array|string|number|boolean)(.*)$/, (_m, t: string, rest: string) => `must be ${t === "array" || t === "object" ? "an" : "a"} ${t}${rest}`)
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : ""
-  return path === ""
+    .replace(/^Expected (object|array|string|number|boolean)(.*)$/, (_m, t: string, rest: string) =>
+      `must be ${t === "array" || t === "object" ? "an" : "a"} ${t}${rest}`)
+    .replaceAll(" | ", " or ")
+  // A union reports one issue per alternative at the same path: count other fields only.
+  const others = new Set(issues.filter((i) => i.path !== first.path).map((i) => i.path)).size
+  const more = others > 0 ? ` (and ${others} more field${others > 1 ? "s" : ""} with problems)` : ""
+  return first.path === ""
     ? `${what} is invalid: ${message}${more}.`
-    : `${what} is invalid: ${path} ${message}${more}.`
+    : `${what} is invalid: ${first.path} ${message}${more}.`
 }
 
 export const decodeSitrepDocument = (registry: KindRegistry) => {
