@@ -1,0 +1,153 @@
+import type { CandidateCursor, SitrepId } from "@fm-rendezvous/domain"
+import type { SqlClient } from "effect/sql"
+import type { Fragment } from "effect/sql/Statement"
+import type { SqlKind } from "./kind.ts"
+
+/**
+ * Statement builders for creation markers and the GC candidate ledger (SPEC 3.3, 3.4). Each sweep
+ * page is ONE statement: it reads the held sitrep as stored, judges a bounded page, deletes what
+ * the rule allows, and returns what it did. Shared by production and the EXPLAIN tests.
+ */
+type Sql = SqlClient.SqlClient
+
+export interface MarkerRow {
+  readonly resource_id: string
+  readonly created_at_generation: bigint
+  readonly time_created: Date
+  readonly time_deleted: Date | null
+  readonly deleted_by: string | null
+}
+
+export const selectMarker = (sql: Sql, k: SqlKind, id: string) =>
+  sql<MarkerRow>`SELECT resource_id, created_at_generation, time_created, time_deleted, deleted_by
+    FROM ${sql(k.markerTable)} WHERE resource_id = ${id}`
+
+export const selectCandidate = (sql: Sql, k: SqlKind, id: string) =>
+  sql<{ found: number }>`SELECT 1 AS found FROM ${sql(k.candidateTable)} WHERE resource_id = ${id}`
+
+/**
+ * The held sitrep as stored, and its generation for the kind (NULL when it has none). No row at
+ * all means it was pruned: the rule fails closed (SitrepMissing).
+ */
+const heldCte = (sql: Sql, k: SqlKind, held: SitrepId) =>
+  sql`held AS (
+      SELECT s.id, (SELECT g.generation FROM sitrep_generation g WHERE g.sitrep_id = s.id AND g.kind = ${k.kind.name})
+        AS generation
+      FROM sitrep s WHERE s.id = ${held}
+    )`
+
+/**
+ * SPEC 3.3 in SQL (domain rules/gc.ts `collectibility`): the marker `m` may go iff the held
+ * sitrep does not request its id and it was created strictly below the held generation. A NULL
+ * generation (none for this kind) makes it not collectible. The contract suite proves agreement.
+ */
+const collectible = (sql: Sql, k: SqlKind, marker: string) =>
+  sql`COALESCE(
+      ${sql(marker)}.created_at_generation < (SELECT generation FROM held)
+      AND NOT EXISTS (
+        SELECT 1 FROM sitrep_request r
+        WHERE r.sitrep_id = (SELECT id FROM held) AND r.kind = ${k.kind.name} AND r.id = ${sql(marker)}.resource_id
+      ),
+      FALSE)`
+
+/**
+ * The marker delete re-checks the generation on the row it deletes: under READ COMMITTED a row
+ * changed since the snapshot is re-evaluated against this condition, never deleted blindly.
+ */
+const sweptCte = (sql: Sql, k: SqlKind) =>
+  sql`swept AS (
+      DELETE FROM ${sql(k.markerTable)} m USING judged j
+      WHERE m.resource_id = j.resource_id AND j.collectible
+        AND m.created_at_generation < (SELECT generation FROM held)
+      RETURNING m.resource_id
+    )`
+
+export interface SweepRow {
+  readonly held_found: bigint
+  readonly examined: bigint
+  readonly last_generation: bigint | null
+  readonly last_id: string | null
+  readonly deleted_id: string | null
+}
+
+/**
+ * ONE page of the ledger sweep (SPEC 3.4): candidates dropped at or below the held generation,
+ * after the (generation, id) cursor, in index order. Collectible markers are deleted with their
+ * candidates; candidates whose marker is gone (or never existed) are removed; the others stay for
+ * a later, higher held generation. The cursor is the page's last entry, so a page with nothing
+ * collectible still advances.
+ */
+export const sweepCandidatesPage = (
+  sql: Sql,
+  k: SqlKind,
+  held: SitrepId,
+  cursor: CandidateCursor | null,
+  pageSize: number
+) => {
+  const after: Fragment = cursor === null
+    ? sql``
+    : sql`AND (c.dropped_at_generation, c.resource_id) > (${cursor.generation}, CAST(${cursor.id} AS UUID))`
+  return sql<SweepRow>`WITH
+    ${heldCte(sql, k, held)},
+    page AS (
+      SELECT c.resource_id, c.dropped_at_generation FROM ${sql(k.candidateTable)} c
+      WHERE c.dropped_at_generation <= (SELECT generation FROM held) ${after}
+      ORDER BY c.dropped_at_generation, c.resource_id
+      LIMIT ${pageSize}
+    ),
+    judged AS (
+      SELECT p.resource_id, p.dropped_at_generation, m.resource_id IS NOT NULL AS has_marker,
+        ${collectible(sql, k, "m")} AS collectible
+      FROM page p LEFT JOIN ${sql(k.markerTable)} m ON m.resource_id = p.resource_id
+    ),
+    ${sweptCte(sql, k)},
+    settled AS (
+      DELETE FROM ${sql(k.candidateTable)} c USING judged j
+      WHERE c.resource_id = j.resource_id AND (j.collectible OR NOT j.has_marker)
+      RETURNING c.resource_id
+    )
+    SELECT (SELECT count(*) FROM held) AS held_found, (SELECT count(*) FROM page) AS examined,
+      (SELECT count(*) FROM settled) AS settled,
+      last.dropped_at_generation AS last_generation, last.resource_id AS last_id, d.resource_id AS deleted_id
+    FROM (SELECT 1 AS one) AS one
+    LEFT JOIN (
+      SELECT dropped_at_generation, resource_id FROM page
+      ORDER BY dropped_at_generation DESC, resource_id DESC LIMIT 1
+    ) AS last ON TRUE
+    LEFT JOIN (
+      SELECT j.resource_id, j.dropped_at_generation FROM judged j JOIN swept s ON s.resource_id = j.resource_id
+    ) AS d ON TRUE
+    ORDER BY d.dropped_at_generation, d.resource_id`
+}
+
+/**
+ * ONE page of the reconciliation pass (SPEC 3.4): every marker by primary key after `cursor`,
+ * judged by the same rule; the cursor is the largest id of the page (ORDER BY id DESC LIMIT 1,
+ * PostgreSQL has no max(uuid)), not of the deleted rows. Deleted markers take their candidates.
+ */
+export const reconcileMarkersPage = (sql: Sql, k: SqlKind, held: SitrepId, cursor: string | null, pageSize: number) => {
+  const after: Fragment = cursor === null ? sql`` : sql`WHERE m.resource_id > CAST(${cursor} AS UUID)`
+  return sql<SweepRow>`WITH
+    ${heldCte(sql, k, held)},
+    page AS (
+      SELECT m.resource_id, m.created_at_generation FROM ${sql(k.markerTable)} m ${after}
+      ORDER BY m.resource_id
+      LIMIT ${pageSize}
+    ),
+    judged AS (
+      SELECT p.resource_id, ${collectible(sql, k, "p")} AS collectible
+      FROM page p WHERE EXISTS (SELECT 1 FROM held)
+    ),
+    ${sweptCte(sql, k)},
+    settled AS (
+      DELETE FROM ${sql(k.candidateTable)} c USING swept s WHERE c.resource_id = s.resource_id
+      RETURNING c.resource_id
+    )
+    SELECT (SELECT count(*) FROM held) AS held_found, (SELECT count(*) FROM page) AS examined,
+      (SELECT count(*) FROM settled) AS settled,
+      NULL AS last_generation, last.resource_id AS last_id, s.resource_id AS deleted_id
+    FROM (SELECT 1 AS one) AS one
+    LEFT JOIN (SELECT resource_id FROM page ORDER BY resource_id DESC LIMIT 1) AS last ON TRUE
+    LEFT JOIN swept s ON TRUE
+    ORDER BY s.resource_id`
+}

@@ -1,0 +1,189 @@
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { defaultSqlKinds, hasState, type SqlKind } from "./kind.ts"
+
+/**
+ * Versioned, idempotent migrations. Each component (the core tables, and each resource kind) has
+ * its own track of numbered steps and its own row in `fm_schema_version`; a step runs once, in a
+ * transaction with the bump of its version, so re-running `migrate` is a no-op and a database
+ * left at an older version is upgraded step by step. Adding a kind adds a track, not a step here.
+ */
+export interface MigrationStep {
+  readonly version: number
+  readonly name: string
+  readonly statements: ReadonlyArray<string>
+}
+
+export interface MigrationTrack {
+  readonly component: string
+  readonly steps: ReadonlyArray<MigrationStep>
+}
+
+export const coreTrack: MigrationTrack = {
+  component: "core",
+  steps: [
+    {
+      version: 1,
+      name: "sitreps, history, cases and requests",
+      statements: [
+        `CREATE TABLE IF NOT EXISTS sitrep (
+          id UUID PRIMARY KEY,
+          parent_id UUID,
+          creator_id TEXT NOT NULL,
+          time_created TIMESTAMPTZ NOT NULL,
+          comment TEXT NOT NULL
+        )`,
+        // History is dense (SPEC 2). Exactly one row is not superseded: the current sitrep. The
+        // publish CAS supersedes it by an UPDATE, which is what lets a guarded creation lock it
+        // (FOR SHARE) and see a concurrent publish (docs/SQL.md).
+        `CREATE TABLE IF NOT EXISTS sitrep_history (
+          version INT8 PRIMARY KEY CHECK (version >= 1),
+          sitrep_id UUID NOT NULL,
+          superseded BOOL NOT NULL DEFAULT FALSE,
+          CONSTRAINT sitrep_history_sitrep_key UNIQUE (sitrep_id)
+        )`,
+        `CREATE INDEX IF NOT EXISTS sitrep_history_current ON sitrep_history (version) WHERE NOT superseded`,
+        `CREATE TABLE IF NOT EXISTS sitrep_generation (
+          sitrep_id UUID NOT NULL,
+          kind TEXT NOT NULL,
+          generation INT8 NOT NULL CHECK (generation >= 1),
+          PRIMARY KEY (sitrep_id, kind)
+        )`,
+        `CREATE TABLE IF NOT EXISTS sitrep_case (
+          sitrep_id UUID NOT NULL,
+          position INT4 NOT NULL,
+          id UUID NOT NULL,
+          comment TEXT NOT NULL,
+          closed BOOL NOT NULL,
+          first_sitrep_id UUID NOT NULL,
+          closed_sitrep_id UUID,
+          request_kinds JSONB NOT NULL,
+          PRIMARY KEY (sitrep_id, position)
+        )`,
+        `CREATE TABLE IF NOT EXISTS sitrep_request (
+          sitrep_id UUID NOT NULL,
+          kind TEXT NOT NULL,
+          id UUID NOT NULL,
+          case_position INT4 NOT NULL,
+          position INT4 NOT NULL,
+          case_id UUID NOT NULL,
+          body JSONB NOT NULL,
+          PRIMARY KEY (sitrep_id, kind, id)
+        )`,
+        // knownRequestIds looks ids up across every stored sitrep (SPEC 2: ids never reappear).
+        `CREATE INDEX IF NOT EXISTS sitrep_request_by_id ON sitrep_request (kind, id)`
+      ]
+    },
+    {
+      version: 2,
+      name: "execution progress and activation reports",
+      statements: [
+        `CREATE TABLE IF NOT EXISTS execution_progress (
+          kind TEXT PRIMARY KEY,
+          executed_generation INT8,
+          executed_at TIMESTAMPTZ,
+          executed_by TEXT,
+          swept_generation INT8,
+          swept_at TIMESTAMPTZ,
+          swept_by TEXT
+        )`,
+        `CREATE TABLE IF NOT EXISTS activation_report (
+          executor TEXT PRIMARY KEY,
+          report JSONB NOT NULL,
+          saved_at TIMESTAMPTZ NOT NULL
+        )`
+      ]
+    }
+  ]
+}
+
+/** The tables of one resource kind, built from its descriptor. */
+export const kindTrack = (k: SqlKind): MigrationTrack => {
+  const columns = k.columns.map((c) => `${c.column} ${c.type === "jsonb" ? "JSONB" : "TEXT"}`)
+  const state = hasState(k) ? ["state TEXT NOT NULL"] : []
+  return {
+    component: `kind:${k.kind.name}`,
+    steps: [{
+      version: 1,
+      name: `${k.kind.plural}: resources, creation markers, GC candidates`,
+      statements: [
+        `CREATE TABLE IF NOT EXISTS ${k.resourceTable} (
+          id UUID NOT NULL,
+          case_id UUID,
+          time_created TIMESTAMPTZ NOT NULL,
+          ${[...state, ...columns].join(",\n          ")}${state.length + columns.length > 0 ? "," : ""}
+          CONSTRAINT ${k.resourceTable}_pkey PRIMARY KEY (id)
+        )`,
+        ...(hasState(k)
+          ? [`CREATE INDEX IF NOT EXISTS ${k.resourceTable}_by_state ON ${k.resourceTable} (state, id)`]
+          : []),
+        `CREATE TABLE IF NOT EXISTS ${k.markerTable} (
+          resource_id UUID NOT NULL,
+          created_at_generation INT8 NOT NULL CHECK (created_at_generation >= 1),
+          time_created TIMESTAMPTZ NOT NULL,
+          time_deleted TIMESTAMPTZ,
+          deleted_by TEXT,
+          CONSTRAINT ${k.markerTable}_pkey PRIMARY KEY (resource_id)
+        )`,
+        `CREATE TABLE IF NOT EXISTS ${k.candidateTable} (
+          resource_id UUID NOT NULL,
+          dropped_at_generation INT8 NOT NULL CHECK (dropped_at_generation >= 1),
+          CONSTRAINT ${k.candidateTable}_pkey PRIMARY KEY (resource_id)
+        )`,
+        // Sweeps page by (dropped generation, id) up to the held generation (SPEC 3.4).
+        `CREATE INDEX IF NOT EXISTS ${k.candidateTable}_by_generation ON ${k.candidateTable} (dropped_at_generation, resource_id)`
+      ]
+    }]
+  }
+}
+
+export interface AppliedStep {
+  readonly component: string
+  readonly version: number
+  readonly name: string
+}
+
+const versionTable = `CREATE TABLE IF NOT EXISTS fm_schema_version (
+  component TEXT PRIMARY KEY,
+  version INT8 NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL
+)`
+
+/** The version each component is at (0 when never migrated). */
+export const schemaVersions = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.unsafe(versionTable)
+  const rows = yield* sql<{ component: string; version: bigint }>`SELECT component, version FROM fm_schema_version`
+  return new Map(rows.map((r) => [r.component, Number(r.version)]))
+})
+
+/**
+ * Brings the schema to the newest version of every track (or, for tests of upgrades, to
+ * `targets[component]`). Returns the steps it ran; an up-to-date schema runs none.
+ */
+export const migrate = (
+  kinds: ReadonlyArray<SqlKind> = defaultSqlKinds,
+  targets: Readonly<Record<string, number>> = {}
+) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const applied: Array<AppliedStep> = []
+    const tracks = [coreTrack, ...kinds.map(kindTrack)]
+    const versions = yield* schemaVersions
+    for (const track of tracks) {
+      const target = targets[track.component] ?? Number.MAX_SAFE_INTEGER
+      for (const step of track.steps) {
+        if (step.version <= (versions.get(track.component) ?? 0) || step.version > target) continue
+        yield* sql.withTransaction(Effect.gen(function*() {
+          for (const statement of step.statements) yield* sql.unsafe(statement)
+          // Monotonic: a concurrent migrator that got further is never set back.
+          yield* sql`INSERT INTO fm_schema_version (component, version, applied_at)
+            VALUES (${track.component}, ${BigInt(step.version)}, now())
+            ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at
+            WHERE fm_schema_version.version < excluded.version`
+        }))
+        applied.push({ component: track.component, version: step.version, name: step.name })
+      }
+    }
+    return applied
+  })

@@ -1,0 +1,117 @@
+import {
+  type CaseId,
+  deletePlan,
+  type GuardedBatchResult,
+  type KindName,
+  requestOutcome,
+  type Resource,
+  type ResourceId,
+  ResourceStore
+} from "@fm-rendezvous/domain"
+import { Clock, Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import type { SqlKind } from "./kind.ts"
+import { SqlKinds } from "./kinds.ts"
+import { toMarker } from "./markerStore.ts"
+import type { MarkerRow } from "./markers.ts"
+import * as R from "./resources.ts"
+import { storeError, toDate, toGeneration, transaction, withRetry } from "./run.ts"
+import { SENTINELS } from "./sentinel.ts"
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+export const toResource = (k: SqlKind, r: R.ResourceRow): Resource => ({
+  kind: k.kind.name,
+  id: r.id as ResourceId,
+  caseId: r.case_id as CaseId | null,
+  timeCreated: toDate(r.time_created),
+  state: r.state ?? null,
+  fields: Object.fromEntries(k.columns.map((c) => [c.field, r[c.column] ?? null]))
+})
+
+/** Decodes the guarded statement's rows: the outcome rule is the domain's `requestOutcome`. */
+const toBatchResult = (kind: KindName, rows: ReadonlyArray<R.GuardedRow>): GuardedBatchResult => {
+  const first = rows[0]
+  if (first === undefined || !first.ok) {
+    return {
+      _tag: "StaleSitrep",
+      currentGeneration: first?.current_generation == null ? null : toGeneration(first.current_generation)
+    }
+  }
+  return {
+    _tag: "Applied",
+    outcomes: rows.flatMap((r) => {
+      if (r.id === null) return []
+      const marker = r.resource_id == null ? undefined : toMarker(kind, r as unknown as MarkerRow)
+      return [{ id: r.id as ResourceId, outcome: r.created ? "Created" as const : requestOutcome(marker, r.has_row === true) }]
+    })
+  }
+}
+
+export const SqlResourceStore = Layer.effect(
+  ResourceStore,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const kinds = yield* SqlKinds
+    return ResourceStore.of({
+      // ONE autocommit statement per batch (SPEC 3.1); re-run when its sentinel says it raced.
+      createGuarded: (kind, held, requests) =>
+        Effect.gen(function*() {
+          const k = yield* kinds.lookup(kind)
+          const at = yield* now
+          const rows = yield* withRetry(R.createGuardedBatch(sql, k, held, requests, at), [SENTINELS.creationRaced])
+          return toBatchResult(k.kind.name, rows)
+        }).pipe(storeError(`creating ${kind} resources`)),
+      get: (kind, id) =>
+        Effect.gen(function*() {
+          const k = yield* kinds.lookup(kind)
+          const rows = yield* withRetry(R.selectResource(sql, k, id))
+          return Option.map(Option.fromNullishOr(rows[0]), (r) => toResource(k, r))
+        }).pipe(storeError(`reading ${kind} ${id}`)),
+      list: (kind, page) =>
+        Effect.gen(function*() {
+          const k = yield* kinds.lookup(kind)
+          const rows = yield* withRetry(R.listResources(sql, k, page.after, page.limit))
+          return rows.map((r) => toResource(k, r))
+        }).pipe(storeError(`listing ${kind} resources`)),
+      /**
+       * SPEC 3.2, one transaction: lock and read the marker and the row once, decide with the
+       * domain's `deletePlan`, then at most one mutation per table. The locks make a concurrent
+       * delete wait and then see the tombstone (AlreadyDeleted keeps the first deletion).
+       */
+      delete: (grant, kind, id) =>
+        Effect.gen(function*() {
+          const k = yield* kinds.lookup(kind)
+          const at = yield* now
+          return yield* transaction(
+            sql,
+            Effect.gen(function*() {
+              const marker = Option.getOrUndefined(Option.map(Option.fromNullishOr((yield* R.lockMarker(sql, k, id))[0]), (m) => toMarker(k.kind.name, m)))
+              const row = Option.getOrUndefined(Option.map(Option.fromNullishOr((yield* R.lockResource(sql, k, id))[0]), (r) => toResource(k, r)))
+              const plan = deletePlan(k.kind, row, marker)
+              if (plan._tag === "Remove") yield* R.deleteResourceRow(sql, k, id)
+              if (plan._tag === "BeginDestroying") yield* R.setResourceState(sql, k, id, plan.state)
+              if ((plan._tag === "Remove" || plan._tag === "BeginDestroying") && plan.stampMarker) {
+                yield* R.stampMarker(sql, k, id, at, grant.actor)
+              }
+              return plan
+            })
+          )
+        }).pipe(storeError(`deleting ${kind} ${id}`)),
+      setUserComment: (_grant, kind, id, comment) =>
+        Effect.gen(function*() {
+          const k = yield* kinds.lookup(kind)
+          const column = k.columns.find((c) => c.field === "userComment")
+          if (!k.kind.userComment || column === undefined) return false
+          return (yield* withRetry(R.updateUserComment(sql, k, column.column, id, comment))).length > 0
+        }).pipe(storeError(`commenting on ${kind} ${id}`)),
+      finishDestroying: (kind, limit) =>
+        Effect.gen(function*() {
+          const k = yield* kinds.lookup(kind)
+          const destroying = k.kind.lifecycle?.destroyingState
+          if (destroying === undefined) return 0
+          return (yield* withRetry(R.finishDestroyingPage(sql, k, destroying, limit))).length
+        }).pipe(storeError(`removing destroyed ${kind} resources`))
+    })
+  })
+)

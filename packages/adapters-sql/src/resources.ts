@@ -1,0 +1,159 @@
+import type { Generation, Request } from "@fm-rendezvous/domain"
+import type { SqlClient } from "effect/sql"
+import { columnValues, hasState, type SqlKind } from "./kind.ts"
+import type { MarkerRow } from "./markers.ts"
+import { textArray } from "./run.ts"
+import { SENTINELS, sentinel } from "./sentinel.ts"
+
+/**
+ * Statement builders for the resource tables of every kind (alerts, support bundles, and any
+ * kind registered later) and the operator's writes to their markers (SPEC 3.1, 3.2). Shared by
+ * production and the EXPLAIN tests.
+ */
+type Sql = SqlClient.SqlClient
+
+export interface ResourceRow {
+  readonly id: string
+  readonly case_id: string | null
+  readonly time_created: Date
+  readonly state?: string | null
+  readonly [column: string]: unknown
+}
+
+const resourceColumns = (sql: Sql, k: SqlKind) =>
+  // Column names are validated identifiers (kind.ts), so they can be written as they are.
+  sql.literal(["id", "case_id", "time_created", ...(hasState(k) ? ["state"] : []), ...k.columns.map((c) => c.column)].join(", "))
+
+export interface GuardedRow extends Partial<MarkerRow> {
+  readonly ok: boolean
+  readonly current_generation: bigint | null
+  readonly id: string | null
+  readonly has_row: boolean | null
+  readonly created: boolean | null
+  readonly consistent: boolean
+}
+
+/**
+ * SPEC 3.1 as ONE statement per batch. Read it top down:
+ * - `head` locks the current history row FOR SHARE. A publish supersedes that row by UPDATE, so
+ *   a publish in flight is waited for, and one committed since this statement's snapshot is seen
+ *   (the re-read row no longer matches `NOT superseded`): the guard then fails closed. While the
+ *   lock is held no publish can change any generation, so nothing can make this batch stale or
+ *   collect its markers before it commits (docs/SQL.md).
+ * - `guard` compares the held generation with the current sitrep's for the kind: equality, and
+ *   NULL (no history, no generation) is stale. Every insert below selects from `guard`, so
+ *   PostgreSQL cannot skip it (it does not run unreferenced SELECT CTEs).
+ * - `seen` is what the snapshot shows of each id: its marker and whether a row exists.
+ * - `marked` inserts the markers first, with a named conflict target: a marker committed since the
+ *   snapshot (a concurrent creation, perhaps already deleted by an operator) wins the conflict,
+ *   so a tombstone can never be overwritten and the row below is never written for it.
+ * - `created` inserts the rows of the markers just written.
+ * - the `consistent` sentinel aborts the whole statement when an insert met a conflict the
+ *   snapshot did not show; the adapter re-runs it, and the new snapshot decides the outcome.
+ */
+export const createGuardedBatch = (
+  sql: Sql,
+  k: SqlKind,
+  held: Generation,
+  requests: ReadonlyArray<Request>,
+  now: Date
+) => {
+  const values = columnValues(k, requests)
+  const columnParams = k.columns.map((c, i) => sql`, ${textArray(values[i]!)}::text[]`)
+  const columnAliases = k.columns.map((c) => sql`, ${sql(c.column)}`)
+  const columnSelects = k.columns.map((c) =>
+    c.type === "jsonb" ? sql`, CAST(r.${sql(c.column)} AS JSONB)` : sql`, r.${sql(c.column)}`
+  )
+  const state = k.kind.lifecycle === null ? sql`` : sql`, ${k.kind.lifecycle.initialState}`
+  return sql<GuardedRow>`WITH
+    head AS (SELECT sitrep_id FROM sitrep_history WHERE NOT superseded FOR SHARE),
+    guard AS (
+      SELECT g.current_generation, COALESCE(g.current_generation = ${held}, FALSE) AS ok
+      FROM (
+        SELECT (SELECT gen.generation FROM sitrep_generation gen
+                WHERE gen.sitrep_id = (SELECT sitrep_id FROM head) AND gen.kind = ${k.kind.name}) AS current_generation
+      ) AS g
+    ),
+    req AS (
+      SELECT * FROM unnest(
+        ${textArray(requests.map((r) => r.id))}::uuid[], ${textArray(requests.map((r) => r.caseId))}::uuid[]
+        ${sql.join("", false)(columnParams)}
+      ) WITH ORDINALITY AS r(id, case_id ${sql.join("", false)(columnAliases)}, ord)
+    ),
+    seen AS (
+      SELECT r.id, r.ord, x.id IS NOT NULL AS has_row,
+        m.resource_id, m.created_at_generation, m.time_created, m.time_deleted, m.deleted_by
+      FROM req r
+      LEFT JOIN ${sql(k.markerTable)} m ON m.resource_id = r.id
+      LEFT JOIN ${sql(k.resourceTable)} x ON x.id = r.id
+    ),
+    to_create AS (
+      SELECT s.id FROM seen s, guard WHERE guard.ok AND s.resource_id IS NULL AND NOT s.has_row
+    ),
+    marked AS (
+      INSERT INTO ${sql(k.markerTable)} (resource_id, created_at_generation, time_created)
+      SELECT t.id, ${held}, ${now} FROM to_create t, guard WHERE guard.ok
+      ON CONFLICT (resource_id) DO NOTHING
+      RETURNING resource_id
+    ),
+    created AS (
+      INSERT INTO ${sql(k.resourceTable)} (${resourceColumns(sql, k)})
+      SELECT r.id, r.case_id, ${now} ${state} ${sql.join("", false)(columnSelects)}
+      FROM req r JOIN marked mk ON mk.resource_id = r.id
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    )
+    SELECT guard.ok, guard.current_generation, s.id, s.has_row,
+      s.resource_id, s.created_at_generation, s.time_created, s.time_deleted, s.deleted_by,
+      c.id IS NOT NULL AS created,
+      ${
+    sentinel(
+      sql,
+      sql`(SELECT count(*) FROM to_create) = (SELECT count(*) FROM marked)
+        AND (SELECT count(*) FROM marked) = (SELECT count(*) FROM created)`,
+      SENTINELS.creationRaced
+    )} AS consistent
+    FROM guard LEFT JOIN seen s ON guard.ok LEFT JOIN created c ON c.id = s.id
+    ORDER BY s.ord`
+}
+
+export const selectResource = (sql: Sql, k: SqlKind, id: string) =>
+  sql<ResourceRow>`SELECT ${resourceColumns(sql, k)} FROM ${sql(k.resourceTable)} WHERE id = ${id}`
+
+/** Operator listing, paged by id (SPEC 7.2 `fm alert list`): an index range scan. */
+export const listResources = (sql: Sql, k: SqlKind, after: string | undefined, limit: number) =>
+  after === undefined
+    ? sql<ResourceRow>`SELECT ${resourceColumns(sql, k)} FROM ${sql(k.resourceTable)} ORDER BY id LIMIT ${limit}`
+    : sql<ResourceRow>`SELECT ${resourceColumns(sql, k)} FROM ${sql(k.resourceTable)}
+        WHERE id > ${after} ORDER BY id LIMIT ${limit}`
+
+/** The delete's one read (SPEC 3.2), locking what it will change: marker first, like creation. */
+export const lockMarker = (sql: Sql, k: SqlKind, id: string) =>
+  sql<MarkerRow>`SELECT resource_id, created_at_generation, time_created, time_deleted, deleted_by
+    FROM ${sql(k.markerTable)} WHERE resource_id = ${id} FOR UPDATE`
+
+export const lockResource = (sql: Sql, k: SqlKind, id: string) =>
+  sql<ResourceRow>`SELECT ${resourceColumns(sql, k)} FROM ${sql(k.resourceTable)} WHERE id = ${id} FOR UPDATE`
+
+export const deleteResourceRow = (sql: Sql, k: SqlKind, id: string) =>
+  sql`DELETE FROM ${sql(k.resourceTable)} WHERE id = ${id}`
+
+export const setResourceState = (sql: Sql, k: SqlKind, id: string, state: string) =>
+  sql`UPDATE ${sql(k.resourceTable)} SET state = ${state} WHERE id = ${id}`
+
+/** Stamps the tombstone; a second delete keeps the first time and actor (SPEC 3.2). */
+export const stampMarker = (sql: Sql, k: SqlKind, id: string, now: Date, actor: string) =>
+  sql`UPDATE ${sql(k.markerTable)}
+    SET time_deleted = COALESCE(time_deleted, ${now}),
+        deleted_by = CASE WHEN time_deleted IS NULL THEN ${actor} ELSE deleted_by END
+    WHERE resource_id = ${id}`
+
+export const updateUserComment = (sql: Sql, k: SqlKind, column: string, id: string, comment: string) =>
+  sql<{ id: string }>`UPDATE ${sql(k.resourceTable)} SET ${sql(column)} = ${comment} WHERE id = ${id} RETURNING id`
+
+/** The collector (SPEC 3.2): a bounded page of rows in the destroying state, by the state index. */
+export const finishDestroyingPage = (sql: Sql, k: SqlKind, destroying: string, limit: number) =>
+  sql<{ id: string }>`DELETE FROM ${sql(k.resourceTable)} WHERE id IN (
+      SELECT id FROM ${sql(k.resourceTable)} WHERE state = ${destroying} ORDER BY id LIMIT ${limit}
+    )
+    RETURNING id`

@@ -1,0 +1,75 @@
+import { PgTypes } from "@effect/sql-pg"
+import { Generation, SitrepVersion, StoreError } from "@fm-rendezvous/domain"
+import { Effect, Result, Schedule, Schema } from "effect"
+import { SqlClient, SqlError } from "effect/sql"
+import { decodeSentinel, type Sentinel } from "./sentinel.ts"
+
+/** How many times a statement or transaction is re-run after a serialization failure or deadlock. */
+export const RETRY_TIMES = 8
+
+const retryable = (e: unknown, sentinels: ReadonlyArray<Sentinel>): boolean =>
+  SqlError.isSqlError(e) &&
+  (e.reason._tag === "SerializationError" || e.reason._tag === "DeadlockError" ||
+    sentinels.some((s) => s === decodeSentinel(e)))
+
+/**
+ * Re-runs an atomic step that failed with SQLSTATE 40001 (serialization failure, the normal way a
+ * SERIALIZABLE transaction loses a race), 40P01 (deadlock victim) or one of the given sentinels,
+ * with bounded exponential backoff. Safe because the step is one statement or one transaction:
+ * its failure wrote nothing.
+ */
+export const withRetry = <A, E, R>(step: Effect.Effect<A, E, R>, sentinels: ReadonlyArray<Sentinel> = []) =>
+  Effect.retry(step, {
+    while: (e) => retryable(e, sentinels),
+    schedule: Schedule.exponential("5 millis", 2),
+    times: RETRY_TIMES
+  })
+
+/**
+ * A transaction at the server's default isolation (READ COMMITTED unless configured), retried on
+ * serialization failure. Each statement inside states its own isolation argument in docs/SQL.md.
+ */
+export const transaction = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<A, E, R>) =>
+  withRetry(sql.withTransaction(body))
+
+/** A serializable transaction with retry (SQLSTATE 40001), for steps that need it. */
+export const serializable = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<A, E, R>) =>
+  withRetry(
+    sql.withTransaction(body).pipe(Effect.provideService(SqlClient.BeginTransaction, "BEGIN ISOLATION LEVEL SERIALIZABLE"))
+  )
+
+/**
+ * A read of several statements that must see one snapshot (a sitrep and its children). Sitreps
+ * are immutable, so only a concurrent prune could tear such a read; REPEATABLE READ prevents it.
+ */
+export const snapshot = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<A, E, R>) =>
+  withRetry(
+    sql.withTransaction(body).pipe(
+      Effect.provideService(SqlClient.BeginTransaction, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    )
+  )
+
+/** Every SQL failure leaves the adapter as the domain's StoreError, naming what was being done. */
+export const storeError = (what: string) => <A, R>(self: Effect.Effect<A, SqlError.SqlError | StoreError, R>) =>
+  Effect.mapError(self, (e) =>
+    e instanceof StoreError ? e : new StoreError({ message: `${what} failed: ${e.message}`, cause: e }))
+
+/** A typed array parameter: inference cannot type an array of only NULLs, so name the element type. */
+const typedArray = (oid: number) => (values: ReadonlyArray<unknown>) =>
+  Result.getOrThrow(PgTypes.array(values, oid))
+
+export const textArray = typedArray(PgTypes.OID.text)
+export const int8Array = typedArray(PgTypes.OID.int8)
+export const int4Array = typedArray(PgTypes.OID.int4)
+export const boolArray = typedArray(PgTypes.OID.bool)
+
+const decodeGeneration = Schema.decodeUnknownSync(Generation)
+const decodeVersion = Schema.decodeUnknownSync(SitrepVersion)
+
+/** INT8 comes back as bigint; a generation goes through the domain's schema (SPEC 2 range). */
+export const toGeneration = (value: unknown): Generation =>
+  decodeGeneration(typeof value === "bigint" ? value : BigInt(value as string))
+
+export const toVersion = (value: unknown): SitrepVersion => decodeVersion(Number(value))
+
+export const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string))

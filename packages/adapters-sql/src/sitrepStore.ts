@@ -1,0 +1,171 @@
+import {
+  type Case,
+  type DroppedRequest,
+  type Generation,
+  type KindName,
+  type PublishOutcome,
+  type Request,
+  type ResourceId,
+  type Sitrep,
+  type SitrepHeader,
+  type SitrepId,
+  SitrepStore,
+  type SitrepToPublish
+} from "@fm-rendezvous/domain"
+import { Data, Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import { SqlKinds } from "./kinds.ts"
+import { snapshot, storeError, toDate, toGeneration, toVersion, transaction, withRetry } from "./run.ts"
+import { decodeSentinel, SENTINELS } from "./sentinel.ts"
+import * as S from "./sitreps.ts"
+
+type Sql = SqlClient.SqlClient
+
+/** A publish that must roll back: the failure carries the outcome out of the transaction. */
+class Refused extends Data.TaggedError("Refused")<{ readonly outcome: "ParentNotCurrent" | "SitrepExists" }> {}
+
+const loadHeader = (sql: Sql) =>
+  Effect.map(S.selectCurrentHeader(sql), (rows): Option.Option<SitrepHeader> => {
+    const first = rows[0]
+    if (first === undefined) return Option.none()
+    const generations: Record<KindName, Generation> = {}
+    for (const r of rows) if (r.kind !== null) generations[r.kind as KindName] = toGeneration(r.generation)
+    return Option.some({ id: first.sitrep_id as SitrepId, version: toVersion(first.version), generations })
+  })
+
+/** A whole sitrep, read in one snapshot; cases and requests keep their published order. */
+const loadSitrep = (sql: Sql, id: string, version: bigint) =>
+  Effect.gen(function*() {
+    const row = (yield* S.selectSitrep(sql, id))[0]
+    if (row === undefined) return Option.none<Sitrep>()
+    const generations: Record<KindName, Generation> = {}
+    for (const g of yield* S.selectGenerations(sql, id)) generations[g.kind as KindName] = toGeneration(g.generation)
+    const requests = yield* S.selectRequests(sql, id)
+    const byCase = new Map<string, Array<Request>>()
+    for (const r of requests) {
+      const key = `${r.case_position}/${r.kind}`
+      const list = byCase.get(key) ?? []
+      list.push({ id: r.id as ResourceId, caseId: r.case_id as Case["id"], body: r.body })
+      byCase.set(key, list)
+    }
+    const cases = (yield* S.selectCases(sql, id)).map((c): Case => ({
+      id: c.id as Case["id"],
+      comment: c.comment,
+      closed: c.closed,
+      requests: Object.fromEntries(c.request_kinds.map((kind) => [kind, byCase.get(`${c.position}/${kind}`) ?? []])),
+      firstSitrepId: c.first_sitrep_id as SitrepId,
+      closedSitrepId: c.closed_sitrep_id as SitrepId | null
+    }))
+    return Option.some<Sitrep>({
+      id: row.id as SitrepId,
+      parentId: row.parent_id as SitrepId | null,
+      version: toVersion(version),
+      creatorId: row.creator_id,
+      timeCreated: toDate(row.time_created),
+      comment: row.comment,
+      generations,
+      cases
+    })
+  })
+
+const loadAt = (sql: Sql, head: S.HistoryRow | undefined) =>
+  head === undefined ? Effect.succeed(Option.none<Sitrep>()) : loadSitrep(sql, head.sitrep_id, head.version)
+
+export const SqlSitrepStore = Layer.effect(
+  SitrepStore,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const kinds = yield* SqlKinds
+
+    /**
+     * SPEC 3.5: children first, the CAS last, all in one transaction, so no reader ever sees a
+     * current sitrep without its children. READ COMMITTED suffices: the rows written before the
+     * CAS are invisible until commit, and the CAS itself locks the row it supersedes.
+     */
+    const publish = (s: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>) =>
+      Effect.gen(function*() {
+        // A dropped id of a kind without tables cannot be recorded: refuse before writing anything.
+        for (const d of dropped) yield* kinds.lookup(d.kind)
+        const head = yield* loadHeader(sql)
+        const current = Option.getOrUndefined(head)
+        const parentCurrent = s.parentId === null ? current === undefined : current?.id === s.parentId
+        if (!parentCurrent) return yield* new Refused({ outcome: "ParentNotCurrent" })
+        if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new Refused({ outcome: "SitrepExists" })
+        yield* S.insertGenerations(sql, s.id, s.generations)
+        if (s.cases.length > 0) yield* S.insertCases(sql, s)
+        const rows = S.requestRows(s)
+        if (rows.length > 0) yield* S.insertRequests(sql, s.id, rows)
+        for (const k of kinds.all) {
+          const ofKind = dropped.filter((d) => d.kind === k.kind.name)
+          if (ofKind.length > 0) yield* S.insertCandidates(sql, k, ofKind)
+        }
+        const cas = yield* Effect.catchIf(
+          S.casHistory(sql, s.id, s.parentId),
+          (e) => decodeSentinel(e) === SENTINELS.parentNotCurrent,
+          () => Effect.succeed([])
+        )
+        const version = cas[0]?.version
+        if (version === undefined) return yield* new Refused({ outcome: "ParentNotCurrent" })
+        return { _tag: "Published", version: toVersion(version) } as PublishOutcome
+      }).pipe(
+        (body) => transaction(sql, body),
+        Effect.catchTag("Refused", (r) =>
+          r.outcome === "SitrepExists"
+            ? Effect.succeed<PublishOutcome>({ _tag: "SitrepExists" })
+            : Effect.map(loadHeader(sql), (current): PublishOutcome => ({ _tag: "ParentNotCurrent", current })))
+      )
+
+    const prunePage = (keep: number, pageSize: number) =>
+      transaction(
+        sql,
+        Effect.gen(function*() {
+          const removed = (yield* S.pruneHistoryPage(sql, keep, pageSize)).map((r) => r.sitrep_id)
+          if (removed.length > 0) {
+            yield* S.deleteSitrepRows(sql, "sitrep_request", removed)
+            yield* S.deleteSitrepRows(sql, "sitrep_case", removed)
+            yield* S.deleteSitrepRows(sql, "sitrep_generation", removed)
+            yield* S.deleteSitreps(sql, removed)
+          }
+          // Every stored sitrep entered history when it was published, and leaves storage in the
+          // transaction that removes its history row: the two counts are the same.
+          return {
+            historyRemoved: removed.length,
+            sitrepsRemoved: removed.length,
+            pages: 1,
+            done: removed.length < pageSize
+          }
+        })
+      )
+
+    return SitrepStore.of({
+      publish: (s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      currentHeader: withRetry(loadHeader(sql)).pipe(storeError("reading the current sitrep")),
+      current: snapshot(sql, Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
+        storeError("reading the current sitrep")
+      ),
+      byVersion: (version) =>
+        snapshot(sql, Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
+          storeError(`reading sitrep version ${version}`)
+        ),
+      knownRequestIds: (kind, ids) =>
+        Effect.gen(function*() {
+          if (ids.length === 0) return []
+          const k = yield* kinds.lookup(kind)
+          const known = new Set((yield* withRetry(S.selectKnownIds(sql, k, ids))).map((r) => r.id))
+          return ids.filter((id) => known.has(id))
+        }).pipe(storeError(`looking up ${kind} request ids`)),
+      prunePage: (keep, pageSize) => prunePage(keep, pageSize).pipe(storeError("pruning sitrep history")),
+      historyRange: withRetry(S.selectHistoryRange(sql)).pipe(
+        Effect.map((rows) => {
+          const r = rows[0]
+          return r === undefined || r.oldest === null || r.newest === null
+            ? Option.none()
+            : Option.some({ oldest: toVersion(r.oldest), newest: toVersion(r.newest) })
+        }),
+        storeError("reading the sitrep history range")
+      ),
+      exists: (id) =>
+        withRetry(S.selectSitrepExists(sql, id)).pipe(Effect.map((rows) => rows.length > 0), storeError(`looking up sitrep ${id}`))
+    })
+  })
+)

@@ -1,0 +1,172 @@
+import type { DroppedRequest, Generation, SitrepId, SitrepToPublish } from "@fm-rendezvous/domain"
+import type { SqlClient } from "effect/sql"
+import type { SqlKind } from "./kind.ts"
+import { boolArray, int4Array, int8Array, textArray } from "./run.ts"
+import { SENTINELS, sentinel } from "./sentinel.ts"
+
+/**
+ * Statement builders for the sitrep tables (SPEC 3.5). Production and the EXPLAIN tests build
+ * every statement through these functions, so the plan under test is the plan that runs.
+ */
+type Sql = SqlClient.SqlClient
+
+export const insertSitrep = (sql: Sql, s: SitrepToPublish) =>
+  sql<{ id: string }>`INSERT INTO sitrep (id, parent_id, creator_id, time_created, comment)
+    VALUES (${s.id}, ${s.parentId}, ${s.creatorId}, ${s.timeCreated}, ${s.comment})
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id`
+
+export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<Record<string, Generation>>) => {
+  const kinds = Object.keys(generations)
+  return sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation)
+    SELECT ${id}, g.kind, g.generation
+    FROM unnest(${textArray(kinds)}::text[], ${int8Array(kinds.map((k) => generations[k]))}::int8[]) AS g(kind, generation)`
+}
+
+export const insertCases = (sql: Sql, s: SitrepToPublish) =>
+  sql`INSERT INTO sitrep_case (sitrep_id, position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)
+    SELECT ${s.id}, c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
+           c.request_kinds::jsonb
+    FROM unnest(
+      ${int4Array(s.cases.map((_, i) => i))}::int4[], ${textArray(s.cases.map((c) => c.id))}::text[],
+      ${textArray(s.cases.map((c) => c.comment))}::text[], ${boolArray(s.cases.map((c) => c.closed))}::bool[],
+      ${textArray(s.cases.map((c) => c.firstSitrepId))}::text[], ${textArray(s.cases.map((c) => c.closedSitrepId))}::text[],
+      ${textArray(s.cases.map((c) => JSON.stringify(Object.keys(c.requests))))}::text[]
+    ) AS c(position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)`
+
+export interface RequestRow {
+  readonly kind: string
+  readonly id: string
+  readonly casePosition: number
+  readonly position: number
+  readonly caseId: string
+  readonly body: string
+}
+
+export const requestRows = (s: SitrepToPublish): ReadonlyArray<RequestRow> =>
+  s.cases.flatMap((c, casePosition) =>
+    Object.entries(c.requests).flatMap(([kind, requests]) =>
+      requests.map((r, position) => ({ kind, id: r.id, casePosition, position, caseId: r.caseId, body: JSON.stringify(r.body) }))
+    )
+  )
+
+export const insertRequests = (sql: Sql, id: SitrepId, rows: ReadonlyArray<RequestRow>) =>
+  sql`INSERT INTO sitrep_request (sitrep_id, kind, id, case_position, position, case_id, body)
+    SELECT ${id}, r.kind, r.id::uuid, r.case_position, r.position, r.case_id::uuid, r.body::jsonb
+    FROM unnest(
+      ${textArray(rows.map((r) => r.kind))}::text[], ${textArray(rows.map((r) => r.id))}::text[],
+      ${int4Array(rows.map((r) => r.casePosition))}::int4[], ${int4Array(rows.map((r) => r.position))}::int4[],
+      ${textArray(rows.map((r) => r.caseId))}::text[], ${textArray(rows.map((r) => r.body))}::text[]
+    ) AS r(kind, id, case_position, position, case_id, body)`
+
+/**
+ * SPEC 3.4: the ids a publish drops, with the generation that dropped them, in the same
+ * transaction as the sitrep. An id is dropped once in a lineage; the upsert keeps the newest.
+ */
+export const insertCandidates = (sql: Sql, k: SqlKind, dropped: ReadonlyArray<DroppedRequest>) =>
+  sql`INSERT INTO ${sql(k.candidateTable)} (resource_id, dropped_at_generation)
+    SELECT d.id::uuid, d.generation
+    FROM unnest(${textArray(dropped.map((d) => d.id))}::text[], ${int8Array(dropped.map((d) => d.droppedAtGeneration))}::int8[])
+      AS d(id, generation)
+    ON CONFLICT (resource_id) DO UPDATE SET dropped_at_generation = excluded.dropped_at_generation`
+
+/**
+ * The history compare-and-swap of SPEC 2, ONE statement, run last in the publish transaction.
+ * It supersedes the parent's history row only if that row is the current one (the UPDATE locks
+ * it: a concurrent publish or a guarded creation holding it is waited for, then re-checked), and
+ * appends the next version. No parent: history must be empty. Otherwise the sentinel aborts the
+ * statement. Two first publishes race on version 1; the loser's insert does nothing and returns
+ * no row, which the store reads as `ParentNotCurrent` too.
+ */
+export const casHistory = (sql: Sql, id: SitrepId, parentId: SitrepId | null) =>
+  sql<{ version: bigint }>`WITH retired AS (
+      UPDATE sitrep_history SET superseded = TRUE
+      WHERE NOT superseded AND sitrep_id = ${parentId}
+      RETURNING version
+    )
+    INSERT INTO sitrep_history (version, sitrep_id, superseded)
+    SELECT COALESCE((SELECT version FROM retired), 0) + 1, ${id}, FALSE
+    WHERE ${
+    sentinel(
+      sql,
+      sql`(EXISTS (SELECT 1 FROM retired)) OR (CAST(${parentId} AS UUID) IS NULL AND NOT EXISTS (SELECT 1 FROM sitrep_history))`,
+      SENTINELS.parentNotCurrent
+    )}
+    ON CONFLICT (version) DO NOTHING
+    RETURNING version`
+
+/** The current sitrep's header without its cases: one index lookup on the current history row. */
+export const selectCurrentHeader = (sql: Sql) =>
+  sql<{ version: bigint; sitrep_id: string; kind: string | null; generation: bigint | null }>`
+    SELECT h.version, h.sitrep_id, g.kind, g.generation
+    FROM sitrep_history h LEFT JOIN sitrep_generation g ON g.sitrep_id = h.sitrep_id
+    WHERE NOT h.superseded`
+
+export interface HistoryRow {
+  readonly version: bigint
+  readonly sitrep_id: string
+}
+
+export const selectCurrentVersion = (sql: Sql) =>
+  sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE NOT superseded`
+
+export const selectVersion = (sql: Sql, version: number) =>
+  sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE version = ${BigInt(version)}`
+
+export const selectSitrep = (sql: Sql, id: string) =>
+  sql<{ id: string; parent_id: string | null; creator_id: string; time_created: Date; comment: string }>`
+    SELECT id, parent_id, creator_id, time_created, comment FROM sitrep WHERE id = ${id}`
+
+export const selectGenerations = (sql: Sql, id: string) =>
+  sql<{ kind: string; generation: bigint }>`SELECT kind, generation FROM sitrep_generation WHERE sitrep_id = ${id}`
+
+export const selectCases = (sql: Sql, id: string) =>
+  sql<{
+    position: number
+    id: string
+    comment: string
+    closed: boolean
+    first_sitrep_id: string
+    closed_sitrep_id: string | null
+    request_kinds: ReadonlyArray<string>
+  }>`SELECT position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds
+    FROM sitrep_case WHERE sitrep_id = ${id} ORDER BY position`
+
+export const selectRequests = (sql: Sql, id: string) =>
+  sql<{ kind: string; id: string; case_position: number; case_id: string; body: Record<string, unknown> }>`
+    SELECT kind, id, case_position, case_id, body FROM sitrep_request
+    WHERE sitrep_id = ${id} ORDER BY case_position, kind, position`
+
+/** SPEC 2 (ids never reappear): every lookup is by index, on requests, the ledger and markers. */
+export const selectKnownIds = (sql: Sql, k: SqlKind, ids: ReadonlyArray<string>) =>
+  sql<{ id: string }>`SELECT q.id FROM unnest(${textArray(ids)}::uuid[]) AS q(id)
+    WHERE EXISTS (SELECT 1 FROM sitrep_request r WHERE r.kind = ${k.kind.name} AND r.id = q.id)
+       OR EXISTS (SELECT 1 FROM ${sql(k.candidateTable)} c WHERE c.resource_id = q.id)
+       OR EXISTS (SELECT 1 FROM ${sql(k.markerTable)} m WHERE m.resource_id = q.id)`
+
+/**
+ * One page of history pruning (SPEC 3.5): the oldest superseded versions beyond the newest
+ * `keep`. The current row is never superseded, so it is never removed, whatever `keep` is.
+ */
+export const pruneHistoryPage = (sql: Sql, keep: number, pageSize: number) =>
+  sql<{ sitrep_id: string }>`DELETE FROM sitrep_history WHERE version IN (
+      SELECT version FROM sitrep_history
+      WHERE superseded AND version <= (SELECT version FROM sitrep_history WHERE NOT superseded) - ${BigInt(keep)}
+      ORDER BY version LIMIT ${pageSize}
+    )
+    RETURNING sitrep_id`
+
+/** The sitreps that just left history, with their children; one statement per table. */
+export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case" | "sitrep_request", ids: ReadonlyArray<string>) =>
+  sql`DELETE FROM ${sql(table)} WHERE sitrep_id = ANY(${textArray(ids)}::uuid[])`
+
+export const deleteSitreps = (sql: Sql, ids: ReadonlyArray<string>) =>
+  sql`DELETE FROM sitrep WHERE id = ANY(${textArray(ids)}::uuid[])`
+
+export const selectHistoryRange = (sql: Sql) =>
+  sql<{ oldest: bigint | null; newest: bigint | null }>`SELECT
+    (SELECT version FROM sitrep_history ORDER BY version ASC LIMIT 1) AS oldest,
+    (SELECT version FROM sitrep_history ORDER BY version DESC LIMIT 1) AS newest`
+
+export const selectSitrepExists = (sql: Sql, id: string) =>
+  sql<{ found: number }>`SELECT 1 AS found FROM sitrep WHERE id = ${id}`

@@ -1,0 +1,52 @@
+import { PgClient } from "@effect/sql-pg"
+import { migrate, pgLayer, type PgOptions, type SqlKind } from "@fm-rendezvous/adapters-sql"
+import { Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { inject } from "vitest"
+
+/** The server URL from the global setup (DATABASE_URL, or the embedded PostgreSQL it started). */
+export const serverUrl = (): string => {
+  const fromEnv = process.env["FM_TEST_DATABASE_URL"]
+  try {
+    return inject("databaseUrl") ?? fromEnv ?? ""
+  } catch {
+    return fromEnv ?? ""
+  }
+}
+
+const withDatabase = (url: string, database: string) => {
+  const u = new URL(url)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+const admin = <A, E>(url: string, f: (sql: SqlClient.SqlClient) => Effect.Effect<A, E>) =>
+  Effect.flatMap(SqlClient.SqlClient, f).pipe(
+    Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 }))
+  )
+
+/**
+ * A database of its own for one test file (or one test): created with a random name on the shared
+ * server, dropped (WITH (FORCE): pools may linger) when the scope closes.
+ */
+export const freshDatabase = Effect.acquireRelease(
+  Effect.gen(function*() {
+    const server = serverUrl()
+    if (server === "") return yield* Effect.die(new Error("no test database: the vitest global setup did not run"))
+    const name = `fm_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`
+    yield* admin(server, (sql) => sql.unsafe(`CREATE DATABASE ${name}`))
+    return { name, url: withDatabase(server, name), server }
+  }),
+  ({ name, server }) => admin(server, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).pipe(Effect.ignore)
+)
+
+/** A client pool on a fresh database, migrated for `kinds` unless `migrated` is false. */
+export const testDatabaseLayer = (options?: PgOptions & { readonly kinds?: ReadonlyArray<SqlKind>; readonly migrated?: boolean }) =>
+  Layer.unwrap(Effect.map(freshDatabase, ({ url }) => {
+    const client = pgLayer(url, options)
+    if (options?.migrated === false) return client
+    return Layer.effectDiscard(migrate(options?.kinds)).pipe(Layer.provideMerge(client))
+  }))
+
+/** The URL of a fresh database that lives as long as the scope (for tests that open many pools). */
+export const freshDatabaseUrl = Effect.map(freshDatabase, ({ url }) => url)
