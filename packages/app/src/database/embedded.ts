@@ -193,3 +193,14 @@ export const embeddedPostgres = (root: string) =>
     }
     return `postgres://postgres@127.0.0.1:${running.port}/postgres`
   })
+
+/** Removes an embedded cluster entirely (stopping its server first): `fm simulate` starts afresh. */
+export const resetEmbedded = (root: string) =>
+  Effect.gen(function*() {
+    const running = readRunning(path.join(root, "pgdata"))
+    if (running !== undefined && running !== "starting") yield* stop(running.pid)
+    yield* Effect.try({
+      try: () => fs.rmSync(root, { recursive: true, force: true }),
+      catch: (e) => fail(`Cannot remove ${root}: ${e instanceof Error ? e.message : e}`)
+    })
+  })

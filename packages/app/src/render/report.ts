@@ -101,3 +101,22 @@ export const reportLogFields = (report: ActivationReport): Record<string, unknow
   }
   return fields
 }
+
+/** The report in one line, for the simulation's running log: each kind's outcome in brief. */
+export const renderReportLine = (registry: KindRegistry, report: ActivationReport): string => {
+  const current = report.currentSitrep?.version
+  const held = `${report.executor} holds v${report.sitrep.version}${current !== undefined && current !== report.sitrep.version ? ` (current v${current})` : ""}`
+  const parts = Object.entries(report.kinds).map(([name, k]) => {
+    const words = registry.find(name)
+    const title = words._tag === "Some" ? words.value.plural : name
+    const outcome = k.stale
+      ? `stale, created nothing (current generation ${k.currentGeneration ?? "none"})`
+      : k.skipped
+      ? "already executed"
+      : `${k.created} created, ${k.alreadyExisted} existed, ${k.tombstoned} skipped as deleted`
+    const errors = k.errorCount > 0 ? `, ${plural(k.errorCount, "error")}` : ""
+    const swept = k.markersSwept > 0 ? `, ${plural(k.markersSwept, "marker")} swept` : ""
+    return `${title} g${k.generation ?? "-"}: ${outcome}${errors}${swept}`
+  })
+  return `${held} | ${parts.join(" | ")}`
+}
