@@ -50,11 +50,21 @@ const configSentence = (message: string): string => {
   return m === null ? `Invalid configuration: ${message}` : `Configuration ${m[2]} ${m[1]}`
 }
 
+/** Finds a SQLSTATE anywhere down a chain of causes (StoreError -> SqlError -> driver error). */
+const sqlState = (error: unknown, depth = 0): string | undefined => {
+  if (typeof error !== "object" || error === null || depth > 6) return undefined
+  const code = (error as { code?: unknown }).code
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code
+  return sqlState((error as { cause?: unknown }).cause, depth + 1) ?? sqlState((error as { reason?: unknown }).reason, depth + 1)
+}
+
 const storeSentence = (message: string, cause: unknown): string => {
-  const text = `${message} ${cause instanceof Error ? cause.message : ""}`
-  if (/relation "[^"]+" does not exist/.test(text)) {
+  const state = sqlState(cause)
+  if (state === "42P01" || state === "3F000") {
     return "The database has no fm-rendezvous schema yet; run fm db migrate first"
   }
+  if (state === "3D000") return "The database named in the URL does not exist; create it, then run fm db migrate"
+  if (state === "28P01" || state === "28000") return "The database refused the credentials in the URL"
   return `The database could not do it: ${message}`
 }
 

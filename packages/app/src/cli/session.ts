@@ -1,5 +1,4 @@
-import { decodeResourceId, InvalidInput, type ResourceId, type StoreError } from "@fm-rendezvous/domain"
-import type { EmbeddedDatabaseError } from "../database/embedded.ts"
+import { decodeResourceId, InvalidInput, type ResourceId } from "@fm-rendezvous/domain"
 import { Effect, Result } from "effect"
 import { type StoreOptions, storesLayer, type Stores } from "../database/stores.ts"
 import { targetOf } from "../database/target.ts"
@@ -10,7 +9,7 @@ export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: Stor
   Effect.gen(function*() {
     const global = yield* fm
     return yield* Effect.provide(body, storesLayer(targetOf(global.databaseUrl), options))
-  }) as Effect.Effect<A, E | StoreError | EmbeddedDatabaseError, Exclude<R, Stores> | Effect.Services<typeof fm>>
+  }) as Effect.Effect<A, unknown, Exclude<R, Stores> | Effect.Services<typeof fm>>
 
 /** An id argument: a malformed one is bad input (exit 2), not "not found". */
 export const parseResourceId = (raw: string): Effect.Effect<ResourceId, InvalidInput> => {

@@ -5,13 +5,11 @@ import type {
   MarkerStore,
   ProgressStore,
   ReportStore,
-  ResourceKind,
   ResourceStore,
-  SitrepStore,
-  StoreError
+  SitrepStore
 } from "@fm-rendezvous/domain"
 import { Effect, Layer } from "effect"
-import { type EmbeddedDatabaseError, embeddedPostgres } from "./embedded.ts"
+import { embeddedPostgres } from "./embedded.ts"
 import { sqlStores } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
@@ -19,7 +17,6 @@ import type { DatabaseTarget } from "./target.ts"
 export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore
 
 export interface StoreOptions {
-  readonly kinds?: ReadonlyArray<ResourceKind> | undefined
   /**
    * Create or upgrade the schema before use. The embedded database is created on first use, so
    * it is always migrated; an external server is migrated by `fm db migrate` (or the simulation).
@@ -34,15 +31,15 @@ export interface StoreOptions {
 export const storesLayer = (
   target: DatabaseTarget,
   options: StoreOptions = {}
-): Layer.Layer<Stores, StoreError | EmbeddedDatabaseError> => {
+): Layer.Layer<Stores, unknown> => {
   switch (target._tag) {
     case "Memory":
-      return memoryLayer(options.kinds)
+      return memoryLayer()
     case "Url":
-      return sqlStores(target.url, { kinds: options.kinds, migrate: options.migrate === true })
+      return sqlStores(target.url, { migrate: options.migrate === true })
     case "Embedded":
       return Layer.unwrap(
-        Effect.map(embeddedPostgres(target.root), (url) => sqlStores(url, { kinds: options.kinds, migrate: true }))
+        Effect.map(embeddedPostgres(target.root), (url) => sqlStores(url, { migrate: true }))
       )
   }
 }
