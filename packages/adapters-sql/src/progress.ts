@@ -56,8 +56,9 @@ export const upsertReport = (sql: Sql, report: ActivationReport, now: Date) =>
     VALUES (${report.executor}, CAST(${JSON.stringify(encodeReport(report))} AS JSONB), ${now})
     ON CONFLICT (executor) DO UPDATE SET report = excluded.report, saved_at = excluded.saved_at`
 
+/** `fm status`: the whole table is the answer (one row per executor), read in key order. */
 export const selectReports = (sql: Sql) =>
-  sql<{ executor: string; report: unknown }>`SELECT executor, report FROM activation_report`
+  sql<{ executor: string; report: unknown }>`SELECT executor, report FROM activation_report ORDER BY executor`
 
 const mark = (generation: bigint | null, at: Date | null, by: string | null): ProgressMark | null =>
   generation === null ? null : { generation: toGeneration(generation), at: toDate(at), by: by ?? "" }

@@ -1,0 +1,55 @@
+import { assert, describe, layer } from "@effect/vitest"
+import { coreTrack, migrate, schemaVersions } from "@fm-rendezvous/adapters-sql"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { testDatabaseLayer } from "../support/postgres.ts"
+import { allKinds } from "./fixtures.ts"
+
+const tableExists = (name: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(sql<{ found: string | null }>`SELECT to_regclass(${name})::text AS found`, (rows) => rows[0]?.found != null))
+
+describe("migrations: versioned, idempotent, upgradable", () => {
+  layer(testDatabaseLayer({ migrated: false }))((it) => {
+    it.effect("a database at the previous version is upgraded; re-running is a no-op; a new kind adds its track", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const newest = coreTrack.steps[coreTrack.steps.length - 1]!.version
+        assert.isAtLeast(newest, 2)
+
+        // The database as the previous release left it: core at N-1, the two production kinds.
+        const old = yield* migrate(allKinds.slice(0, 2), { core: newest - 1 })
+        assert.deepStrictEqual(old.map((s) => `${s.component}@${s.version}`), [
+          ...coreTrack.steps.slice(0, -1).map((s) => `core@${s.version}`),
+          "kind:alert@1",
+          "kind:support_bundle@1"
+        ])
+        assert.isTrue(yield* tableExists("sitrep_history"))
+        assert.isFalse(yield* tableExists("execution_progress"))
+        yield* sql`INSERT INTO sitrep (id, parent_id, creator_id, time_created, comment)
+          VALUES ('00000000-0000-4000-8000-000000000001', NULL, 'p', now(), 'kept across the upgrade')`
+
+        const stamped = yield* sql<{ component: string; applied_at: Date }>`SELECT component, applied_at FROM fm_schema_version`
+
+        // The upgrade runs only what is missing: core N, and the tables of the new widget kind.
+        const upgrade = yield* migrate(allKinds)
+        assert.deepStrictEqual(upgrade.map((s) => `${s.component}@${s.version}`), [`core@${newest}`, "kind:widget@1"])
+        assert.isTrue(yield* tableExists("execution_progress"))
+        assert.isTrue(yield* tableExists("test_widget_gc_candidate"))
+        const kept = yield* sql<{ comment: string }>`SELECT comment FROM sitrep`
+        assert.strictEqual(kept[0]?.comment, "kept across the upgrade")
+
+        // Re-running changes nothing, not even the time a step was applied.
+        assert.deepStrictEqual(yield* migrate(allKinds), [])
+        const versions = yield* schemaVersions
+        assert.strictEqual(versions.get("core"), newest)
+        assert.strictEqual(versions.get("kind:widget"), 1)
+        const after = yield* sql<{ component: string; applied_at: Date }>`SELECT component, applied_at FROM fm_schema_version`
+        for (const row of stamped) {
+          if (row.component === "core") continue
+          const same = after.find((a) => a.component === row.component)!
+          assert.strictEqual(same.applied_at.getTime(), row.applied_at.getTime())
+        }
+      }))
+  })
+})
