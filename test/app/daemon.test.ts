@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest"
+import { runFm, spawnFm, useFreshDatabase } from "../cli/harness.ts"
+import { ids, sitrepDocument, writeDocument } from "../cli/sitreps.ts"
+
+/** `fm run`: activates as soon as a new sitrep appears, logs one line per activation, stops cleanly. */
+const databaseUrl = useFreshDatabase()
+
+const waitFor = (read: () => string, pattern: RegExp, ms: number) =>
+  new Promise<void>((resolve, reject) => {
+    const started = Date.now()
+    const poll = setInterval(() => {
+      if (pattern.test(read())) {
+        clearInterval(poll)
+        resolve()
+      } else if (Date.now() - started > ms) {
+        clearInterval(poll)
+        reject(new Error(`timed out waiting for ${pattern}; output so far:\n${read()}`))
+      }
+    }, 50)
+  })
+
+describe("fm run", () => {
+  it("picks up new sitreps at once and stops on SIGTERM without losing the report", async () => {
+    const url = databaseUrl()
+    expect(runFm(["db", "migrate", "--database-url", url]).code).toBe(0)
+    expect(runFm(["sitrep", "publish", writeDocument("d1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1])), "--database-url", url]).code).toBe(0)
+
+    const daemon = spawnFm(["run", "--executor", "daemon-1", "--database-url", url, "--json"], {
+      FM_ACTIVATION_PERIOD: "1 hour",
+      FM_LOADER_POLL_INTERVAL: "100 millis"
+    })
+    let stdout = ""
+    let stderr = ""
+    daemon.stdout.on("data", (d) => (stdout += d))
+    daemon.stderr.on("data", (d) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => daemon.on("exit", (code) => resolve(code)))
+
+    await waitFor(() => stderr, /"message":"activation".*"sitrepVersion":1/, 30_000)
+    const second = sitrepDocument(ids.sitrep2, ids.sitrep1, [ids.alert1, ids.alert2])
+    expect(runFm(["sitrep", "publish", writeDocument("d2.json", second), "--database-url", url]).code).toBe(0)
+    // The period is an hour: only the loader can have triggered this activation.
+    await waitFor(() => stderr, /"message":"activation".*"sitrepVersion":2/, 30_000)
+
+    daemon.kill("SIGTERM")
+    expect(await exited).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({ executor: "daemon-1", stopped: true, heldVersion: 2 })
+    const activationLines = stderr.split("\n").filter((l) => l.includes('"message":"activation"'))
+    expect(activationLines).toHaveLength(2)
+
+    const status = runFm(["status", "--json", "--database-url", url]).json()
+    expect(status[0]).toMatchObject({ executor: "daemon-1", sitrep: { version: 2 } })
+    expect(status[0].kinds.alert).toMatchObject({ created: 1, alreadyExisted: 1 })
+  })
+})
