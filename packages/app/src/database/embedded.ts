@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
@@ -61,8 +62,8 @@ const initialise = (bin: Binaries, root: string, dataDir: string, ids: { uid?: n
   Effect.try({
     try: () => {
       if (fs.existsSync(path.join(dataDir, "PG_VERSION"))) return
-      fs.mkdirSync(root, { recursive: true })
-      chownTree(root, ids)
+      fs.mkdirSync(path.dirname(dataDir), { recursive: true })
+      chownTree(path.dirname(dataDir), ids)
       const scratch = `${dataDir}.init-${process.pid}`
       fs.rmSync(scratch, { recursive: true, force: true })
       const result = spawnSync(
@@ -79,6 +80,27 @@ const initialise = (bin: Binaries, root: string, dataDir: string, ids: { uid?: n
     },
     catch: (e) => fail(`The embedded PostgreSQL could not be created under ${root}: ${e instanceof Error ? e.message : e}`)
   })
+
+/**
+ * Where the cluster's files live: ./.fm-rendezvous/pgdata, unless the server's OS user cannot
+ * reach that directory (running as root in a home directory only root may enter). Then the files
+ * go to a directory of the temp dir named after the project path, and a note in
+ * ./.fm-rendezvous/ says where; it is still reused from one run to the next.
+ */
+const dataDirectory = (root: string, ids: { uid?: number; gid?: number }): string => {
+  const local = path.join(root, "pgdata")
+  if (ids.uid === undefined) return local
+  // access(2) needs search permission on every ancestor, so this one test covers the whole path.
+  const reachable = spawnSync("test", ["-x", path.dirname(root)], { uid: ids.uid, gid: ids.gid }).status === 0
+  if (reachable) return local
+  const key = createHash("sha256").update(root).digest("hex").slice(0, 12)
+  const elsewhere = path.join(os.tmpdir(), `fm-rendezvous-${key}`)
+  fs.mkdirSync(elsewhere, { recursive: true })
+  chownTree(elsewhere, ids)
+  fs.mkdirSync(root, { recursive: true })
+  fs.writeFileSync(path.join(root, "README"), `The embedded PostgreSQL files are in ${elsewhere}/pgdata: the postgres OS user cannot reach this directory.\n`)
+  return path.join(elsewhere, "pgdata")
+}
 
 interface Running {
   readonly pid: number
@@ -177,9 +199,9 @@ const stop = (pid: number) =>
  */
 export const embeddedPostgres = (root: string) =>
   Effect.gen(function*() {
-    const dataDir = path.join(root, "pgdata")
     const bin = yield* loadBinaries
     const ids = yield* runAsIds
+    const dataDir = dataDirectory(root, ids)
     yield* initialise(bin, root, dataDir, ids)
     let running = readRunning(dataDir)
     if (running === "starting") running = yield* waitUntil("start", () => {
@@ -197,10 +219,15 @@ export const embeddedPostgres = (root: string) =>
 /** Removes an embedded cluster entirely (stopping its server first): `fm simulate` starts afresh. */
 export const resetEmbedded = (root: string) =>
   Effect.gen(function*() {
-    const running = readRunning(path.join(root, "pgdata"))
+    const ids = yield* runAsIds
+    const dataDir = dataDirectory(root, ids)
+    const running = readRunning(dataDir)
     if (running !== undefined && running !== "starting") yield* stop(running.pid)
     yield* Effect.try({
-      try: () => fs.rmSync(root, { recursive: true, force: true }),
+      try: () => {
+        fs.rmSync(dataDir, { recursive: true, force: true })
+        fs.rmSync(root, { recursive: true, force: true })
+      },
       catch: (e) => fail(`Cannot remove ${root}: ${e instanceof Error ? e.message : e}`)
     })
   })
