@@ -29,6 +29,12 @@ const sentence = (text: string): string => {
   return /[.!?]$/.test(flat) ? flat : `${flat}.`
 }
 
+// SchemaError(<message>\n  at ["<KEY>"]) is how a Config value that fails its schema reads.
+const configSentence = (message: string): string => {
+  const m = /SchemaError\((.*?)\s*at \["([^"]+)"\]\)/s.exec(message)
+  return m === null ? `Invalid configuration: ${message}` : `Configuration ${m[2]} ${m[1]!.replace(/^Expected /, "must be ")}`
+}
+
 const cliSentence = (e: CliError.NonShowHelpErrors): string => {
   switch (e._tag) {
     case "UnrecognizedOption":
@@ -40,14 +46,9 @@ const cliSentence = (e: CliError.NonShowHelpErrors): string => {
         e.suggestions.length > 0 ? ` (did you mean ${e.suggestions.join(" or ")}?)` : ""
       }; see --help`
     default:
-      return e.message
+      // A flag that fell back to an environment variable reports the variable's schema error.
+      return e.message.includes("SchemaError(") ? configSentence(e.message) : e.message
   }
-}
-
-// SchemaError(<message>\n  at ["<KEY>"]) is how a Config value that fails its schema reads.
-const configSentence = (message: string): string => {
-  const m = /^SchemaError\((.*)\n\s*at \["([^"]+)"\]\)$/s.exec(message)
-  return m === null ? `Invalid configuration: ${message}` : `Configuration ${m[2]} ${m[1]}`
 }
 
 /** Finds a SQLSTATE anywhere down a chain of causes (StoreError -> SqlError -> driver error). */

@@ -1,0 +1,121 @@
+import { memoryLayer } from "@fm-rendezvous/adapters-memory"
+import {
+  type ActivationReport,
+  type Generation,
+  InvalidInput,
+  defaultKinds,
+  makeRegistry,
+  NotAuthorized,
+  publishSitrep,
+  type Sitrep,
+  type SitrepVersion,
+  StoreError
+} from "@fm-rendezvous/domain"
+import { Cause, ConfigProvider, Effect, Option } from "effect"
+import { describe, expect, it } from "vitest"
+import { ExecutorSettings } from "../src/config.ts"
+import { makeSitrepLoader, replaceIfNewer } from "../src/daemon/loader.ts"
+import { Refused, Usage, verdictOf } from "../src/cli/failure.ts"
+import { renderReport, reportToJson } from "../src/render/report.ts"
+
+const kindReport = (over: Partial<ActivationReport["kinds"][string]> = {}): ActivationReport["kinds"][string] => ({
+  generation: 12n as Generation,
+  currentGeneration: 12n as Generation,
+  requested: 40,
+  created: 2,
+  alreadyExisted: 35,
+  tombstoned: 3,
+  stale: false,
+  errors: [],
+  errorCount: 0,
+  executedThrough: 12n as Generation,
+  markersSwept: 5,
+  sweepPages: 1,
+  skipped: false,
+  sweepSkipped: false,
+  reconciled: false,
+  ...over
+})
+
+const report: ActivationReport = {
+  executor: "nexus-1",
+  sitrep: { id: "4f0c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e01", version: 69 as SitrepVersion },
+  currentSitrep: { id: "4f0c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e01", version: 69 as SitrepVersion },
+  activatedAt: "2026-11-24T10:00:00.000Z",
+  kinds: {
+    alert: kindReport(),
+    support_bundle: kindReport({ generation: 7n as Generation, currentGeneration: 9n as Generation, executedThrough: 7n as Generation, stale: true, created: 0 })
+  }
+}
+
+const registry = makeRegistry(defaultKinds)
+
+describe("status rendering (SPEC 6)", () => {
+  it("says everything in plain, aligned words", () => {
+    const text = renderReport(registry, report)
+    expect(text).toContain("alerts (generation 12):")
+    expect(text).toMatch(/ {2}requested in this sitrep: +40\n/)
+    expect(text).toMatch(/ {2}skipped, deleted by an operator: +3\n/)
+    expect(text).toContain("stale sitrep: no (current generation 12)")
+    expect(text).toMatch(/executed through generation: +12 +\(lag 0\)/)
+    expect(text).toMatch(/creation markers swept: +5 +in 1 page/)
+    expect(text).toContain("support bundles (generation 7):")
+    expect(text).toMatch(/stale sitrep: yes \(current generation 9/)
+    expect(text).toMatch(/executed through generation: +7 +\(lag 2\)/)
+    // Counts line up in one column.
+    const columns = text.split("\n").filter((l) => /^ {2}[a-z].*: +\d/.test(l)).map((l) => l.search(/\d+(\s|$)/) + l.match(/\d+(\s|$)/)![0].trim().length)
+    expect(new Set(columns).size).toBe(1)
+  })
+
+  it("prints SPEC 7.3 JSON with generations as numbers, or strings above 2^53", () => {
+    const big = { ...report, kinds: { alert: kindReport({ generation: 9007199254740993n as Generation, currentGeneration: 9007199254740993n as Generation, executedThrough: 9007199254740993n as Generation }) } }
+    const json = JSON.parse(JSON.stringify(reportToJson(big)))
+    expect(json.kinds.alert).toMatchObject({ generation: "9007199254740993", executedThrough: "9007199254740993", lag: 0 })
+    expect(JSON.parse(JSON.stringify(reportToJson(report))).kinds.alert).toMatchObject({ generation: 12, executedThrough: 12, markersSwept: 5, sweepPages: 1, skipped: false })
+  })
+})
+
+describe("one place maps failures to exit codes (SPEC 7.2)", () => {
+  const verdict = (e: unknown) => verdictOf(Cause.fail(e))
+  it("refusals exit 1, bad input exits 2, each as one sentence", () => {
+    expect(verdict(new NotAuthorized({ message: "bob has the viewer role; deleting needs admin." })).exitCode).toBe(1)
+    expect(verdict(new Refused({ message: "stale" })).exitCode).toBe(1)
+    expect(verdict(new InvalidInput({ message: "bad\ninput" }))).toMatchObject({ exitCode: 2, sentence: "bad input." })
+    expect(verdict(new Usage({ message: "--steps must be at least 1." })).exitCode).toBe(2)
+    expect(verdict(new StoreError({ message: "boom" })).sentence).toBe("The database could not do it: boom.")
+    expect(verdictOf(Cause.die(new Error("bug"))).sentence).toBe("Unexpected failure: bug.")
+  })
+
+  it("refuses bad configuration at start, naming the variable", async () => {
+    const result = await Effect.runPromise(Effect.result(ExecutorSettings).pipe(
+      Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { FM_BATCH_SIZE: "0" } }))
+    ))
+    expect(result._tag).toBe("Failure")
+    if (result._tag === "Failure") {
+      expect(verdict(result.failure)).toMatchObject({ exitCode: 2, sentence: "Configuration FM_BATCH_SIZE must be at least 1." })
+    }
+  })
+})
+
+describe("the daemon's sitrep loader", () => {
+  const sitrep = (version: number) => ({ version: version as SitrepVersion }) as Sitrep
+  it("never replaces a held sitrep with a lower or equal version", () => {
+    expect(Option.getOrThrow(replaceIfNewer(Option.some(sitrep(5)), sitrep(4))).version).toBe(5)
+    expect(Option.getOrThrow(replaceIfNewer(Option.some(sitrep(5)), sitrep(6))).version).toBe(6)
+    expect(Option.getOrThrow(replaceIfNewer(Option.none(), sitrep(1))).version).toBe(1)
+  })
+
+  it("loads the current sitrep once, and does not go back to an older one", async () => {
+    const program = Effect.gen(function*() {
+      const loader = yield* makeSitrepLoader()
+      expect(yield* loader.refresh).toBe(false) // nothing published
+      yield* publishSitrep({ id: "11111111-1111-4111-8111-111111111111", parentId: null, creatorId: "p", comment: "", cases: [] })
+      expect(yield* loader.refresh).toBe(true)
+      expect(yield* loader.refresh).toBe(false)
+      const ahead = yield* makeSitrepLoader(Option.some(sitrep(9)))
+      expect(yield* ahead.refresh).toBe(false)
+      expect(Option.getOrThrow(yield* ahead.held).version).toBe(9)
+    })
+    await Effect.runPromise(Effect.provide(program, memoryLayer()))
+  })
+})
