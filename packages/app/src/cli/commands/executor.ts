@@ -1,4 +1,4 @@
-import { Kinds, NotFound, type Sitrep, SitrepStore, type SitrepVersion } from "@fm-rendezvous/domain"
+import { Kinds } from "@fm-rendezvous/domain"
 import { Config, Effect, Option, Ref } from "effect"
 import { Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
@@ -6,7 +6,8 @@ import { activateHeld, staleKinds } from "../../daemon/activation.ts"
 import { runDaemon } from "../../daemon/daemon.ts"
 import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
 import { renderReport, reportToJson } from "../../render/report.ts"
-import { Refused, Usage } from "../failure.ts"
+import { Refused } from "../failure.ts"
+import { lookUpSitrep } from "../sitrepLookup.ts"
 import { Output } from "../output.ts"
 import { withStores } from "../session.ts"
 
@@ -14,25 +15,6 @@ const executorFlag = Flag.String("executor").pipe(
   Flag.withDescription("This executor's name (else FM_EXECUTOR); status shows one report per name."),
   Flag.withFallbackConfig(Config.NonEmptyString("FM_EXECUTOR"))
 )
-
-const heldSitrep = (version: Option.Option<number>) =>
-  Effect.gen(function*() {
-    const store = yield* SitrepStore
-    if (Option.isSome(version) && version.value < 1) {
-      return yield* new Usage({ message: `--sitrep takes a history version (1 or more), not ${version.value}.` })
-    }
-    const found: Option.Option<Sitrep> = Option.isSome(version)
-      ? yield* store.byVersion(version.value as SitrepVersion)
-      : yield* store.current
-    if (Option.isNone(found)) {
-      return yield* new NotFound({
-        message: Option.isSome(version)
-          ? `There is no sitrep version ${version.value} in the history (never published, or pruned); an executor cannot hold it.`
-          : "No sitrep has been published yet, so there is nothing to execute."
-      })
-    }
-    return found.value
-  })
 
 const activateCommand = Command.make(
   "activate",
@@ -52,7 +34,7 @@ const activateCommand = Command.make(
       const output = yield* Output
       const kinds = yield* Kinds
       const settings = yield* ExecutorSettings
-      const held = yield* heldSitrep(sitrep)
+      const held = yield* lookUpSitrep(sitrep, "--sitrep")
       yield* output.progress(`activating ${executor} with sitrep version ${held.version}...`)
       const report = yield* activateHeld(executor, held, settings, reconcile)
       yield* output.emit(reportToJson(report), () => renderReport(kinds, report))

@@ -2,17 +2,16 @@ import * as fs from "node:fs"
 import {
   InvalidInput,
   Kinds,
-  NotFound,
   pruneHistory,
   publishSitrep,
-  SitrepStore,
-  type SitrepVersion
+  SitrepStore
 } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
 import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
 import { Output } from "../output.ts"
+import { lookUpSitrep } from "../sitrepLookup.ts"
 import { withStores } from "../session.ts"
 
 /** Reads the document of SPEC 7.1 from a file or stdin; unreadable or non-JSON input is exit 2. */
@@ -58,19 +57,8 @@ const show = Command.make(
     withStores(Effect.gen(function*() {
       const output = yield* Output
       const kinds = yield* Kinds
-      const store = yield* SitrepStore
-      if (Option.isSome(version) && version.value < 1) {
-        return yield* new InvalidInput({ message: `Sitrep versions start at 1, so ${version.value} is not one.` })
-      }
-      const found = Option.isSome(version) ? yield* store.byVersion(version.value as SitrepVersion) : yield* store.current
-      if (Option.isNone(found)) {
-        return yield* new NotFound({
-          message: Option.isSome(version)
-            ? `There is no sitrep version ${version.value} in the history (it was never published or has been pruned).`
-            : "No sitrep has been published yet."
-        })
-      }
-      yield* output.emit(sitrepToJson(kinds, found.value), () => renderSitrep(kinds, found.value))
+      const found = yield* lookUpSitrep(version, "sitrep show")
+      yield* output.emit(sitrepToJson(kinds, found), () => renderSitrep(kinds, found))
     }))
 ).pipe(Command.withDescription("Show the current sitrep, or the given history version."))
 
