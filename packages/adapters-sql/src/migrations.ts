@@ -33,16 +33,21 @@ export const coreTrack: MigrationTrack = {
           time_created TIMESTAMPTZ NOT NULL,
           comment TEXT NOT NULL
         )`,
-        // History is dense (SPEC 2). Exactly one row is not superseded: the current sitrep. The
-        // publish CAS supersedes it by an UPDATE, which is what lets a guarded creation lock it
-        // (FOR SHARE) and see a concurrent publish (docs/SQL.md).
+        // History is dense (SPEC 2): versions 1, 2, 3...; pruning trims its oldest end.
         `CREATE TABLE IF NOT EXISTS sitrep_history (
           version INT8 PRIMARY KEY CHECK (version >= 1),
           sitrep_id UUID NOT NULL,
-          superseded BOOL NOT NULL DEFAULT FALSE,
           CONSTRAINT sitrep_history_sitrep_key UNIQUE (sitrep_id)
         )`,
-        `CREATE INDEX IF NOT EXISTS sitrep_history_current ON sitrep_history (version) WHERE NOT superseded`,
+        // The current sitrep: one row, moved by the publish CAS with an UPDATE. That UPDATE is what
+        // a guarded creation's FOR SHARE lock waits for, or sees, when a publish races with it
+        // (docs/SQL.md). A separate table because CockroachDB refuses two modifications of one
+        // table in one statement.
+        `CREATE TABLE IF NOT EXISTS sitrep_current (
+          singleton BOOL PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+          version INT8 NOT NULL CHECK (version >= 1),
+          sitrep_id UUID NOT NULL
+        )`,
         `CREATE TABLE IF NOT EXISTS sitrep_generation (
           sitrep_id UUID NOT NULL,
           kind TEXT NOT NULL,

@@ -35,11 +35,11 @@ export interface GuardedRow extends Partial<MarkerRow> {
 
 /**
  * SPEC 3.1 as ONE statement per batch. Read it top down:
- * - `head` locks the current history row FOR SHARE. A publish supersedes that row by UPDATE, so
- *   a publish in flight is waited for, and one committed since this statement's snapshot is seen
- *   (the re-read row no longer matches `NOT superseded`): the guard then fails closed. While the
- *   lock is held no publish can change any generation, so nothing can make this batch stale or
- *   collect its markers before it commits (docs/SQL.md).
+ * - `head` locks the current-sitrep pointer FOR SHARE. A publish moves it by UPDATE, so a publish
+ *   in flight is waited for, and one committed since this statement's snapshot is seen (the lock
+ *   re-reads the newest row, whose sitrep this snapshot cannot see): the guard then fails closed.
+ *   While the lock is held no publish can change any generation, so nothing can make this batch
+ *   stale or collect its markers before it commits (docs/SQL.md).
  * - `guard` compares the held generation with the current sitrep's for the kind: equality, and
  *   NULL (no history, no generation) is stale. Every insert below selects from `guard`, so
  *   PostgreSQL cannot skip it (it does not run unreferenced SELECT CTEs).
@@ -66,7 +66,7 @@ export const createGuardedBatch = (
   )
   const state = k.kind.lifecycle === null ? sql`` : sql`, ${k.kind.lifecycle.initialState}`
   return sql<GuardedRow>`WITH
-    head AS (SELECT sitrep_id FROM sitrep_history WHERE NOT superseded FOR SHARE),
+    head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton FOR SHARE),
     guard AS (
       SELECT g.current_generation, COALESCE(g.current_generation = ${held}, FALSE) AS ok
       FROM (

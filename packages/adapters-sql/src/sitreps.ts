@@ -72,24 +72,27 @@ export const insertCandidates = (sql: Sql, k: SqlKind, dropped: ReadonlyArray<Dr
 
 /**
  * The history compare-and-swap of SPEC 2, ONE statement, run last in the publish transaction.
- * It supersedes the parent's history row only if that row is the current one (the UPDATE locks
- * it: a concurrent publish or a guarded creation holding it is waited for, then re-checked), and
- * appends the next version. No parent: history must be empty. Otherwise the sentinel aborts the
- * statement. Two first publishes race on version 1; the loser's insert does nothing and returns
- * no row, which the store reads as `ParentNotCurrent` too.
+ * `moved` advances the current pointer only if it names the parent (an upsert: with no parent it
+ * creates the pointer at version 1, and finds it taken if history is not empty). Its row lock
+ * makes a concurrent publish wait and then fail the re-checked WHERE; it also waits for guarded
+ * creations holding the pointer FOR SHARE. The sentinel aborts the statement, and with it the
+ * transaction, when the pointer did not move, or moved to version 1 for a sitrep that names a
+ * parent (history was empty). Then the history row of the new version is appended.
  */
 export const casHistory = (sql: Sql, id: SitrepId, parentId: SitrepId | null) =>
-  sql<{ version: bigint }>`WITH retired AS (
-      UPDATE sitrep_history SET superseded = TRUE
-      WHERE NOT superseded AND sitrep_id = ${parentId}
+  sql<{ version: bigint }>`WITH moved AS (
+      INSERT INTO sitrep_current (singleton, version, sitrep_id) VALUES (TRUE, 1, ${id})
+      ON CONFLICT (singleton) DO UPDATE SET version = sitrep_current.version + 1, sitrep_id = excluded.sitrep_id
+      WHERE sitrep_current.sitrep_id = ${parentId}
       RETURNING version
     )
-    INSERT INTO sitrep_history (version, sitrep_id, superseded)
-    SELECT COALESCE((SELECT version FROM retired), 0) + 1, ${id}, FALSE
+    INSERT INTO sitrep_history (version, sitrep_id)
+    SELECT moved.version, ${id} FROM moved
     WHERE ${
     sentinel(
       sql,
-      sql`(EXISTS (SELECT 1 FROM retired)) OR (CAST(${parentId} AS UUID) IS NULL AND NOT EXISTS (SELECT 1 FROM sitrep_history))`,
+      sql`EXISTS (SELECT 1 FROM moved)
+        AND ((SELECT version FROM moved) = 1) = (CAST(${parentId} AS UUID) IS NULL)`,
       SENTINELS.parentNotCurrent
     )}
     ON CONFLICT (version) DO NOTHING
@@ -99,8 +102,8 @@ export const casHistory = (sql: Sql, id: SitrepId, parentId: SitrepId | null) =>
 export const selectCurrentHeader = (sql: Sql) =>
   sql<{ version: bigint; sitrep_id: string; kind: string | null; generation: bigint | null }>`
     SELECT h.version, h.sitrep_id, g.kind, g.generation
-    FROM sitrep_history h LEFT JOIN sitrep_generation g ON g.sitrep_id = h.sitrep_id
-    WHERE NOT h.superseded`
+    FROM sitrep_current h LEFT JOIN sitrep_generation g ON g.sitrep_id = h.sitrep_id
+    WHERE h.singleton`
 
 export interface HistoryRow {
   readonly version: bigint
@@ -108,7 +111,7 @@ export interface HistoryRow {
 }
 
 export const selectCurrentVersion = (sql: Sql) =>
-  sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE NOT superseded`
+  sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_current WHERE singleton`
 
 export const selectVersion = (sql: Sql, version: number) =>
   sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE version = ${BigInt(version)}`
@@ -145,13 +148,14 @@ export const selectKnownIds = (sql: Sql, k: SqlKind, ids: ReadonlyArray<string>)
        OR EXISTS (SELECT 1 FROM ${sql(k.markerTable)} m WHERE m.resource_id = q.id)`
 
 /**
- * One page of history pruning (SPEC 3.5): the oldest superseded versions beyond the newest
- * `keep`. The current row is never superseded, so it is never removed, whatever `keep` is.
+ * One page of history pruning (SPEC 3.5): the oldest versions beyond the newest `keep`. The
+ * current version is never removed, whatever `keep` is.
  */
 export const pruneHistoryPage = (sql: Sql, keep: number, pageSize: number) =>
   sql<{ sitrep_id: string }>`DELETE FROM sitrep_history WHERE version IN (
       SELECT version FROM sitrep_history
-      WHERE superseded AND version <= (SELECT version FROM sitrep_history WHERE NOT superseded) - ${BigInt(keep)}
+      WHERE version <= (SELECT version FROM sitrep_current WHERE singleton) - ${BigInt(keep)}
+        AND version < (SELECT version FROM sitrep_current WHERE singleton)
       ORDER BY version LIMIT ${pageSize}
     )
     RETURNING sitrep_id`
