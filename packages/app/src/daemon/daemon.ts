@@ -6,12 +6,6 @@ import { activateHeld } from "./activation.ts"
 import { collectDestroyed, pruneOldHistory } from "./housekeeping.ts"
 import { makeSitrepLoader } from "./loader.ts"
 
-export interface DaemonSummary {
-  readonly executor: string
-  readonly activations: number
-  readonly heldVersion: number | null
-}
-
 /**
  * `fm run` (SPEC 3.6, 7.2): activations periodically and as soon as the loader brings a newer
  * sitrep; every Nth activation also reconciles (SPEC 3.4). Housekeeping (bundle collector,
@@ -45,10 +39,11 @@ export const runDaemon = (executor: string, settings: ExecutorSettings, onReport
       if (Option.isNone(held)) return
       if (loaded) yield* Effect.logInfo(`loaded sitrep version ${held.value.version}`)
       if (!loaded && now - lastActivation < Duration.toMillis(settings.activationPeriod)) return
+      // Counted before it runs: a failing activation is retried at the period, not at every poll.
+      lastActivation = now
       const n = yield* Ref.updateAndGet(activations, (x) => x + 1)
       const reconcile = n % settings.reconcileEvery === 0
       const report = yield* activateHeld(executor, held.value, settings, reconcile)
-      lastActivation = now
       yield* Effect.logInfo("activation").pipe(Effect.annotateLogs(reportLogFields(report)))
       yield* onReport(report)
     }).pipe(Effect.catch((e) => Effect.logWarning(`activation failed: ${e.message}`)))
@@ -60,8 +55,3 @@ export const runDaemon = (executor: string, settings: ExecutorSettings, onReport
     )
   }).pipe(Effect.scoped)
 
-export const summaryOf = (executor: string, activations: number, held: Option.Option<{ readonly version: number }>): DaemonSummary => ({
-  executor,
-  activations,
-  heldVersion: Option.match(held, { onNone: () => null, onSome: (s) => s.version })
-})
