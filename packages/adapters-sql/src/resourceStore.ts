@@ -15,7 +15,7 @@ import { SqlKinds } from "./kinds.ts"
 import { toMarker } from "./markerStore.ts"
 import type { MarkerRow } from "./markers.ts"
 import * as R from "./resources.ts"
-import { storeError, toDate, toGeneration, transaction, withRetry } from "./run.ts"
+import { serializable, storeError, toDate, toGeneration, withRetry } from "./run.ts"
 import { SENTINELS } from "./sentinel.ts"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
@@ -75,19 +75,23 @@ export const SqlResourceStore = Layer.effect(
           return rows.map((r) => toResource(k, r))
         }).pipe(storeError(`listing ${kind} resources`)),
       /**
-       * SPEC 3.2, one transaction: lock and read the marker and the row once, decide with the
-       * domain's `deletePlan`, then at most one mutation per table. The locks make a concurrent
-       * delete wait and then see the tombstone (AlreadyDeleted keeps the first deletion).
+       * SPEC 3.2, one serializable transaction: read the row and the marker once, from ONE
+       * snapshot, decide with the domain's `deletePlan`, then at most one mutation per table.
+       * Under READ COMMITTED the two reads could straddle a concurrent creation (row seen, marker
+       * not) and plainly delete an FM-created row; SERIALIZABLE (REPEATABLE READ would do) gives
+       * one snapshot, and a row changed since it fails with 40001 and the step is re-run.
        */
       delete: (grant, kind, id) =>
         Effect.gen(function*() {
           const k = yield* kinds.lookup(kind)
           const at = yield* now
-          return yield* transaction(
+          return yield* serializable(
             sql,
             Effect.gen(function*() {
-              const marker = Option.getOrUndefined(Option.map(Option.fromNullishOr((yield* R.lockMarker(sql, k, id))[0]), (m) => toMarker(k.kind.name, m)))
-              const row = Option.getOrUndefined(Option.map(Option.fromNullishOr((yield* R.lockResource(sql, k, id))[0]), (r) => toResource(k, r)))
+              const rows = yield* R.lockResource(sql, k, id)
+              const markers = yield* R.lockMarker(sql, k, id)
+              const row = rows[0] === undefined ? undefined : toResource(k, rows[0])
+              const marker = markers[0] === undefined ? undefined : toMarker(k.kind.name, markers[0])
               const plan = deletePlan(k.kind, row, marker)
               if (plan._tag === "Remove") yield* R.deleteResourceRow(sql, k, id)
               if (plan._tag === "BeginDestroying") yield* R.setResourceState(sql, k, id, plan.state)

@@ -127,7 +127,7 @@ export const listResources = (sql: Sql, k: SqlKind, after: string | undefined, l
     : sql<ResourceRow>`SELECT ${resourceColumns(sql, k)} FROM ${sql(k.resourceTable)}
         WHERE id > ${after} ORDER BY id LIMIT ${limit}`
 
-/** The delete's one read (SPEC 3.2), locking what it will change: marker first, like creation. */
+/** The delete's one read (SPEC 3.2), locking what it will change. */
 export const lockMarker = (sql: Sql, k: SqlKind, id: string) =>
   sql<MarkerRow>`SELECT resource_id, created_at_generation, time_created, time_deleted, deleted_by
     FROM ${sql(k.markerTable)} WHERE resource_id = ${id} FOR UPDATE`
