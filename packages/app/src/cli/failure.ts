@@ -62,7 +62,7 @@ const sqlState = (error: unknown, depth = 0): string | undefined => {
 const storeSentence = (message: string, cause: unknown): string => {
   const state = sqlState(cause)
   if (state === "42P01" || state === "3F000") {
-    return "The database has no fm-rendezvous schema yet; run fm db migrate first"
+    return "The database schema is missing or out of date (a table is missing); run fm db migrate"
   }
   if (state === "3D000") return "The database named in the URL does not exist; create it, then run fm db migrate"
   if (state === "28P01" || state === "28000") return "The database refused the credentials in the URL"

@@ -70,9 +70,9 @@ export const renderReport = (registry: KindRegistry, report: ActivationReport): 
   head.push(text("sitrep held", `${shortId(report.sitrep.id)}  (version ${report.sitrep.version})`))
   head.push(
     report.currentSitrep === null
-      ? text("current sitrep", "none published")
+      ? text("current at activation", "none published")
       : text(
-        "current sitrep",
+        "current at activation",
         report.currentSitrep.id === report.sitrep.id
           ? `the one held  (version ${report.currentSitrep.version})`
           : `${shortId(report.currentSitrep.id)}  (version ${report.currentSitrep.version})`
