@@ -1,0 +1,119 @@
+import { assert, describe, layer } from "@effect/vitest"
+import {
+  type Generation,
+  type KindName,
+  MarkerStore,
+  publishSitrep,
+  requestsOf,
+  ResourceStore,
+  SitrepStore
+} from "@fm-rendezvous/domain"
+import { Deferred, Effect, Fiber, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import * as R from "../../packages/adapters-sql/src/resources.ts"
+import { sitrepDoc } from "../support/documents.ts"
+import { allKinds, freshSqlLayer, uuid } from "./fixtures.ts"
+
+/**
+ * The races docs/SQL.md argues about, made deterministic: a statement is held inside an open
+ * transaction while another actor, on another connection, tries to overtake it.
+ */
+const alert = "alert" as KindName
+const alertSql = allKinds[0]!
+
+describe("races, held open on purpose (docs/SQL.md)", () => {
+  layer(freshSqlLayer(), { excludeTestServices: true })((it) => {
+    it.effect("a publish that drops an id waits for a guarded creation of it in flight; the sweep then sees the marker", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const sitreps = yield* SitrepStore
+        const [s1, s2, c1, a1] = [uuid(1), uuid(1), uuid(1), uuid(1)]
+        yield* publishSitrep(sitrepDoc({ id: s1, parentId: null, cases: [{ id: c1, alerts: [a1] }] }))
+        const held = Option.getOrThrow(yield* sitreps.current)
+
+        const inserted = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const creator = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
+          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requestsOf(held, alert), new Date())
+          assert.isTrue(rows[0]!.created === true)
+          yield* Deferred.succeed(inserted, undefined)
+          yield* Deferred.await(release)
+        })))
+        yield* Deferred.await(inserted)
+
+        let published = false
+        const publisher = yield* Effect.forkChild(
+          Effect.tap(publishSitrep(sitrepDoc({ id: s2, parentId: s1, cases: [{ id: c1 }] })), () => Effect.sync(() => { published = true }))
+        )
+        yield* Effect.sleep("300 millis")
+        assert.isFalse(published, "the publish must wait for the creation holding the current-sitrep lock")
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(creator)
+        yield* Fiber.join(publisher)
+        assert.isTrue(published)
+
+        // The candidate of a1 is judged with its marker visible, and collected.
+        const markers = yield* MarkerStore
+        const page = yield* markers.sweepCandidates(alert, s2 as never, null, 10)
+        assert.deepStrictEqual(page as unknown, { _tag: "Page", deleted: [a1], examined: 1, next: null })
+      }))
+
+    it.effect("a guarded creation waits for a publish in flight, then fails closed", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const sitreps = yield* SitrepStore
+        const resources = yield* ResourceStore
+        const current = Option.getOrThrow(yield* sitreps.current)
+        const [s3, c2, a2] = [uuid(2), uuid(2), uuid(2)]
+        // Hold the current-sitrep pointer as a publish's CAS does, in an open transaction.
+        const locked = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const publish = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
+          yield* sql`UPDATE sitrep_current SET version = version WHERE singleton`
+          yield* Deferred.succeed(locked, undefined)
+          yield* Deferred.await(release)
+        })))
+        yield* Deferred.await(locked)
+        let done = false
+        const creation = yield* Effect.forkChild(Effect.tap(
+          resources.createGuarded(alert, current.generations[alert]!, []),
+          () => Effect.sync(() => { done = true })
+        ))
+        yield* Effect.sleep("300 millis")
+        assert.isFalse(done, "the guard waits for the publish holding the pointer")
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(publish)
+        assert.strictEqual((yield* Fiber.join(creation))._tag, "Applied")
+
+        // A real publish moves the generation: the held generation is stale now.
+        yield* publishSitrep(sitrepDoc({ id: s3, parentId: current.id, cases: [{ id: c2, alerts: [a2] }] }))
+        const stale = yield* resources.createGuarded(alert, current.generations[alert]!, [])
+        assert.deepStrictEqual(stale as unknown, { _tag: "StaleSitrep", currentGeneration: (current.generations[alert]! + 1n) as Generation })
+      }))
+
+    it.effect("two executors creating the same id at once: one Created, one AlreadyExists, one marker", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const sitreps = yield* SitrepStore
+        const resources = yield* ResourceStore
+        const held = Option.getOrThrow(yield* sitreps.current)
+        const requests = requestsOf(held, alert)
+        const inserted = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const first = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
+          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requests, new Date())
+          yield* Deferred.succeed(inserted, undefined)
+          yield* Deferred.await(release)
+          return rows
+        })))
+        yield* Deferred.await(inserted)
+        const second = yield* Effect.forkChild(resources.createGuarded(alert, held.generations[alert]!, requests))
+        yield* Effect.sleep("200 millis")
+        yield* Deferred.succeed(release, undefined)
+        const a = yield* Fiber.join(first)
+        const b = yield* Fiber.join(second)
+        assert.isTrue(a.every((r) => r.created === true))
+        assert.deepStrictEqual(b as unknown, { _tag: "Applied", outcomes: requests.map((r) => ({ id: r.id, outcome: "AlreadyExists" })) })
+      }))
+  })
+})
