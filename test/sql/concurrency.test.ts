@@ -1,12 +1,10 @@
+import { adminGrant, publishAsAdmin } from "../support/ports.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { migrate, pgLayer, sqlLayer } from "@fm-rendezvous/adapters-sql"
 import {
   activate,
   deleteResource,
-  type GuardedBatchResult,
   type KindName,
-  ProgressStore,
-  publishSitrep,
   requestsOf,
   ResourceStore,
   type ResourceId,
@@ -18,6 +16,17 @@ import {
 import { Effect, Exit, Layer, ManagedRuntime, Option, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { type CaseSpec, sitrepDoc } from "../support/documents.ts"
+import {
+  checkInvariants,
+  type CreateLog,
+  type DeleteLog,
+  type ProgressSample,
+  type PublishLog,
+  publishLog,
+  readHistory,
+  readProgress,
+  readState
+} from "../support/invariants.ts"
 import { freshDatabase } from "../support/postgres.ts"
 import { allKinds } from "./fixtures.ts"
 
@@ -31,28 +40,6 @@ const DURATION_MS = Number(process.env["FM_CONCURRENCY_MS"] ?? 3000)
 const EXECUTORS = 4
 const KINDS = allKinds.map((k) => k.kind.name)
 const docField: Record<string, keyof CaseSpec> = { alert: "alerts", support_bundle: "bundles", widget: "widgets" }
-
-interface CreateLog {
-  readonly kind: KindName
-  readonly held: bigint
-  readonly start: number
-  readonly end: number
-  readonly result: GuardedBatchResult
-}
-interface PublishLog {
-  readonly version: number
-  readonly generations: Readonly<Record<string, bigint>>
-  readonly requests: Readonly<Record<string, ReadonlySet<string>>>
-  readonly start: number
-  readonly end: number
-}
-interface DeleteLog {
-  readonly kind: KindName
-  readonly id: string
-  readonly outcome: string
-  readonly start: number
-  readonly end: number
-}
 
 const now = () => performance.now()
 const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(Math.random() * xs.length)]!
@@ -109,14 +96,7 @@ const chaos = (isolation: "read committed" | "serializable") =>
       { id: freshId(), alerts: [], bundles: [], widgets: [] }
     ]
     let parent: string | null = null
-    const record = (version: number, s: Sitrep, start: number) =>
-      publishes.push({
-        version,
-        generations: s.generations,
-        requests: Object.fromEntries(KINDS.map((k) => [k, new Set(requestsOf(s, k).map((r) => r.id))])),
-        start,
-        end: now()
-      })
+    const record = (s: Sitrep, start: number) => publishes.push(publishLog(s, KINDS, start, now()))
     const nextCases = () =>
       cases.map((c) => {
         const next = { ...c, alerts: [...c.alerts], bundles: [...c.bundles], widgets: [...c.widgets] }
@@ -136,24 +116,24 @@ const chaos = (isolation: "read committed" | "serializable") =>
           // Two planners publish children of the same parent at once: the CAS lets exactly one win.
           const theirs = nextCases()
           const [a, b] = yield* Effect.all([
-            Effect.exit(Effect.promise(() => planner.runPromiseExit(publishSitrep(sitrepDoc({ id, parentId: parent, cases: mine }))))),
-            Effect.exit(Effect.promise(() => rival.runPromiseExit(publishSitrep(sitrepDoc({ id: freshId(), parentId: parent, cases: theirs })))))
+            Effect.exit(Effect.promise(() => planner.runPromiseExit(publishAsAdmin(sitrepDoc({ id, parentId: parent, cases: mine }))))),
+            Effect.exit(Effect.promise(() => rival.runPromiseExit(publishAsAdmin(sitrepDoc({ id: freshId(), parentId: parent, cases: theirs })))))
           ], { concurrency: 2 })
           const won = [a, b].map((e) => Exit.isSuccess(e) && Exit.isSuccess(e.value))
           assert.strictEqual(won.filter(Boolean).length, 1, "exactly one of two racing publishes wins the CAS")
           counts.casRaces += 1
           cases = won[0] ? mine : theirs
         } else {
-          yield* Effect.promise(() => planner.runPromise(publishSitrep(sitrepDoc({ id, parentId: parent, cases: mine }))))
+          yield* Effect.promise(() => planner.runPromise(publishAsAdmin(sitrepDoc({ id, parentId: parent, cases: mine }))))
           cases = mine
         }
         const current = Option.getOrThrow(yield* Effect.promise(() => planner.runPromise(Effect.flatMap(SitrepStore, (s) => s.current))))
         parent = current.id
-        record(current.version, current, start)
+        record(current, start)
         for (const k of KINDS) for (const r of requestsOf(current, k)) if (!ever[k]!.includes(r.id)) ever[k]!.push(r.id)
         counts.publishes += 1
         if (Math.random() < 0.15) {
-          yield* Effect.promise(() => planner.runPromise(Effect.flatMap(SitrepStore, (s) => s.prunePage(4, 10))))
+          yield* Effect.promise(() => planner.runPromise(Effect.flatMap(adminGrant, (g) => Effect.flatMap(SitrepStore, (s) => s.prunePage(g, 4, 10)))))
           counts.prunes += 1
         }
         yield* Effect.sleep("15 millis")
@@ -220,8 +200,10 @@ const chaos = (isolation: "read committed" | "serializable") =>
       }
     })
 
+    const progressSamples: Array<ProgressSample> = []
     const sweeperLoop = Effect.gen(function*() {
       while (now() < deadline) {
+        progressSamples.push(yield* Effect.promise(() => sweeper.runPromise(Effect.flatMap(SqlClient.SqlClient, readProgress))))
         const current = yield* Effect.promise(() => sweeper.runPromise(Effect.flatMap(SitrepStore, (s) => s.current)))
         if (Option.isSome(current)) {
           for (const k of KINDS) {
@@ -246,93 +228,27 @@ const chaos = (isolation: "read committed" | "serializable") =>
         final.runPromise(activate({ executor: "final", held: current, batchSize: 50, pageSize: 50, reconcile: true, force }))
       )
     const first = yield* settle(true)
-    const state = (sql: SqlClient.SqlClient) =>
-      Effect.gen(function*() {
-        const out: Record<string, { rows: Map<string, string | null>; markers: Map<string, { gen: bigint; deleted: boolean }> }> = {}
-        for (const k of allKinds) {
-          const rows = yield* sql.unsafe<{ id: string; state?: string | null }>(`SELECT * FROM ${k.resourceTable}`)
-          const markers = yield* sql.unsafe<{ resource_id: string; created_at_generation: bigint; time_deleted: Date | null }>(
-            `SELECT resource_id, created_at_generation, time_deleted FROM ${k.markerTable}`
-          )
-          out[k.kind.name] = {
-            rows: new Map(rows.map((r) => [r.id, r.state ?? null])),
-            markers: new Map(markers.map((m) => [m.resource_id, { gen: m.created_at_generation, deleted: m.time_deleted !== null }]))
-          }
-        }
-        return out
-      })
     const inspect = <A>(f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
       Effect.promise(() => final.runPromise(Effect.flatMap(SqlClient.SqlClient, f) as Effect.Effect<A, never, any>))
+    const state = (sql: SqlClient.SqlClient) => readState(sql, allKinds)
     const before = yield* inspect(state)
     const again = yield* settle(true)
     const after = yield* inspect(state)
 
-    // ---- SPEC 4 invariants ----
-    // Idempotence: the same activation again creates nothing and changes nothing.
-    for (const k of KINDS) assert.strictEqual(again.kinds[k]!.created, 0, `idempotence: ${k}`)
-    assert.deepStrictEqual(after, before, "idempotence: the database did not change")
-
-    const deletedAt = new Map<string, number>() // first delete that removed or began destroying the row
-    for (const d of deletes) {
-      if ((d.outcome === "Remove" || d.outcome === "BeginDestroying") && !deletedAt.has(`${d.kind}/${d.id}`)) deletedAt.set(`${d.kind}/${d.id}`, d.end)
-    }
-    for (const k of KINDS) {
-      const { rows, markers } = after[k]!
-      const currentRequests = new Set<string>(requestsOf(current, k).map((r) => r.id))
-      // No resurrection: a deleted id has no row again (a bundle may still be on its way out),
-      // and no second delete ever found a live row to remove.
-      for (const [key] of deletedAt) {
-        const [kind, id] = key.split("/") as [string, string]
-        if (kind !== k) continue
-        const state = rows.get(id)
-        assert.isTrue(state === undefined || state === "destroying", `no resurrection: ${k} ${id} exists again`)
-      }
-      const removals = new Map<string, number>()
-      for (const d of deletes) if (d.kind === k && (d.outcome === "Remove" || d.outcome === "BeginDestroying")) removals.set(d.id, (removals.get(d.id) ?? 0) + 1)
-      for (const [id, n] of removals) assert.strictEqual(n, 1, `no resurrection: ${k} ${id} was deleted ${n} times`)
-      for (const c of creates) {
-        if (c.kind !== k || c.result._tag !== "Applied") continue
-        for (const o of c.result.outcomes) {
-          const del = deletedAt.get(`${k}/${o.id}`)
-          if (o.outcome === "Created" && del !== undefined) assert.isBelow(c.start, del, `no resurrection: ${k} ${o.id} created after its delete`)
-        }
-      }
-
-      // No stale creation: every creation came from a generation that requested the id, and that
-      // generation had not been replaced before the creating statement began.
-      for (const c of creates) {
-        if (c.kind !== k || c.result._tag !== "Applied") continue
-        const created = c.result.outcomes.filter((o) => o.outcome === "Created")
-        if (created.length === 0) continue
-        const atGen = publishes.filter((p) => p.generations[k] === c.held)
-        assert.isAbove(atGen.length, 0, `no stale creation: ${k} generation ${c.held} was never current`)
-        const replaced = publishes.find((p) => p.generations[k]! > c.held)
-        if (replaced !== undefined) assert.isBelow(c.start, replaced.end, `no stale creation: ${k} at ${c.held} after it was replaced`)
-        for (const o of created) assert.isTrue(atGen[0]!.requests[k]!.has(o.id), `no stale creation: ${k} ${o.id} not requested at ${c.held}`)
-      }
-      for (const [id, m] of markers) {
-        const atGen = publishes.find((p) => p.generations[k] === m.gen)
-        assert.isTrue(atGen?.requests[k]?.has(id) ?? false, `every marker was created from a sitrep that requested it: ${k} ${id}`)
-      }
-
-      // Convergence: the current sitrep's requests exist unless an operator deleted them.
-      for (const id of currentRequests) {
-        if (deletedAt.has(`${k}/${id}`)) continue
-        assert.isTrue(rows.has(id), `convergence: ${k} ${id} requested and never deleted, yet missing`)
-      }
-      // GC safety and liveness: after a sweep with reconciliation from the current sitrep, a
-      // marker remains exactly where the current sitrep requests the id.
-      for (const id of currentRequests) assert.isTrue(markers.has(id), `GC safety: the marker of requested ${k} ${id} is gone`)
-      for (const [id] of markers) assert.isTrue(currentRequests.has(id), `GC liveness: ${k} ${id} is no longer requested, yet its marker remains`)
-      assert.strictEqual(first.kinds[k]!.errorCount, 0, `final activation of ${k} had errors`)
-    }
-
-    // Monotonicity: history is dense; progress is at most the current generation.
-    const range = yield* inspect((sql) => sql<{ version: bigint }>`SELECT version FROM sitrep_history ORDER BY version`)
-    range.forEach((r, i) => assert.strictEqual(Number(r.version), Number(range[0]!.version) + i, "history is dense"))
-    assert.strictEqual(Number(range[range.length - 1]!.version), current.version)
-    const progress = yield* Effect.promise(() => final.runPromise(Effect.flatMap(ProgressStore, (p) => p.readAll)))
-    for (const k of KINDS) assert.isAtMost(Number(progress[k]!.executedThrough!.generation), Number(current.generations[k]))
+    // ---- SPEC 4 invariants (test/support/invariants.ts) ----
+    progressSamples.push(yield* inspect(readProgress))
+    const summary = checkInvariants({
+      kinds: KINDS,
+      current,
+      publishes,
+      deletes,
+      creates,
+      state: before,
+      again: { created: Object.fromEntries(KINDS.map((k) => [k, again.kinds[k]!.created])), state: after },
+      history: yield* inspect(readHistory),
+      progress: progressSamples
+    })
+    for (const k of KINDS) assert.strictEqual(first.kinds[k]!.errorCount, 0, `final activation of ${k} had errors`)
 
     const ops = counts.activations + counts.publishes + counts.deletes + counts.sweeps + counts.prunes
     const createdTotal = creates.reduce((n, c) => n + (c.result._tag === "Applied" ? c.result.outcomes.filter((o) => o.outcome === "Created").length : 0), 0)
@@ -342,7 +258,7 @@ const chaos = (isolation: "read committed" | "serializable") =>
         `${(elapsed / 1000).toFixed(1)} s; ${ops} operations: ${counts.activations} activations (${creates.length} guarded batches, ` +
         `${createdTotal} created, ${staleBatches} stale), ${counts.publishes} publishes (${counts.casRaces} CAS races), ` +
         `${counts.prunes} prunes, ${counts.deletes} deletes (+${counts.refused} refused viewer deletes), ${counts.sweeps} sweeps, ` +
-        `${counts.collected} bundles collected, ${counts.errors} per-request errors reported`
+        `${counts.collected} bundles collected, ${counts.errors} per-request errors reported; ${summary.line}`
     )
     // Reported errors are expected only where an executor holds a sitrep that a prune removed.
     for (const e of errorKinds) assert.match(e, /no longer stored/, `unexpected activation error: ${e}`)
