@@ -23,7 +23,7 @@ describe("fm run", () => {
   it("picks up new sitreps at once and stops on SIGTERM without losing the report", async () => {
     const url = databaseUrl()
     expect(runFm(["db", "migrate", "--database-url", url]).code).toBe(0)
-    expect(runFm(["sitrep", "publish", writeDocument("d1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1])), "--database-url", url]).code).toBe(0)
+    expect(runFm(["sitrep", "publish", "--actor", "alice", "--role", "admin", writeDocument("d1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1])), "--database-url", url]).code).toBe(0)
 
     const daemon = spawnFm(["run", "--executor", "daemon-1", "--database-url", url, "--json"], {
       FM_ACTIVATION_PERIOD: "1 hour",
@@ -37,7 +37,7 @@ describe("fm run", () => {
 
     await waitFor(() => stderr, /"message":"activation".*"sitrepVersion":1/, 30_000)
     const second = sitrepDocument(ids.sitrep2, ids.sitrep1, [ids.alert1, ids.alert2])
-    expect(runFm(["sitrep", "publish", writeDocument("d2.json", second), "--database-url", url]).code).toBe(0)
+    expect(runFm(["sitrep", "publish", "--actor", "alice", "--role", "admin", writeDocument("d2.json", second), "--database-url", url]).code).toBe(0)
     // The period is an hour: only the loader can have triggered this activation.
     await waitFor(() => stderr, /"message":"activation".*"sitrepVersion":2/, 30_000)
 

@@ -22,7 +22,7 @@ afterAll(() => {
 
 describe("the embedded database", () => {
   it("is created on first use, reused next time, and stopped after each command", () => {
-    const first = fm(["sitrep", "publish", writeDocument("e1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1])), "--json"])
+    const first = fm(["sitrep", "publish", "--actor", "alice", "--role", "admin", writeDocument("e1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1])), "--json"])
     expect(first.code, first.stderr).toBe(0)
     expect(first.json().version).toBe(1)
     expect(existsSync(join(dataDirectory(), "PG_VERSION"))).toBe(true)

@@ -46,7 +46,7 @@ describe("fm against a fresh database", () => {
       "/nonexistent/sitrep.json"
     ]
     for (const file of cases) {
-      const result = fm(["sitrep", "publish", file])
+      const result = fm(["sitrep", "publish", "--actor", "alice", "--role", "admin", file])
       expect(result.code, file).toBe(2)
       expectOneSentence(result.stderr)
       expect(result.stdout).toBe("")
@@ -55,13 +55,13 @@ describe("fm against a fresh database", () => {
   })
 
   it("publishes from a file and prints the version it became", () => {
-    const result = fm(["sitrep", "publish", writeDocument("s1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1, ids.alert2])), "--json"])
+    const result = fm(["sitrep", "publish", "--actor", "alice", "--role", "admin", writeDocument("s1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1, ids.alert2])), "--json"])
     expect(result.code).toBe(0)
     expect(result.json()).toMatchObject({ id: ids.sitrep1, version: 1, generations: { alert: 1, support_bundle: 1 } })
   })
 
   it("refuses a parent that is not current with exit 1", () => {
-    const result = fm(["sitrep", "publish", writeDocument("orphan.json", sitrepDocument(ids.sitrep2, ids.unknown, [ids.alert1]))])
+    const result = fm(["sitrep", "publish", "--actor", "alice", "--role", "admin", writeDocument("orphan.json", sitrepDocument(ids.sitrep2, ids.unknown, [ids.alert1]))])
     expect(result.code).toBe(1)
     expectOneSentence(result.stderr)
     expect(result.stderr).toContain("not current")
@@ -83,7 +83,7 @@ describe("fm against a fresh database", () => {
 
   it("publishes from stdin, deriving generations from the parent", () => {
     const document = JSON.stringify(sitrepDocument(ids.sitrep2, ids.sitrep1, [ids.alert1, ids.alert3]))
-    const result = fm(["sitrep", "publish", "-", "--json"], { input: document })
+    const result = fm(["sitrep", "publish", "--actor", "alice", "--role", "admin", "-", "--json"], { input: document })
     expect(result.code).toBe(0)
     expect(result.json()).toMatchObject({ version: 2, generations: { alert: 2, support_bundle: 1 } })
   })
@@ -152,7 +152,7 @@ describe("fm against a fresh database", () => {
 
   it("sweeps the marker once the lineage drops the request", () => {
     const document = sitrepDocument(ids.sitrep3, ids.sitrep2, [ids.alert3])
-    expect(fm(["sitrep", "publish", writeDocument("s3.json", document)]).code).toBe(0)
+    expect(fm(["sitrep", "publish", "--actor", "alice", "--role", "admin", writeDocument("s3.json", document)]).code).toBe(0)
     const report = fm(["activate", "--executor", "nexus-1", "--json"]).json()
     expect(report.kinds.alert.generation).toBe(3)
     expect(report.kinds.alert.markersSwept).toBeGreaterThanOrEqual(1)
@@ -192,8 +192,8 @@ describe("fm against a fresh database", () => {
     expect(fm(["sitrep", "show", "--json"]).json()).toMatchObject({ id: ids.sitrep3, version: 3, generations: { alert: 3 } })
     expect(fm(["sitrep", "show", "1", "--json"]).json().id).toBe(ids.sitrep1)
     expect(fm(["sitrep", "show", "99"]).code).toBe(1)
-    expect(fm(["sitrep", "prune", "--keep", "0"]).code).toBe(2)
-    const pruned = fm(["sitrep", "prune", "--keep", "1", "--json"])
+    expect(fm(["sitrep", "prune", "--actor", "alice", "--role", "admin", "--keep", "0"]).code).toBe(2)
+    const pruned = fm(["sitrep", "prune", "--actor", "alice", "--role", "admin", "--keep", "1", "--json"])
     expect(pruned.code).toBe(0)
     expect(pruned.json()).toMatchObject({ historyRemoved: 2 })
     expect(fm(["sitrep", "show", "1"]).code).toBe(1)

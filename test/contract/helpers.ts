@@ -1,7 +1,7 @@
+import { publishAsAdmin } from "../support/ports.ts"
 import {
   activate,
   type KindName,
-  publishSitrep,
   type ResourceId,
   type Sitrep,
   SitrepStore,
@@ -13,7 +13,7 @@ import { sitrepDoc } from "../support/documents.ts"
 export const kind = (name: string) => name as KindName
 export const rid = (id: string) => id as ResourceId
 
-export const publish = (spec: Parameters<typeof sitrepDoc>[0]) => publishSitrep(sitrepDoc(spec))
+export const publish = (spec: Parameters<typeof sitrepDoc>[0]) => publishAsAdmin(sitrepDoc(spec))
 
 export const currentSitrep = Effect.flatMap(SitrepStore, (s) => s.current).pipe(
   Effect.map(Option.getOrThrow)

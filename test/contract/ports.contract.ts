@@ -1,3 +1,4 @@
+import { pruneAsAdmin } from "../support/ports.ts"
 import { assert, describe, it } from "@effect/vitest"
 import {
   type CandidateCursor,
@@ -6,7 +7,6 @@ import {
   type Generation,
   MarkerStore,
   ProgressStore,
-  pruneHistory,
   ReportStore,
   ResourceStore,
   type Request,
@@ -356,7 +356,7 @@ export const portContract = (target: PortTarget) =>
         Effect.gen(function*() {
           yield* droppedA2
           yield* publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(3)], bundles: [B(1)] }] })
-          yield* pruneHistory(1, 10)
+          yield* pruneAsAdmin(1, 10)
           const markers = yield* MarkerStore
           const page = yield* markers.sweepCandidates(alert, S(2) as never, null, 10)
           assert.deepStrictEqual(page, { _tag: "SitrepMissing" })
@@ -494,7 +494,7 @@ export const portContract = (target: PortTarget) =>
         Effect.gen(function*() {
           yield* publish({ id: S(1), parentId: null, cases: [] })
           for (let v = 2; v <= 5; v++) yield* publish({ id: S(v), parentId: S(v - 1), cases: [{ id: C(v), alerts: [A(v)] }] })
-          const result = yield* pruneHistory(2, 1)
+          const result = yield* pruneAsAdmin(2, 1)
           assert.strictEqual(result.historyRemoved, 3)
           assert.strictEqual(result.sitrepsRemoved, 3)
           assert.isAtLeast(result.pages, 3)
@@ -503,7 +503,7 @@ export const portContract = (target: PortTarget) =>
           assert.isTrue(Option.isNone(yield* store.byVersion(3 as never)))
           assert.isFalse(yield* store.exists(S(3) as never))
           assert.strictEqual((yield* currentSitrep).id, S(5))
-          const again = yield* pruneHistory(1, 10)
+          const again = yield* pruneAsAdmin(1, 10)
           assert.strictEqual(again.historyRemoved, 1)
           assert.strictEqual((yield* currentSitrep).id, S(5))
         }))

@@ -1,5 +1,6 @@
+import { publishAsAdmin } from "../support/ports.ts"
 import { assert, describe, it } from "@effect/vitest"
-import { publishSitrep, SitrepStore } from "@fm-rendezvous/domain"
+import { SitrepStore } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option } from "effect"
 import type { PortTarget } from "../support/ports.ts"
 import { BASE, corpus, sqlLookingButValid } from "./sitreps.ts"
@@ -20,9 +21,9 @@ export const corpusOnUseCase = (target: PortTarget) =>
       if (c.document === undefined) continue // bytes that never parse: see the CLI corpus
       it.effect(c.name, () =>
         Effect.gen(function*() {
-          if (c.setup === "parent") yield* publishSitrep(BASE)
+          if (c.setup === "parent") yield* publishAsAdmin(BASE)
           const before = yield* state
-          const error = yield* Effect.flip(publishSitrep(c.document))
+          const error = yield* Effect.flip(publishAsAdmin(c.document))
           assert.strictEqual(exitCodeOf[error._tag], c.exit, `${error._tag}: ${error.message}`)
           assert.match(error.message, c.message)
           assert.notInclude(error.message, "\n", "one sentence, one line")
@@ -33,7 +34,7 @@ export const corpusOnUseCase = (target: PortTarget) =>
 
     it.effect("strings that look like SQL are stored verbatim", () =>
       Effect.gen(function*() {
-        yield* publishSitrep(sqlLookingButValid)
+        yield* publishAsAdmin(sqlLookingButValid)
         const stored = Option.getOrThrow(yield* Effect.flatMap(SitrepStore, (s) => s.current))
         assert.strictEqual(stored.comment, sqlLookingButValid.comment)
         assert.strictEqual(stored.cases[0]!.comment, "Robert'); DROP TABLE students;--")

@@ -1,10 +1,9 @@
+import { publishAsAdmin, pruneAsAdmin } from "../support/ports.ts"
 import {
   activate,
   deleteResource,
   type KindName,
   Kinds,
-  pruneHistory,
-  publishSitrep,
   type ResourceId,
   ResourceStore,
   requestsOf,
@@ -104,7 +103,7 @@ class Publish implements fc.AsyncCommand<Model, Real> {
       if (target["closed"] !== true) target[FIELD[kind]!] = [...((target[FIELD[kind]!] as Array<string>) ?? []), ...fresh]
     })
     const id = uuid(m.nextId++, 0x5)
-    const published = await real.run(publishSitrep(sitrepDoc({ id, parentId: parent?.id ?? null, cases })))
+    const published = await real.run(publishAsAdmin(sitrepDoc({ id, parentId: parent?.id ?? null, cases })))
     invariant("Monotonicity", published.version === m.newestVersion + 1, () =>
       `publish gave version ${published.version} after ${m.newestVersion}`)
     const stored = await real.run(Effect.flatMap(SitrepStore, (s) => s.byVersion(published.version as SitrepVersion)).pipe(Effect.map(Option.getOrThrow)))
@@ -227,7 +226,7 @@ class Prune implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.current !== undefined
   async run(m: Model, real: Real) {
     count("Prune")
-    await real.run(pruneHistory(this.keep, 2))
+    await real.run(pruneAsAdmin(this.keep, 2))
     const current = await real.run(Effect.flatMap(SitrepStore, (s) => s.current))
     invariant("Monotonicity", Option.isSome(current) && current.value.id === m.current!.id, () => "pruning removed the current sitrep")
     await afterEach(m, real)

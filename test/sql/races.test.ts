@@ -1,9 +1,9 @@
+import { publishAsAdmin } from "../support/ports.ts"
 import { assert, describe, layer } from "@effect/vitest"
 import {
   type Generation,
   type KindName,
   MarkerStore,
-  publishSitrep,
   requestsOf,
   ResourceStore,
   SitrepStore
@@ -28,7 +28,7 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
         const sql = yield* SqlClient.SqlClient
         const sitreps = yield* SitrepStore
         const [s1, s2, c1, a1] = [uuid(1), uuid(1), uuid(1), uuid(1)]
-        yield* publishSitrep(sitrepDoc({ id: s1, parentId: null, cases: [{ id: c1, alerts: [a1] }] }))
+        yield* publishAsAdmin(sitrepDoc({ id: s1, parentId: null, cases: [{ id: c1, alerts: [a1] }] }))
         const held = Option.getOrThrow(yield* sitreps.current)
 
         const inserted = yield* Deferred.make<void>()
@@ -43,7 +43,7 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
 
         let published = false
         const publisher = yield* Effect.forkChild(
-          Effect.tap(publishSitrep(sitrepDoc({ id: s2, parentId: s1, cases: [{ id: c1 }] })), () => Effect.sync(() => { published = true }))
+          Effect.tap(publishAsAdmin(sitrepDoc({ id: s2, parentId: s1, cases: [{ id: c1 }] })), () => Effect.sync(() => { published = true }))
         )
         yield* Effect.sleep("300 millis")
         assert.isFalse(published, "the publish must wait for the creation holding the current-sitrep lock")
@@ -86,7 +86,7 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
         assert.strictEqual((yield* Fiber.join(creation))._tag, "Applied")
 
         // A real publish moves the generation: the held generation is stale now.
-        yield* publishSitrep(sitrepDoc({ id: s3, parentId: current.id, cases: [{ id: c2, alerts: [a2] }] }))
+        yield* publishAsAdmin(sitrepDoc({ id: s3, parentId: current.id, cases: [{ id: c2, alerts: [a2] }] }))
         const stale = yield* resources.createGuarded(alert, current.generations[alert]!, [])
         assert.deepStrictEqual(stale as unknown, { _tag: "StaleSitrep", currentGeneration: (current.generations[alert]! + 1n) as Generation })
       }))

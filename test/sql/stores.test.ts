@@ -1,3 +1,5 @@
+import { adminGrant } from "../support/ports.ts"
+import { publishAsAdmin } from "../support/ports.ts"
 import { assert, describe, layer } from "@effect/vitest"
 import {
   type Actor,
@@ -5,7 +7,6 @@ import {
   type KindName,
   MarkerStore,
   ProgressStore,
-  publishSitrep,
   type Request,
   ResourceStore,
   type ResourceId,
@@ -42,7 +43,7 @@ describe("SQL stores, one statement at a time", () => {
         const empty = yield* resources.createGuarded(alert, 1n as never, [])
         assert.deepStrictEqual(empty, { _tag: "StaleSitrep", currentGeneration: null })
 
-        const first = yield* publishSitrep(doc(s1, null, [{
+        const first = yield* publishAsAdmin(doc(s1, null, [{
           id: c1, comment: "c", closed: false,
           alertRequests: [alertReq(a1), alertReq(a2)], supportBundleRequests: [bundleReq(b1)], widgetRequests: [widgetReq(w1)]
         }]))
@@ -82,7 +83,7 @@ describe("SQL stores, one statement at a time", () => {
         assert.strictEqual(yield* resources.finishDestroying(bundle, 10), 1)
 
         // Drop a1 and w1: the ledger gets them; a sweep from the new sitrep collects their markers.
-        const second = yield* publishSitrep(doc(s2, s1, [{
+        const second = yield* publishAsAdmin(doc(s2, s1, [{
           id: c1, comment: "c", closed: false,
           alertRequests: [alertReq(a2)], supportBundleRequests: [bundleReq(b1)], widgetRequests: []
         }]))
@@ -105,7 +106,7 @@ describe("SQL stores, one statement at a time", () => {
         assert.strictEqual(all[alert]!.sweptThrough, null)
 
         // Prune keeps the current one.
-        const pruned = yield* sitreps.prunePage(1, 10)
+        const pruned = yield* sitreps.prunePage(yield* adminGrant, 1, 10)
         assert.deepStrictEqual(pruned, { historyRemoved: 1, sitrepsRemoved: 1, pages: 1, done: true })
         assert.isFalse(yield* sitreps.exists(s1 as never))
         assert.isTrue(yield* sitreps.exists(s2 as never))

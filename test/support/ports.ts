@@ -1,13 +1,15 @@
-import type {
+import {
   Authorization,
-  Kinds,
-  MarkerStore,
-  ProgressStore,
-  ReportStore,
-  ResourceStore,
-  SitrepStore
+  pruneHistory,
+  publishSitrep,
+  type Kinds,
+  type MarkerStore,
+  type ProgressStore,
+  type ReportStore,
+  type ResourceStore,
+  type SitrepStore
 } from "@fm-rendezvous/domain"
-import type { Layer } from "effect"
+import { Effect, type Layer } from "effect"
 import type { CreationFaults } from "./faults.ts"
 
 export type Ports = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore
@@ -20,3 +22,12 @@ export interface PortTarget {
   readonly name: string
   readonly layer: Layer.Layer<Ports | CreationFaults, unknown>
 }
+
+/** An admin's grant, as an operator with `--role admin` gets it, for tests that publish or prune. */
+export const adminGrant = Effect.flatMap(Authorization, (a) => a.requireAdmin({ name: "alice", role: "admin" }, "testing"))
+
+/** Publishes as an admin (most tests are not about authorization). */
+export const publishAsAdmin = (document: unknown) => Effect.flatMap(adminGrant, (g) => publishSitrep(g, document))
+
+/** Prunes as an admin. */
+export const pruneAsAdmin = (keep: number, pageSize: number) => Effect.flatMap(adminGrant, (g) => pruneHistory(g, keep, pageSize))

@@ -28,6 +28,7 @@ const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<D
 
 const prunePage = (db: MemoryDb, keep: number, pageSize: number) => {
   const newest = db.history[db.history.length - 1]?.version ?? 0
+  keep = Math.max(keep, 1) // the current sitrep is never removed (SPEC 3.5)
   let historyRemoved = 0
   while (historyRemoved < pageSize && db.history.length > 0 && db.history[0]!.version <= newest - keep) {
     db.history.shift()
@@ -51,7 +52,7 @@ export const MemorySitrepStore = Layer.effect(
     const { ref } = yield* MemoryDatabase
     const read = <A>(f: (db: MemoryDb) => A) => SynchronizedRef.modify(ref, (db) => [f(db), db] as const)
     return SitrepStore.of({
-      publish: (sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
+      publish: (_grant, sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
       currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
       current: read((db) => Option.fromNullishOr(currentSitrep(db))),
       byVersion: (version) =>
@@ -65,7 +66,7 @@ export const MemorySitrepStore = Layer.effect(
           for (const s of db.sitreps.values()) for (const r of requestsOf(s as Sitrep, kind)) known.add(r.id)
           return ids.filter((id) => known.has(id))
         }),
-      prunePage: (keep, pageSize) => read((db) => prunePage(db, keep, pageSize)),
+      prunePage: (_grant, keep, pageSize) => read((db) => prunePage(db, keep, pageSize)),
       historyRange: read((db) =>
         db.history.length === 0
           ? Option.none()

@@ -138,7 +138,7 @@ export const SqlSitrepStore = Layer.effect(
       )
 
     return SitrepStore.of({
-      publish: (s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      publish: (_grant, s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
       currentHeader: withRetry(loadHeader(sql)).pipe(storeError("reading the current sitrep")),
       current: snapshot(sql, Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
         storeError("reading the current sitrep")
@@ -154,7 +154,7 @@ export const SqlSitrepStore = Layer.effect(
           const known = new Set((yield* withRetry(S.selectKnownIds(sql, k, ids))).map((r) => r.id))
           return ids.filter((id) => known.has(id))
         }).pipe(storeError(`looking up ${kind} request ids`)),
-      prunePage: (keep, pageSize) => prunePage(keep, pageSize).pipe(storeError("pruning sitrep history")),
+      prunePage: (_grant, keep, pageSize) => prunePage(keep, pageSize).pipe(storeError("pruning sitrep history")),
       historyRange: withRetry(S.selectHistoryRange(sql)).pipe(
         Effect.map((rows) => {
           const r = rows[0]

@@ -1,5 +1,6 @@
 import { memoryLayer } from "@fm-rendezvous/adapters-memory"
 import {
+  Authorization,
   type ActivationReport,
   type Generation,
   InvalidInput,
@@ -109,7 +110,8 @@ describe("the daemon's sitrep loader", () => {
     const program = Effect.gen(function*() {
       const loader = yield* makeSitrepLoader()
       expect(yield* loader.refresh).toBe(false) // nothing published
-      yield* publishSitrep({ id: "11111111-1111-4111-8111-111111111111", parentId: null, creatorId: "p", comment: "", cases: [] })
+      const grant = yield* (yield* Authorization).requireAdmin({ name: "p", role: "admin" }, "publishing")
+      yield* publishSitrep(grant, { id: "11111111-1111-4111-8111-111111111111", parentId: null, creatorId: "p", comment: "", cases: [] })
       expect(yield* loader.refresh).toBe(true)
       expect(yield* loader.refresh).toBe(false)
       const ahead = yield* makeSitrepLoader(Option.some(sitrep(9)))

@@ -1,4 +1,4 @@
-import { Kinds, pruneHistory, ResourceStore } from "@fm-rendezvous/domain"
+import { Authorization, Kinds, pruneHistory, ResourceStore } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
 
 const COLLECT_BATCH = 500
@@ -26,4 +26,6 @@ export const collectDestroyed = Effect.gen(function*() {
 
 /** The history pruner (SPEC 3.5): keep the newest versions; the current sitrep is never removed. */
 export const pruneOldHistory = (keep: number, pageSize: number) =>
-  Effect.uninterruptible(pruneHistory(keep, pageSize))
+  Effect.flatMap(Authorization, (authz) => authz.executorGrant).pipe(
+    Effect.flatMap((grant) => Effect.uninterruptible(pruneHistory(grant, keep, pageSize)))
+  )

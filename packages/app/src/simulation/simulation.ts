@@ -1,5 +1,6 @@
 import {
   type ActivationReport,
+  Authorization,
   Kinds,
   publishSitrep,
   SitrepStore
@@ -70,6 +71,8 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
     const sitreps = yield* SitrepStore
     const random = seededRandom(options.seed)
     const planner = makePlanner(random)
+    // The simulated planner publishes as an admin of its own (SPEC 7.2: publishing changes state).
+    const plannerGrant = yield* (yield* Authorization).requireAdmin({ name: "planner-1", role: "admin" }, "publishing a sitrep")
     const lineage = new LineageRecord()
     const ledger = new InvariantLedger()
     const executors = yield* makeExecutors(options.executors, options.steps)
@@ -100,7 +103,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
       if (options.durationMs !== null && Date.now() - started > options.durationMs) break
       const document = planner.step()
       if (document !== null) {
-        const published = yield* publishSitrep(document)
+        const published = yield* publishSitrep(plannerGrant, document)
         planner.published(published.id)
         const current = yield* sitreps.current
         if (Option.isSome(current)) lineage.record(kindNames, current.value)

@@ -26,6 +26,11 @@ export interface AdminGrant {
 export class Authorization extends Context.Service<Authorization, {
   readonly requireAdmin: (actor: Actor | null, action: string) => Effect.Effect<AdminGrant, NotAuthorized>
   readonly requireViewer: (actor: Actor | null, action: string) => Effect.Effect<void, NotAuthorized>
+  /**
+   * The executors' own identity, for what they do unattended (pruning history). Operator commands
+   * never reach it: `requireAdmin` refuses an actor claiming that name.
+   */
+  readonly executorGrant: Effect.Effect<AdminGrant>
 }>()("fm/Authorization") {}
 
 const grant = (actor: string) => ({ actor }) as AdminGrant
@@ -41,5 +46,6 @@ export const RoleAuthorization = Layer.succeed(Authorization, {
       ? Effect.fail(new NotAuthorized({ message: `${actor.name} has the ${actor.role} role; ${action} needs admin.` }))
       : Effect.succeed(grant(actor.name)),
   // SPEC 7.2 refuses anonymous callers only for changes; a named actor needs a role to read.
-  requireViewer: () => Effect.void
+  requireViewer: () => Effect.void,
+  executorGrant: Effect.sync(() => grant(EXECUTOR_IDENTITY))
 })

@@ -4,6 +4,7 @@ import type { KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import type { SitrepVersion } from "../model/generation.ts"
 import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
 import type { DroppedRequest } from "../rules/lineage.ts"
+import type { AdminGrant } from "./authorization.ts"
 
 /** A sitrep ready to publish: everything but the version, which the history assigns. */
 export type SitrepToPublish = Omit<Sitrep, "version">
@@ -26,6 +27,7 @@ export class SitrepStore extends Context.Service<SitrepStore, {
    * `dropped`, then the history compare-and-swap. Nothing is written when the parent is not current.
    */
   readonly publish: (
+    grant: AdminGrant,
     sitrep: SitrepToPublish,
     dropped: ReadonlyArray<DroppedRequest>
   ) => Effect.Effect<PublishOutcome, StoreError>
@@ -38,7 +40,7 @@ export class SitrepStore extends Context.Service<SitrepStore, {
    */
   readonly knownRequestIds: (kind: KindName, ids: ReadonlyArray<ResourceId>) => Effect.Effect<ReadonlyArray<ResourceId>, StoreError>
   /** One page of pruning: trim history to the newest `keep` versions, remove unreferenced sitreps. */
-  readonly prunePage: (keep: number, pageSize: number) => Effect.Effect<PruneResult & { readonly done: boolean }, StoreError>
+  readonly prunePage: (grant: AdminGrant, keep: number, pageSize: number) => Effect.Effect<PruneResult & { readonly done: boolean }, StoreError>
   readonly historyRange: Effect.Effect<Option.Option<{ readonly oldest: SitrepVersion; readonly newest: SitrepVersion }>, StoreError>
   readonly exists: (id: SitrepId) => Effect.Effect<boolean, StoreError>
 }>()("fm/SitrepStore") {}

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { InvalidInput } from "../errors.ts"
+import type { AdminGrant } from "../ports/authorization.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
 
 /**
@@ -7,6 +8,7 @@ import { SitrepStore } from "../ports/sitrepStore.ts"
  * one bounded page per call; the current sitrep is never removed. `onPage` reports progress.
  */
 export const pruneHistory = Effect.fn("pruneHistory")(function*(
+  grant: AdminGrant,
   keep: number,
   pageSize: number,
   onPage: (soFar: { historyRemoved: number; sitrepsRemoved: number; pages: number }) => Effect.Effect<void> = () => Effect.void
@@ -17,7 +19,7 @@ export const pruneHistory = Effect.fn("pruneHistory")(function*(
   const store = yield* SitrepStore
   const total = { historyRemoved: 0, sitrepsRemoved: 0, pages: 0 }
   while (true) {
-    const page = yield* store.prunePage(keep, pageSize)
+    const page = yield* store.prunePage(grant, keep, pageSize)
     total.historyRemoved += page.historyRemoved
     total.sitrepsRemoved += page.sitrepsRemoved
     total.pages += 1

@@ -4,6 +4,7 @@ import { Kinds } from "../kinds/registry.ts"
 import { decodeSitrepDocument } from "../model/document.ts"
 import type { SitrepVersion } from "../model/generation.ts"
 import type { SitrepHeader } from "../model/sitrep.ts"
+import type { AdminGrant } from "../ports/authorization.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
 import { parentIsCurrent, planChild } from "../rules/lineage.ts"
 import { now } from "./clock.ts"
@@ -20,8 +21,9 @@ const notCurrent = (parentId: string | null, current: Option.Option<SitrepHeader
 /**
  * Publishes a sitrep document (SPEC 3.5, 7.1): validate, derive generations, refuse ids the
  * lineage dropped earlier, then one atomic write ending with the history compare-and-swap.
+ * Publishing changes what executors create, so it takes an admin's grant (SPEC 7.2).
  */
-export const publishSitrep = Effect.fn("publishSitrep")(function*(input: unknown) {
+export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGrant, input: unknown) {
   const kinds = yield* Kinds
   const store = yield* SitrepStore
   const decoded = decodeSitrepDocument(kinds)(input)
@@ -46,7 +48,7 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(input: unknown
     }
   }
 
-  const outcome = yield* store.publish({
+  const outcome = yield* store.publish(grant, {
     id: doc.id,
     parentId: doc.parentId,
     creatorId: doc.creatorId,

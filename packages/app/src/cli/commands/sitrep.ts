@@ -1,5 +1,6 @@
 import * as fs from "node:fs"
 import {
+  Authorization,
   InvalidInput,
   Kinds,
   pruneHistory,
@@ -10,6 +11,7 @@ import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
 import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
+import { actorOf, fm } from "../globalFlags.ts"
 import { Output } from "../output.ts"
 import { lookUpSitrep } from "../sitrepLookup.ts"
 import { withStores } from "../session.ts"
@@ -17,7 +19,7 @@ import { withStores } from "../session.ts"
 /** Reads the document of SPEC 7.1 from a file or stdin; unreadable or non-JSON input is exit 2. */
 const readDocument = (file: string) =>
   Effect.try({
-    try: () => fs.readFileSync(file === "-" ? 0 : file, "utf8"),
+    try: () => fs.readFileSync(file === "-" ? 0 : file),
     catch: (e) =>
       new InvalidInput({
         message: `Cannot read ${file === "-" ? "the sitrep document from stdin" : file}: ${
@@ -25,6 +27,13 @@ const readDocument = (file: string) =>
         }.`
       })
   }).pipe(
+    Effect.flatMap((bytes) =>
+      Effect.try({
+        // A lenient decoder would turn invalid bytes into U+FFFD and store them: refuse instead.
+        try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+        catch: () => new InvalidInput({ message: `${file === "-" ? "stdin" : file} is not valid UTF-8.` })
+      })
+    ),
     Effect.flatMap((textContent) =>
       Effect.try({
         try: () => JSON.parse(textContent) as unknown,
@@ -40,8 +49,9 @@ const publish = Command.make(
     withStores(Effect.gen(function*() {
       const output = yield* Output
       const kinds = yield* Kinds
+      const grant = yield* (yield* Authorization).requireAdmin(actorOf(yield* fm), "publishing a sitrep")
       const document = yield* readDocument(file)
-      const published = yield* publishSitrep(document)
+      const published = yield* publishSitrep(grant, document)
       const generations = Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, g]))
       yield* output.emit({ id: published.id, version: published.version, generations }, () =>
         `Published sitrep ${published.id} as version ${published.version} (${
@@ -75,8 +85,9 @@ const prune = Command.make(
       const output = yield* Output
       const settings = yield* ExecutorSettings
       const store = yield* SitrepStore
+      const grant = yield* (yield* Authorization).requireAdmin(actorOf(yield* fm), "pruning sitrep history")
       const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
-      const result = yield* pruneHistory(keep, settings.sweepPageSize, (soFar) =>
+      const result = yield* pruneHistory(grant, keep, settings.sweepPageSize, (soFar) =>
         output.progress(`pruning: page ${soFar.pages}, ${soFar.historyRemoved} history versions and ${soFar.sitrepsRemoved} sitreps removed so far`))
       const range = Option.getOrNull(yield* store.historyRange)
       yield* output.emit({ ...result, keep, history: range }, () =>
