@@ -1,14 +1,14 @@
 import { decodeResourceId, InvalidInput, type ResourceId } from "@fm-rendezvous/domain"
 import { Effect, Result } from "effect"
 import { type StoreOptions, storesLayer, type Stores } from "../database/stores.ts"
-import { targetOf } from "../database/target.ts"
+import { resolveTarget } from "../database/target.ts"
 import { fm } from "./globalFlags.ts"
 
 /** Runs a command body with every port, on the database the global flags name (SPEC 7.2). */
 export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: StoreOptions) =>
   Effect.gen(function*() {
     const global = yield* fm
-    return yield* Effect.provide(body, storesLayer(targetOf(global.databaseUrl), options))
+    return yield* Effect.provide(body, storesLayer(yield* resolveTarget(global.databaseUrl), options))
   }) as Effect.Effect<A, unknown, Exclude<R, Stores> | Effect.Services<typeof fm>>
 
 /** An id argument: a malformed one is bad input (exit 2), not "not found". */

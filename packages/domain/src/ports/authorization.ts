@@ -35,11 +35,13 @@ export class Authorization extends Context.Service<Authorization, {
 
 const grant = (actor: string) => ({ actor }) as AdminGrant
 
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
+
 /** Role-based authorization on the fleet (SPEC 3.2): admin deletes, viewer (or admin) reads. */
 export const RoleAuthorization = Layer.succeed(Authorization, {
   requireAdmin: (actor, action) =>
     actor === null
-      ? Effect.fail(new NotAuthorized({ message: `${action} needs an actor with the admin role (give --actor and --role admin).` }))
+      ? Effect.fail(new NotAuthorized({ message: `${capitalised(action)} needs an actor with the admin role (give --actor and --role admin).` }))
       : actor.name === EXECUTOR_IDENTITY
       ? Effect.fail(new NotAuthorized({ message: `${EXECUTOR_IDENTITY} is the executors' own identity; an operator cannot act as it.` }))
       : actor.role !== "admin"

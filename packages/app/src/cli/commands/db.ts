@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { describeTarget, targetOf } from "../../database/target.ts"
+import { describeTarget, resolveTarget } from "../../database/target.ts"
 import { migrateTarget } from "../../database/migrate.ts"
 import { fm } from "../globalFlags.ts"
 import { Output } from "../output.ts"
@@ -8,7 +8,7 @@ import { Output } from "../output.ts"
 const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function*() {
     const output = yield* Output
-    const target = targetOf((yield* fm).databaseUrl)
+    const target = yield* resolveTarget((yield* fm).databaseUrl)
     yield* migrateTarget(target)
     yield* output.emit({ migrated: true, database: describeTarget(target) }, () =>
       `The schema of ${describeTarget(target)} is up to date.`)

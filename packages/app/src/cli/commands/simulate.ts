@@ -5,7 +5,7 @@ import * as path from "node:path"
 import { ExecutorSettings } from "../../config.ts"
 import { resetEmbedded } from "../../database/embedded.ts"
 import { storesLayer } from "../../database/stores.ts"
-import { type DatabaseTarget, targetOf } from "../../database/target.ts"
+import { type DatabaseTarget, resolveTarget } from "../../database/target.ts"
 import { renderReportLine } from "../../render/report.ts"
 import { renderSimulationSummary } from "../../render/simulation.ts"
 import { runSimulation } from "../../simulation/simulation.ts"
@@ -19,10 +19,11 @@ import { Output, writeStdout } from "../output.ts"
  * `fm` commands use); with a URL, that database must have no sitrep history yet.
  */
 const simulationTarget = (databaseUrl: Option.Option<string>): Effect.Effect<DatabaseTarget, unknown> => {
-  const target = targetOf(databaseUrl)
-  if (target._tag !== "Embedded") return Effect.succeed(target)
-  const root = path.join(target.root, "simulation")
-  return Effect.as(resetEmbedded(root), { _tag: "Embedded", root })
+  return Effect.flatMap(resolveTarget(databaseUrl), (target): Effect.Effect<DatabaseTarget, unknown> => {
+    if (target._tag !== "Embedded") return Effect.succeed(target)
+    const root = path.join(target.root, "simulation")
+    return Effect.as(resetEmbedded(root), { _tag: "Embedded", root })
+  })
 }
 
 const requireEmptyHistory = Effect.gen(function*() {
