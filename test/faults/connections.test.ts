@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type FaultWorld, faultWorld, freshIds, logFigures, sleep, startDaemon } from "./harness.ts"
+
+/**
+ * Fault: the daemon's connections are terminated (pg_terminate_backend) while it creates in
+ * guarded batches and while it sweeps markers page by page. The daemon must report the failed
+ * statements, reconnect and converge; every SPEC 4 invariant is then checked from the database.
+ */
+let world: FaultWorld
+beforeAll(async () => {
+  world = await faultWorld()
+})
+afterAll(() => world?.close())
+
+/**
+ * Until `done()` (or `maxMs`): polls every few milliseconds for a daemon backend running a
+ * statement that matches `busy` and terminates it, and every `everyMs` terminates all of them.
+ */
+const killWhile = async (done: () => Promise<boolean>, busy: string, everyMs: number, maxMs: number) => {
+  const deadline = Date.now() + maxMs
+  let lastAll = 0
+  let all = 0
+  let hits = 0
+  while (Date.now() < deadline && !(await done())) {
+    hits += await world.killDaemonConnections(busy)
+    if (Date.now() - lastAll > everyMs) {
+      all += await world.killDaemonConnections()
+      lastAll = Date.now()
+    }
+    await sleep(5)
+  }
+  return { all, hits }
+}
+
+const count = (table: string, where = "TRUE") =>
+  world.sql((s) => s.unsafe<{ n: bigint }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)).then((r) => Number(r[0]!.n))
+
+describe("fault: connections killed", () => {
+  it("mid-activation and mid-sweep: the daemon reconnects and converges", async () => {
+    world.sampleProgress()
+    const alerts = freshIds(3000)
+    const bundles = freshIds(300)
+    const caseIds = freshIds(2)
+    await world.publish([{ id: caseIds[0]!, alerts, bundles: [] }, { id: caseIds[1]!, alerts: [], bundles }])
+    const total = alerts.length + bundles.length
+
+    const daemon = startDaemon(world, "daemon-1", { FM_BATCH_SIZE: "10", FM_SWEEP_PAGE_SIZE: "10" })
+    // Mid-activation: kill while the guarded inserts run (they write the *_marker tables).
+    await daemon.waitForLog(/executor daemon-1 started/)
+    const creating = await killWhile(
+      async () => (await count("alert_marker")) + (await count("support_bundle_marker")) >= total,
+      'INSERT INTO "(alert|support_bundle)_marker"',
+      150,
+      4000
+    )
+    const createdBeforeConvergence = (await count("alert_marker")) + (await count("support_bundle_marker"))
+
+    // Operator deletes while the daemon runs (the ids stay requested: no resurrection allowed).
+    for (const id of alerts.slice(0, 10)) await world.operatorDelete("alert", id)
+    for (const id of bundles.slice(0, 5)) await world.operatorDelete("support_bundle", id)
+
+    // Mid-sweep: drop most requests so the ledger holds hundreds of candidates, swept 10 a page.
+    const kept = alerts.slice(0, 200)
+    const keptBundles = bundles.slice(0, 50)
+    const added = freshIds(30)
+    await world.publish([{ id: caseIds[0]!, alerts: [...kept, ...added], bundles: [] }, { id: caseIds[1]!, alerts: [], bundles: keptBundles }])
+    const candidates = (await count("alert_gc_candidate")) + (await count("support_bundle_gc_candidate"))
+    const sweeping = await killWhile(
+      async () => (await count("alert_gc_candidate")) + (await count("support_bundle_gc_candidate")) === 0,
+      "_gc_candidate",
+      100,
+      4000
+    )
+
+    const report = await world.converged("daemon-1", 40_000)
+    const summary = await world.check()
+    expect(await daemon.stop()).toBe(0)
+    const log = logFigures(daemon.stderr())
+    expect(daemon.stderr()).not.toMatch(/\n\s+at /) // no stack trace in the log
+    expect(creating.hits).toBeGreaterThan(0)
+    expect(sweeping.hits).toBeGreaterThan(0)
+    expect(log.erroredActivations + log.failedActivations).toBeGreaterThan(0) // the faults were reported
+    console.log(
+      `fault connections-killed: injected pg_terminate_backend on the daemon's backends during creation ` +
+        `(${creating.hits} mid guarded insert + ${creating.all} killed between; ${createdBeforeConvergence}/${total} created when the kills stopped) ` +
+        `and during the sweep of ${candidates} GC candidates (${sweeping.hits} mid sweep page + ${sweeping.all} between); ` +
+        `daemon logged ${log.activations} activations, ${log.erroredActivations} with errors, ${log.failedActivations} failed, ` +
+        `then converged on version ${report.sitrep.version} and stopped with exit 0; ${summary.line}`
+    )
+  })
+})
