@@ -49,10 +49,27 @@ export const snapshot = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<
     )
   )
 
+/**
+ * What went wrong, in the server's words: the driver's own message ("PgConnection: Query failed")
+ * says nothing an operator can act on, so the message and SQLSTATE the server sent (or the socket
+ * error, for a lost connection) are used instead.
+ */
+export const describeSqlError = (e: SqlError.SqlError): string => {
+  const cause: unknown = e.reason.cause
+  const detail = cause instanceof Error && cause.message !== "" ? cause.message : undefined
+  const code = typeof cause === "object" && cause !== null && typeof (cause as { code?: unknown }).code === "string"
+    ? (cause as { code: string }).code
+    : undefined
+  const words = e.reason._tag === "ConnectionError"
+    ? `the database connection failed${detail === undefined ? "" : ` (${detail})`}`
+    : detail ?? e.message
+  return code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? `${words} (SQLSTATE ${code})` : words
+}
+
 /** Every SQL failure leaves the adapter as the domain's StoreError, naming what was being done. */
 export const storeError = (what: string) => <A, R>(self: Effect.Effect<A, SqlError.SqlError | StoreError, R>) =>
   Effect.mapError(self, (e) =>
-    e instanceof StoreError ? e : new StoreError({ message: `${what} failed: ${e.message}`, cause: e }))
+    e instanceof StoreError ? e : new StoreError({ message: `${what} failed: ${describeSqlError(e)}`, cause: e }))
 
 /** A typed array parameter: inference cannot type an array of only NULLs, so name the element type. */
 const typedArray = (oid: number) => (values: ReadonlyArray<unknown>) =>
