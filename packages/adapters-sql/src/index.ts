@@ -12,7 +12,7 @@ export { alertSqlKind, defaultSqlKinds, type SqlColumn, type SqlKind, sqlKind, s
 export { SqlKinds } from "./kinds.ts"
 export { type AppliedStep, coreTrack, kindTrack, migrate, schemaVersions } from "./migrations.ts"
 export { decodeSentinel, type Sentinel, SENTINELS } from "./sentinel.ts"
-export { serializable, transaction, withRetry } from "./run.ts"
+export { describeSqlError, RETRY_ATTEMPTS, retriesExhausted, serializable, storeError, transaction, withRetry } from "./run.ts"
 
 export interface SqlLayerOptions {
   readonly kinds?: ReadonlyArray<SqlKind>

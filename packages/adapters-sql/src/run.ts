@@ -12,18 +12,38 @@ const retryable = (e: unknown, sentinels: ReadonlyArray<Sentinel>): boolean =>
   (e.reason._tag === "SerializationError" || e.reason._tag === "DeadlockError" ||
     sentinels.some((s) => s === decodeSentinel(e)))
 
+/** The attempts a step gets in all: the first run and RETRY_TIMES re-runs. */
+export const RETRY_ATTEMPTS = RETRY_TIMES + 1
+
+/** Errors that were still retryable when the bound was hit (so the report can say it gave up). */
+const exhausted = new WeakSet<object>()
+
+/** True when `e` is the last failure of a step that used up all its attempts. */
+export const retriesExhausted = (e: unknown): boolean => typeof e === "object" && e !== null && exhausted.has(e)
+
 /**
  * Re-runs an atomic step that failed with SQLSTATE 40001 (serialization failure, the normal way a
  * SERIALIZABLE transaction loses a race), 40P01 (deadlock victim) or one of the given sentinels,
- * with bounded exponential backoff. Safe because the step is one statement or one transaction:
- * its failure wrote nothing.
+ * with bounded exponential backoff (5 ms, doubling, RETRY_TIMES re-runs: about 1.3 s in all). Safe
+ * because the step is one statement or one transaction: its failure wrote nothing. When the bound
+ * is hit the step fails with its last error, marked so its message says it gave up, and a warning
+ * is logged: an operator sees it in the daemon's log and in the activation report.
  */
 export const withRetry = <A, E, R>(step: Effect.Effect<A, E, R>, sentinels: ReadonlyArray<Sentinel> = []) =>
   Effect.retry(step, {
     while: (e) => retryable(e, sentinels),
     schedule: Schedule.exponential("5 millis", 2),
     times: RETRY_TIMES
-  })
+  }).pipe(
+    Effect.tapError((e) =>
+      retryable(e, sentinels)
+        ? Effect.andThen(
+          Effect.sync(() => exhausted.add(e as object)),
+          Effect.logWarning(`database step gave up after ${RETRY_ATTEMPTS} attempts: ${describeSqlError(e as SqlError.SqlError)}`)
+        )
+        : Effect.void
+    )
+  )
 
 /**
  * A transaction at the server's default isolation (READ COMMITTED unless configured), retried on
@@ -63,7 +83,8 @@ export const describeSqlError = (e: SqlError.SqlError): string => {
   const words = e.reason._tag === "ConnectionError"
     ? `the database connection failed${detail === undefined ? "" : ` (${detail})`}`
     : detail ?? e.message
-  return code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? `${words} (SQLSTATE ${code})` : words
+  const said = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? `${words} (SQLSTATE ${code})` : words
+  return exhausted.has(e) ? `${said}; gave up after ${RETRY_ATTEMPTS} attempts with backoff` : said
 }
 
 /** Every SQL failure leaves the adapter as the domain's StoreError, naming what was being done. */
