@@ -21,15 +21,21 @@ const C = (n: number) => uuid(n, 0xc1)
 const A = (n: number) => uuid(n, 0xa1)
 const B = (n: number) => uuid(n, 0xb1)
 
+/** Documents as a production planner writes them: no field of the test-only widget kind. */
+const production = <D extends { cases: ReadonlyArray<Record<string, unknown>> }>(d: D): D => ({
+  ...d,
+  cases: d.cases.map(({ widgetRequests: _, ...c }) => c)
+})
+
 /** The parent every "parent" case builds on: one case, alerts A1 A2, bundle B1. */
-export const BASE = sitrepDoc({ id: S(1), parentId: null, cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)] }] })
+export const BASE = production(sitrepDoc({ id: S(1), parentId: null, cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)] }] }))
 /** A valid child of BASE, which the defects below spoil one at a time. */
 const child = (over: Record<string, unknown> = {}) => ({
-  ...sitrepDoc({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)] }] }),
+  ...production(sitrepDoc({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)] }] })),
   ...over
 })
 const first = (over: Record<string, unknown> = {}) => ({
-  ...sitrepDoc({ id: S(3), parentId: null, cases: [{ id: C(3), alerts: [A(3)], bundles: [B(3)] }] }),
+  ...production(sitrepDoc({ id: S(3), parentId: null, cases: [{ id: C(3), alerts: [A(3)], bundles: [B(3)] }] })),
   ...over
 })
 const withCase = (over: Record<string, unknown>) => first({ cases: [{ ...first().cases[0], ...over }] })
