@@ -1,0 +1,33 @@
+/**
+ * One executor activation in a process of its own, for its peak resident set (issue 6, item 5):
+ * start, load the current sitrep as the executor's loader does, activate it, and print
+ * process.resourceUsage().maxRSS (KiB) as JSON on stdout. Usage: node bench/activation-child.ts URL
+ */
+import { activate, alertKind, SitrepStore } from "@fm-rendezvous/domain"
+import { Effect, Option } from "effect"
+import { openDatabase } from "./support/server.ts"
+
+const url = process.argv[2]
+if (url === undefined) throw new Error("usage: node bench/activation-child.ts DATABASE_URL")
+const db = openDatabase(url)
+const held = await db.run(Effect.gen(function*() {
+  return yield* (yield* SitrepStore).current
+}))
+if (Option.isNone(held)) throw new Error("no current sitrep")
+const rssBeforeKiB = process.memoryUsage().rss / 1024
+const t0 = performance.now()
+const report = await db.run(activate({
+  executor: "bench-memory",
+  held: held.value,
+  batchSize: 500,
+  pageSize: 1000,
+  reconcile: false
+}))
+const activationMs = performance.now() - t0
+await db.dispose()
+process.stdout.write(JSON.stringify({
+  peakRssKiB: process.resourceUsage().maxRSS,
+  rssBeforeKiB,
+  activationMs,
+  created: report.kinds[alertKind.name]?.created ?? 0
+}))

