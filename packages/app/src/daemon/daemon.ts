@@ -33,7 +33,11 @@ export const runDaemon = (executor: string, settings: ExecutorSettings, onReport
     yield* Effect.forkScoped(housekeeping)
 
     const tick = Effect.gen(function*() {
-      const loaded = yield* loader.refresh
+      // A failed load (database unreachable) is its own warning, logged at every poll until the
+      // database answers again; no activation is attempted meanwhile.
+      const loaded = yield* Effect.catch(loader.refresh, (e) =>
+        Effect.as(Effect.logWarning(`sitrep load failed: ${e.message}`), null))
+      if (loaded === null) return
       const held = yield* loader.held
       const now = yield* Clock.currentTimeMillis
       if (Option.isNone(held)) return
