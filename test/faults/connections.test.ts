@@ -12,6 +12,16 @@ beforeAll(async () => {
 })
 afterAll(() => world?.close())
 
+/** The distinct errors the daemon's reports showed while the faults ran (ids and ports elided). */
+const reported = new Set<string>()
+let lastReportAt = ""
+const noteReportedErrors = async () => {
+  const r = await world.report("daemon-1")
+  if (r === undefined || r.activatedAt === lastReportAt) return
+  lastReportAt = r.activatedAt
+  for (const k of Object.values(r.kinds)) for (const e of k.errors) reported.add(e.message.replace(/[0-9a-f-]{36}/g, "<id>").replace(/:\d+\)/g, ":<port>)"))
+}
+
 /**
  * Until `done()` (or `maxMs`): polls every few milliseconds for a daemon backend running a
  * statement that matches `busy` and terminates it, and every `everyMs` terminates all of them.
@@ -23,6 +33,7 @@ const killWhile = async (done: () => Promise<boolean>, busy: string, everyMs: nu
   let hits = 0
   while (Date.now() < deadline && !(await done())) {
     hits += await world.killDaemonConnections(busy)
+    await noteReportedErrors()
     if (Date.now() - lastAll > everyMs) {
       all += await world.killDaemonConnections()
       lastAll = Date.now()
@@ -79,13 +90,16 @@ describe("fault: connections killed", () => {
     expect(daemon.stderr()).not.toMatch(/\n\s+at /) // no stack trace in the log
     expect(creating.hits).toBeGreaterThan(0)
     expect(sweeping.hits).toBeGreaterThan(0)
+    expect(reported.size).toBeGreaterThan(0) // the faults were reported, each in the server's words
+    for (const e of reported) expect(e).not.toMatch(/Query failed/)
     expect(log.erroredActivations + log.failedActivations).toBeGreaterThan(0) // the faults were reported
     console.log(
       `fault connections-killed: injected pg_terminate_backend on the daemon's backends during creation ` +
         `(${creating.hits} mid guarded insert + ${creating.all} killed between; ${createdBeforeConvergence}/${total} created when the kills stopped) ` +
         `and during the sweep of ${candidates} GC candidates (${sweeping.hits} mid sweep page + ${sweeping.all} between); ` +
         `daemon logged ${log.activations} activations, ${log.erroredActivations} with errors, ${log.failedActivations} failed, ` +
-        `then converged on version ${report.sitrep.version} and stopped with exit 0; ${summary.line}`
+        `then converged on version ${report.sitrep.version} and stopped with exit 0; errors its reports showed: ${JSON.stringify([...reported])}; ` +
+        `warnings it logged: ${JSON.stringify([...new Set(daemon.stderr().split("\n").filter((l) => l.includes("level=WARN")).map((l) => l.replace(/^.*message=/, "").replace(/[0-9a-f-]{36}/g, "<id>")))])}; ${summary.line}`
     )
   })
 })
