@@ -46,7 +46,23 @@ interface Real {
 
 /** How many times each command ran, for the summary line a run prints. */
 const ran = new Map<string, number>()
-const count = (name: string) => ran.set(name, (ran.get(name) ?? 0) + 1)
+
+type Command = fc.AsyncCommand<Model, Real>
+
+/** A command of the model: its label (shown in a counterexample), when it applies, what it does. */
+const command = (
+  label: string,
+  check: (m: Readonly<Model>) => boolean,
+  run: (m: Model, real: Real) => Promise<void>
+): Command => ({
+  check,
+  run: (m, real) => {
+    const name = label.split("(")[0]!
+    ran.set(name, (ran.get(name) ?? 0) + 1)
+    return run(m, real)
+  },
+  toString: () => label
+})
 
 const setOf = (m: Map<string, Set<string>>, kind: string) => {
   let s = m.get(kind)
@@ -70,202 +86,132 @@ const afterEach = async (m: Model, real: Real) => {
 }
 
 /** The planner: carry open cases forward, drop some requests, close cases, open new ones. */
-class Publish implements fc.AsyncCommand<Model, Real> {
-  readonly drops: number
-  readonly adds: ReadonlyArray<number>
-  readonly close: number
-  readonly newCase: boolean
-  constructor(drops: number, adds: ReadonlyArray<number>, close: number, newCase: boolean) {
-    this.drops = drops
-    this.adds = adds
-    this.close = close
-    this.newCase = newCase
-  }
-  check = () => true
-  async run(m: Model, real: Real) {
-    count("Publish")
-    const cases: Array<CaseSpec> = []
-    const parent = m.current
-    let bit = 0
-    for (const c of parent?.cases ?? []) {
-      if (c.closed) continue // a closed case is dropped once carried closed (its requests go with it)
-      const spec: Record<string, unknown> = { id: c.id, closed: this.close % 7 === cases.length }
-      for (const kind of KINDS) {
-        spec[FIELD[kind]!] = (c.requests[kind] ?? []).map((r) => r.id).filter(() => ((this.drops >> bit++ % 30) & 1) === 0)
-      }
-      cases.push(spec as unknown as CaseSpec)
-    }
-    if (this.newCase || cases.length === 0) cases.push({ id: uuid(m.nextId++, 0xc) })
-    const target = cases[cases.length - 1] as unknown as Record<string, unknown>
-    KINDS.forEach((kind, i) => {
-      const fresh = Array.from({ length: this.adds[i] ?? 0 }, () => uuid(m.nextId++, PREFIX[kind]))
-      for (const id of fresh) setOf(m.everRequested, kind).add(id)
-      if (target["closed"] !== true) target[FIELD[kind]!] = [...((target[FIELD[kind]!] as Array<string>) ?? []), ...fresh]
-    })
-    const id = uuid(m.nextId++, 0x5)
-    const published = await real.run(publishAsAdmin(sitrepDoc({ id, parentId: parent?.id ?? null, cases })))
-    invariant("Monotonicity", published.version === m.newestVersion + 1, () =>
-      `publish gave version ${published.version} after ${m.newestVersion}`)
-    const stored = await real.run(Effect.flatMap(SitrepStore, (s) => s.byVersion(published.version as SitrepVersion)).pipe(Effect.map(Option.getOrThrow)))
+const publishCmd = (drops: number, adds: ReadonlyArray<number>, close: number, newCase: boolean): Command =>
+  command(`Publish(drops=${drops}, adds=${adds}, close=${close}, newCase=${newCase})`, () => true, async (m, real) => {
+  const cases: Array<CaseSpec> = []
+  const parent = m.current
+  let bit = 0
+  for (const c of parent?.cases ?? []) {
+    if (c.closed) continue // a closed case is dropped once carried closed (its requests go with it)
+    const spec: Record<string, unknown> = { id: c.id, closed: close % 7 === cases.length }
     for (const kind of KINDS) {
-      const before = new Set((parent === undefined ? [] : requestsOf(parent, kind as KindName)).map((r) => r.id))
-      const after = new Set(requestsOf(stored, kind as KindName).map((r) => r.id))
-      const changed = before.size !== after.size || [...after].some((x) => !before.has(x))
-      const expected = parent === undefined ? 1n : parent.generations[kind]! + (changed ? 1n : 0n)
-      invariant("Monotonicity", stored.generations[kind] === expected, () =>
-        `${kind} generation is ${stored.generations[kind]}, expected ${expected}`)
+      spec[FIELD[kind]!] = (c.requests[kind] ?? []).map((r) => r.id).filter(() => ((drops >> bit++ % 30) & 1) === 0)
     }
-    m.current = stored
-    m.loaded.push(stored)
-    await afterEach(m, real)
+    cases.push(spec as unknown as CaseSpec)
   }
-  toString = () => `Publish(drops=${this.drops}, adds=${this.adds}, close=${this.close}, newCase=${this.newCase})`
-}
+  if (newCase || cases.length === 0) cases.push({ id: uuid(m.nextId++, 0xc) })
+  const target = cases[cases.length - 1] as unknown as Record<string, unknown>
+  KINDS.forEach((kind, i) => {
+    const fresh = Array.from({ length: adds[i] ?? 0 }, () => uuid(m.nextId++, PREFIX[kind]))
+    for (const id of fresh) setOf(m.everRequested, kind).add(id)
+    if (target["closed"] !== true) target[FIELD[kind]!] = [...((target[FIELD[kind]!] as Array<string>) ?? []), ...fresh]
+  })
+  const id = uuid(m.nextId++, 0x5)
+  const published = await real.run(publishAsAdmin(sitrepDoc({ id, parentId: parent?.id ?? null, cases })))
+  invariant("Monotonicity", published.version === m.newestVersion + 1, () =>
+    `publish gave version ${published.version} after ${m.newestVersion}`)
+  const stored = await real.run(Effect.flatMap(SitrepStore, (s) => s.byVersion(published.version as SitrepVersion)).pipe(Effect.map(Option.getOrThrow)))
+  for (const kind of KINDS) {
+    const before = new Set((parent === undefined ? [] : requestsOf(parent, kind as KindName)).map((r) => r.id))
+    const after = new Set(requestsOf(stored, kind as KindName).map((r) => r.id))
+    const changed = before.size !== after.size || [...after].some((x) => !before.has(x))
+    const expected = parent === undefined ? 1n : parent.generations[kind]! + (changed ? 1n : 0n)
+    invariant("Monotonicity", stored.generations[kind] === expected, () =>
+      `${kind} generation is ${stored.generations[kind]}, expected ${expected}`)
+  }
+  m.current = stored
+  m.loaded.push(stored)
+  await afterEach(m, real)
+  })
 
 /** An executor activation holding any published sitrep, stale ones included. */
-class Activate implements fc.AsyncCommand<Model, Real> {
-  readonly pick: number
-  readonly executor: number
-  readonly reconcile: boolean
-  constructor(pick: number, executor: number, reconcile: boolean) {
-    this.pick = pick
-    this.executor = executor
-    this.reconcile = reconcile
-  }
-  check = (m: Readonly<Model>) => m.loaded.length > 0
-  async run(m: Model, real: Real) {
-    count("Activate")
-    const held = m.loaded[this.pick % m.loaded.length]!
-    const current = m.current!
-    const before = await observe(m, real)
-    const options = { executor: `executor-${this.executor}`, held, batchSize: 2, pageSize: 3, reconcile: this.reconcile }
-    const report = await real.run(activate(options))
-    const after = await afterEach(m, real)
-    for (const kind of m.kinds) {
-      const requested = new Set<string>(requestsOf(held, kind as KindName).map((r) => r.id))
-      const guardPassed = held.generations[kind] === current.generations[kind]
-      for (const k of after.rows.keys()) {
-        if (before.rows.has(k) || !k.startsWith(`${kind}/`)) continue
-        const id = k.slice(kind.length + 1)
-        invariant("No stale creation", guardPassed && requested.has(id), () =>
-          `${kind} ${id} was created from version ${held.version} (generation ${held.generations[kind]}) while the current generation is ${current.generations[kind]}`)
-      }
-      if (held.id === current.id && !m.failing.has(kind)) {
-        for (const id of requested) {
-          if (m.deleted.get(kind)?.has(id)) continue
-          invariant("Convergence", after.rows.has(key(kind, id)), () =>
-            `${kind} ${id} is requested by the current sitrep, never deleted, yet missing after an activation holding it (report: ${JSON.stringify(report.kinds[kind], (_k, v) => typeof v === "bigint" ? String(v) : v)})`)
-        }
+const activateCmd = (pick: number, executor: number, reconcile: boolean): Command =>
+  command(`Activate(pick=${pick}, executor=${executor}, reconcile=${reconcile})`, (m: Readonly<Model>) => m.loaded.length > 0, async (m, real) => {
+  const held = m.loaded[pick % m.loaded.length]!
+  const current = m.current!
+  const before = await observe(m, real)
+  const options = { executor: `executor-${executor}`, held, batchSize: 2, pageSize: 3, reconcile: reconcile }
+  const report = await real.run(activate(options))
+  const after = await afterEach(m, real)
+  for (const kind of m.kinds) {
+    const requested = new Set<string>(requestsOf(held, kind as KindName).map((r) => r.id))
+    const guardPassed = held.generations[kind] === current.generations[kind]
+    for (const k of after.rows.keys()) {
+      if (before.rows.has(k) || !k.startsWith(`${kind}/`)) continue
+      const id = k.slice(kind.length + 1)
+      invariant("No stale creation", guardPassed && requested.has(id), () =>
+        `${kind} ${id} was created from version ${held.version} (generation ${held.generations[kind]}) while the current generation is ${current.generations[kind]}`)
+    }
+    if (held.id === current.id && !m.failing.has(kind)) {
+      for (const id of requested) {
+        if (m.deleted.get(kind)?.has(id)) continue
+        invariant("Convergence", after.rows.has(key(kind, id)), () =>
+          `${kind} ${id} is requested by the current sitrep, never deleted, yet missing after an activation holding it (report: ${JSON.stringify(report.kinds[kind], (_k, v) => typeof v === "bigint" ? String(v) : v)})`)
       }
     }
-    if (held.id === current.id) checkLiveness(m, after)
-    // Forced, so the re-run really re-executes instead of being skipped by progress.
-    await real.run(activate({ ...options, force: true }))
-    const again = await afterEach(m, real)
-    invariant("Idempotence", sameState(after, again), () => `re-running the activation of version ${held.version} changed resources or markers`)
   }
-  toString = () => `Activate(pick=${this.pick}, executor=${this.executor}, reconcile=${this.reconcile})`
-}
+  if (held.id === current.id) checkLiveness(m, after)
+  // Forced, so the re-run really re-executes instead of being skipped by progress.
+  await real.run(activate({ ...options, force: true }))
+  const again = await afterEach(m, real)
+  invariant("Idempotence", sameState(after, again), () => `re-running the activation of version ${held.version} changed resources or markers`)
+  })
 
 /** An operator delete, by an admin or (refused) by a viewer. */
-class Delete implements fc.AsyncCommand<Model, Real> {
-  readonly kind: number
-  readonly pick: number
-  readonly asAdmin: boolean
-  constructor(kind: number, pick: number, asAdmin: boolean) {
-    this.kind = kind
-    this.pick = pick
-    this.asAdmin = asAdmin
+const deleteCmd = (kindPick: number, pick: number, asAdmin: boolean): Command =>
+  command(`Delete(kind=${kindPick}, pick=${pick}, admin=${asAdmin})`, () => true, async (m, real) => {
+  const kindName = m.kinds[kindPick % m.kinds.length]!
+  const known = [...(m.everCreated.get(kindName) ?? [])]
+  const id = (known.length > 0 ? known[pick % known.length]! : uuid(999_999, PREFIX[kindName])) as ResourceId
+  const kind = await real.run(Effect.map(Kinds, (k) => Option.getOrThrow(k.find(kindName))))
+  const actor = asAdmin ? { name: "alice", role: "admin" as const } : { name: "victor", role: "viewer" as const }
+  const before = await observe(m, real)
+  const outcome = await real.run(Effect.result(deleteResource(actor, kind, id)))
+  if (!asAdmin) {
+    const after = await observe(m, real)
+    invariant("Authorization", outcome._tag === "Failure" && outcome.failure._tag === "NotAuthorized" && sameState(before, after), () =>
+      `a viewer's delete of ${kindName} ${id} was not refused, or changed something`)
+  } else if (outcome._tag === "Success") {
+    setOf(m.deleted, kindName).add(id)
   }
-  check = () => true
-  async run(m: Model, real: Real) {
-    count("Delete")
-    const kindName = m.kinds[this.kind % m.kinds.length]!
-    const known = [...(m.everCreated.get(kindName) ?? [])]
-    const id = (known.length > 0 ? known[this.pick % known.length]! : uuid(999_999, PREFIX[kindName])) as ResourceId
-    const kind = await real.run(Effect.map(Kinds, (k) => Option.getOrThrow(k.find(kindName))))
-    const actor = this.asAdmin ? { name: "alice", role: "admin" as const } : { name: "victor", role: "viewer" as const }
-    const before = await observe(m, real)
-    const outcome = await real.run(Effect.result(deleteResource(actor, kind, id)))
-    if (!this.asAdmin) {
-      const after = await observe(m, real)
-      invariant("Authorization", outcome._tag === "Failure" && outcome.failure._tag === "NotAuthorized" && sameState(before, after), () =>
-        `a viewer's delete of ${kindName} ${id} was not refused, or changed something`)
-    } else if (outcome._tag === "Success") {
-      setOf(m.deleted, kindName).add(id)
-    }
-    await afterEach(m, real)
-  }
-  toString = () => `Delete(kind=${this.kind}, pick=${this.pick}, admin=${this.asAdmin})`
-}
+  await afterEach(m, real)
+  })
 
 /** A sweep of every kind judged from any published sitrep (possibly pruned since). */
-class Sweep implements fc.AsyncCommand<Model, Real> {
-  readonly pick: number
-  readonly reconcile: boolean
-  constructor(pick: number, reconcile: boolean) {
-    this.pick = pick
-    this.reconcile = reconcile
-  }
-  check = (m: Readonly<Model>) => m.loaded.length > 0
-  async run(m: Model, real: Real) {
-    count("Sweep")
-    const held = m.loaded[this.pick % m.loaded.length]!
-    for (const kind of m.kinds) await real.run(sweepKind(kind as KindName, held.id, 2, this.reconcile))
-    const after = await afterEach(m, real)
-    if (held.id === m.current?.id) checkLiveness(m, after)
-  }
-  toString = () => `Sweep(pick=${this.pick}, reconcile=${this.reconcile})`
-}
+const sweepCmd = (pick: number, reconcile: boolean): Command =>
+  command(`Sweep(pick=${pick}, reconcile=${reconcile})`, (m: Readonly<Model>) => m.loaded.length > 0, async (m, real) => {
+  const held = m.loaded[pick % m.loaded.length]!
+  for (const kind of m.kinds) await real.run(sweepKind(kind as KindName, held.id, 2, reconcile))
+  const after = await afterEach(m, real)
+  if (held.id === m.current?.id) checkLiveness(m, after)
+  })
 
-class Prune implements fc.AsyncCommand<Model, Real> {
-  readonly keep: number
-  constructor(keep: number) {
-    this.keep = keep
-  }
-  check = (m: Readonly<Model>) => m.current !== undefined
-  async run(m: Model, real: Real) {
-    count("Prune")
-    await real.run(pruneAsAdmin(this.keep, 2))
-    const current = await real.run(Effect.flatMap(SitrepStore, (s) => s.current))
-    invariant("Monotonicity", Option.isSome(current) && current.value.id === m.current!.id, () => "pruning removed the current sitrep")
-    await afterEach(m, real)
-  }
-  toString = () => `Prune(keep=${this.keep})`
-}
+const pruneCmd = (keep: number): Command =>
+  command(`Prune(keep=${keep})`, (m: Readonly<Model>) => m.current !== undefined, async (m, real) => {
+  await real.run(pruneAsAdmin(keep, 2))
+  const current = await real.run(Effect.flatMap(SitrepStore, (s) => s.current))
+  invariant("Monotonicity", Option.isSome(current) && current.value.id === m.current!.id, () => "pruning removed the current sitrep")
+  await afterEach(m, real)
+  })
 
-class InjectFailure implements fc.AsyncCommand<Model, Real> {
-  readonly kind: number
-  readonly failing: boolean
-  constructor(kind: number, failing: boolean) {
-    this.kind = kind
-    this.failing = failing
-  }
-  check = () => true
-  async run(m: Model, real: Real) {
-    count("InjectFailure")
-    const kind = m.kinds[this.kind % m.kinds.length]!
-    await real.run(Effect.flatMap(CreationFaults, (f) => f.setFailing(kind, this.failing)))
-    if (this.failing) m.failing.add(kind)
-    else m.failing.delete(kind)
-    await afterEach(m, real)
-  }
-  toString = () => `InjectFailure(kind=${this.kind}, failing=${this.failing})`
-}
+const injectFailureCmd = (kindPick: number, failing: boolean): Command =>
+  command(`InjectFailure(kind=${kindPick}, failing=${failing})`, () => true, async (m, real) => {
+  const kind = m.kinds[kindPick % m.kinds.length]!
+  await real.run(Effect.flatMap(CreationFaults, (f) => f.setFailing(kind, failing)))
+  if (failing) m.failing.add(kind)
+  else m.failing.delete(kind)
+  await afterEach(m, real)
+  })
 
-class CollectBundles implements fc.AsyncCommand<Model, Real> {
-  check = () => true
-  async run(m: Model, real: Real) {
-    count("CollectBundles")
-    await real.run(Effect.flatMap(ResourceStore, (r) => r.finishDestroying("support_bundle" as KindName, 3)))
-    await afterEach(m, real)
-  }
-  toString = () => "CollectBundles"
-}
+const collectBundlesCmd = (): Command =>
+  command("CollectBundles", () => true, async (m, real) => {
+  await real.run(Effect.flatMap(ResourceStore, (r) => r.finishDestroying("support_bundle" as KindName, 3)))
+  await afterEach(m, real)
+  })
 
 const publishes = fc.tuple(fc.nat(), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 3, maxLength: 3 }), fc.nat(), fc.boolean())
-  .map(([d, a, c, n]) => new Publish(d, a, c, n))
-const activations = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), fc.boolean()).map(([p, e, r]) => new Activate(p, e, r))
+  .map(([d, a, c, n]) => publishCmd(d, a, c, n))
+const activations = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), fc.boolean()).map(([p, e, r]) => activateCmd(p, e, r))
 
 // Publishing and activating are listed twice: they are what the other commands act upon.
 const commands = [
@@ -273,11 +219,11 @@ const commands = [
   publishes,
   activations,
   activations,
-  fc.tuple(fc.nat(), fc.nat(), fc.boolean()).map(([k, p, a]) => new Delete(k, p, a)),
-  fc.tuple(fc.nat(), fc.boolean()).map(([p, r]) => new Sweep(p, r)),
-  fc.integer({ min: 1, max: 3 }).map((k) => new Prune(k)),
-  fc.tuple(fc.nat(), fc.boolean()).map(([k, f]) => new InjectFailure(k, f)),
-  fc.constant(new CollectBundles())
+  fc.tuple(fc.nat(), fc.nat(), fc.boolean()).map(([k, p, a]) => deleteCmd(k, p, a)),
+  fc.tuple(fc.nat(), fc.boolean()).map(([p, r]) => sweepCmd(p, r)),
+  fc.integer({ min: 1, max: 3 }).map((k) => pruneCmd(k)),
+  fc.tuple(fc.nat(), fc.boolean()).map(([k, f]) => injectFailureCmd(k, f)),
+  fc.constant(collectBundlesCmd())
 ]
 
 const freshModel = (): Model => ({

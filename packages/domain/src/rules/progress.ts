@@ -34,5 +34,8 @@ export const executionDone = (p: KindProgress, held: Generation | undefined): bo
 export const sweepDone = (p: KindProgress, held: Generation | undefined): boolean => reached(p.sweptThrough, held)
 
 /** How many generations execution trails the current sitrep; 0 when caught up or unknown. */
-export const lag = (p: KindProgress, current: Generation | undefined): bigint =>
-  current === undefined ? 0n : current - (p.executedThrough?.generation ?? 0n) > 0n ? current - (p.executedThrough?.generation ?? 0n) : 0n
+export const lag = (p: KindProgress, current: Generation | undefined): bigint => {
+  if (current === undefined) return 0n
+  const behind = current - (p.executedThrough?.generation ?? 0n)
+  return behind > 0n ? behind : 0n
+}
