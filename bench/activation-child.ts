@@ -9,6 +9,7 @@ import { openDatabase } from "./support/server.ts"
 
 const url = process.argv[2]
 if (url === undefined) throw new Error("usage: node bench/activation-child.ts DATABASE_URL")
+const rssAtStartKiB = process.memoryUsage().rss / 1024
 const db = openDatabase(url)
 const held = await db.run(Effect.gen(function*() {
   return yield* (yield* SitrepStore).current
@@ -27,6 +28,7 @@ const activationMs = performance.now() - t0
 await db.dispose()
 process.stdout.write(JSON.stringify({
   peakRssKiB: process.resourceUsage().maxRSS,
+  rssAtStartKiB,
   rssBeforeKiB,
   activationMs,
   created: report.kinds[alertKind.name]?.created ?? 0

@@ -14,7 +14,7 @@ import { columnValues } from "@fm-rendezvous/adapters-sql/kind"
 import { textArray } from "@fm-rendezvous/adapters-sql/run"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { alertSitrep, freshIds, publishAndLoad, sql } from "../support/data.ts"
+import { addLiveRows, alertSitrep, freshIds, publishAndLoad, sql } from "../support/data.ts"
 import { type BenchDatabase, createDatabase, type Server } from "../support/server.ts"
 import { ms, progress, type Summary, summarize } from "../support/stats.ts"
 import { snapshotWire, wireSince } from "../support/wire.ts"
@@ -43,16 +43,22 @@ export interface NewGenerationFigures {
   readonly guarded: Timed
   /** The plain INSERT ... ON CONFLICT DO NOTHING of the same rows in the same batches. */
   readonly limit: Timed
+  /** The same, writing each row's marker too (one statement per batch), still without the guard. */
+  readonly limitWithMarkers: Timed
   /** median guarded-batches time / median plain-insert time, both measured in this run. */
   readonly ratio: number
   /** median activation time / median plain-insert time. */
   readonly activationRatio: number
+  /** median guarded-batches time / median plain insert of rows and markers. */
+  readonly ratioWithMarkers: number
 }
 
 export interface MemoryFigures {
   readonly requested: number
   /** Peak resident set of the child process, MiB (process.resourceUsage().maxRSS). */
   readonly peakRssMiB: Summary
+  /** Resident set once the modules are loaded, before connecting, MiB. */
+  readonly rssAtStartMiB: Summary
   /** Resident set after start-up and loading the held sitrep, before the activation, MiB. */
   readonly rssBeforeActivationMiB: Summary
   readonly activationMs: Summary
@@ -66,9 +72,21 @@ const options = (held: Sitrep): ActivationOptions => ({
   reconcile: false
 })
 
-/** Forget everything an activation wrote, so the next one creates every request again. */
-const reset = (db: BenchDatabase) =>
-  sql(db, (s) => s`TRUNCATE alert, alert_marker, alert_gc_candidate, execution_progress, activation_report`)
+/**
+ * Forget everything an activation of `held` wrote, so the next one creates every request again;
+ * the background rows stay. VACUUM ANALYZE as autovacuum would (the machine's server runs without
+ * it): with the statistics of an emptied table the planner would read the growing marker and
+ * resource tables with sequential scans, and each batch would cost more than the one before.
+ */
+const reset = (db: BenchDatabase, held: Sitrep) =>
+  sql(db, (s) =>
+    Effect.gen(function*() {
+      const ids = textArray(held.cases.flatMap((c) => (c.requests[alertKind.name] ?? []).map((r) => r.id)))
+      yield* s`DELETE FROM alert WHERE id = ANY(${ids}::uuid[])`
+      yield* s`DELETE FROM alert_marker WHERE resource_id = ANY(${ids}::uuid[])`
+      yield* s`TRUNCATE alert_gc_candidate, execution_progress, activation_report`
+      yield* s.unsafe("VACUUM ANALYZE alert, alert_marker")
+    }))
 
 const measured = async <A>(f: () => Promise<A>) => {
   const before = snapshotWire()
@@ -81,19 +99,34 @@ const measured = async <A>(f: () => Promise<A>) => {
  * The physical limit of SPEC 3.4's comparison for creation: the same rows, in the same batches, by
  * a plain INSERT ... ON CONFLICT DO NOTHING into the same resource table. No guard, no marker.
  */
-const plainInsert = (held: Sitrep) =>
+const plainInsert = (held: Sitrep, withMarkers: boolean) =>
   Effect.gen(function*() {
     const s = yield* SqlClient.SqlClient
     const requests = held.cases.flatMap((c) => c.requests[alertKind.name] ?? [])
+    const generation = generationOf(held, alertKind.name)!
     const now = new Date()
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
       const batch = requests.slice(i, i + BATCH_SIZE)
       const [cls, payload] = columnValues(alertSqlKind, batch)
-      yield* s`INSERT INTO alert (id, case_id, time_created, class, payload)
-        SELECT r.id, r.case_id, ${now}, r.class, CAST(r.payload AS JSONB)
-        FROM unnest(${textArray(batch.map((r) => r.id))}::uuid[], ${textArray(batch.map((r) => r.caseId))}::uuid[],
-                    ${textArray(cls!)}::text[], ${textArray(payload!)}::text[]) AS r(id, case_id, class, payload)
-        ON CONFLICT (id) DO NOTHING`
+      const markers = withMarkers
+        ? s`marked AS (
+            INSERT INTO alert_marker (resource_id, created_at_generation, time_created)
+            SELECT r.id, ${generation}, ${now} FROM req r
+            ON CONFLICT (resource_id) DO NOTHING
+          ),`
+        : s``
+      yield* s`WITH req AS (
+          SELECT * FROM unnest(${textArray(batch.map((r) => r.id))}::uuid[], ${textArray(batch.map((r) => r.caseId))}::uuid[],
+                               ${textArray(cls!)}::text[], ${textArray(payload!)}::text[]) AS r(id, case_id, class, payload)
+        ),
+        ${markers}
+        rows AS (
+          INSERT INTO alert (id, case_id, time_created, class, payload)
+          SELECT r.id, r.case_id, ${now}, r.class, CAST(r.payload AS JSONB) FROM req r
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id
+        )
+        SELECT count(*) AS n FROM rows`
     }
   })
 
@@ -120,7 +153,7 @@ const check = (report: ActivationReport, what: string, ok: (k: ActivationReport[
 const childPath = fileURLToPath(new URL("../activation-child.ts", import.meta.url))
 
 const runChild = (url: string) =>
-  new Promise<{ peakRssKiB: number; rssBeforeKiB: number; activationMs: number; created: number }>((done, fail) => {
+  new Promise<{ peakRssKiB: number; rssAtStartKiB: number; rssBeforeKiB: number; activationMs: number; created: number }>((done, fail) => {
     const child = spawn(process.execPath, [childPath, url], { stdio: ["ignore", "pipe", "inherit"] })
     let out = ""
     child.stdout.on("data", (d) => (out += d))
@@ -129,6 +162,8 @@ const runChild = (url: string) =>
   })
 
 export interface ActivationResults {
+  /** Live resources with markers already in the tables (not requested by the held sitrep). */
+  readonly background: number
   readonly steady: Array<SteadyFigures>
   readonly newGeneration: Array<NewGenerationFigures>
   readonly memory: MemoryFigures | null
@@ -145,7 +180,8 @@ export interface ActivationResults {
 export const activationScenarios = async (
   server: Server,
   sizes: ReadonlyArray<{ readonly requested: number; readonly newGenRuns: number; readonly memoryRuns: number }>,
-  steadyRuns: number
+  steadyRuns: number,
+  background: number
 ): Promise<ActivationResults> => {
   const steady: Array<SteadyFigures> = []
   const newGeneration: Array<NewGenerationFigures> = []
@@ -155,26 +191,34 @@ export const activationScenarios = async (
     try {
       progress(`activation R=${requested}: publishing the sitrep`)
       const held = await publishAndLoad(db, alertSitrep(null, freshIds(requested)))
+      // A running system's tables are not empty: both sides write into tables that already hold
+      // live resources with their markers.
+      await addLiveRows(db, background, 1n)
       const a: { ms: Array<number>; st: Array<number> } = { ms: [], st: [] }
       const g: { ms: Array<number>; st: Array<number> } = { ms: [], st: [] }
       const l: { ms: Array<number>; st: Array<number> } = { ms: [], st: [] }
+      const lm: { ms: Array<number>; st: Array<number> } = { ms: [], st: [] }
       for (let run = 0; run < newGenRuns; run++) {
         // The limit first, the guarded activation last: the steady state below needs its rows.
-        await reset(db)
-        const limit = await measured(() => db.run(plainInsert(held)))
+        await reset(db, held)
+        const limit = await measured(() => db.run(plainInsert(held, false)))
         l.ms.push(limit.ms)
         l.st.push(limit.statements)
-        await reset(db)
+        await reset(db, held)
+        const limitMarked = await measured(() => db.run(plainInsert(held, true)))
+        lm.ms.push(limitMarked.ms)
+        lm.st.push(limitMarked.statements)
+        await reset(db, held)
         const batches = await measured(() => db.run(guardedBatches(held)))
         if (batches.value !== requested) throw new Error(`guarded batches created ${batches.value} of ${requested}`)
         g.ms.push(batches.ms)
         g.st.push(batches.statements)
-        await reset(db)
+        await reset(db, held)
         const fresh = await measured(() => db.run(activate(options(held))))
         check(fresh.value, "new generation", (k) => k.created === requested && !k.skipped && k.errorCount === 0)
         a.ms.push(fresh.ms)
         a.st.push(fresh.statements)
-        progress(`activation R=${requested} run ${run + 1}/${newGenRuns}: activation ${fresh.ms.toFixed(0)} ms (${fresh.statements} statements), guarded batches ${batches.ms.toFixed(0)} ms, plain insert ${limit.ms.toFixed(0)} ms`)
+        progress(`activation R=${requested} run ${run + 1}/${newGenRuns}: activation ${fresh.ms.toFixed(0)} ms (${fresh.statements} statements), guarded batches ${batches.ms.toFixed(0)} ms, plain insert ${limit.ms.toFixed(0)} ms, with markers ${limitMarked.ms.toFixed(0)} ms`)
       }
       const rate = (xs: Array<number>) => xs.map((t) => requested / (t / 1000))
       newGeneration.push({
@@ -182,6 +226,8 @@ export const activationScenarios = async (
         activation: { statements: summarize(a.st), ms: summarize(a.ms), rowsPerSecond: summarize(rate(a.ms)) },
         guarded: { statements: summarize(g.st), ms: summarize(g.ms), rowsPerSecond: summarize(rate(g.ms)) },
         limit: { statements: summarize(l.st), ms: summarize(l.ms), rowsPerSecond: summarize(rate(l.ms)) },
+        limitWithMarkers: { statements: summarize(lm.st), ms: summarize(lm.ms), rowsPerSecond: summarize(rate(lm.ms)) },
+        ratioWithMarkers: summarize(g.ms).median / summarize(lm.ms).median,
         ratio: summarize(g.ms).median / summarize(l.ms).median,
         activationRatio: summarize(a.ms).median / summarize(l.ms).median
       })
@@ -200,19 +246,22 @@ export const activationScenarios = async (
       if (memoryRuns > 0) {
         const peak: Array<number> = []
         const before: Array<number> = []
+        const atStart: Array<number> = []
         const took: Array<number> = []
         for (let run = 0; run < memoryRuns; run++) {
-          await reset(db)
+          await reset(db, held)
           const r = await runChild(db.url)
           if (r.created !== requested) throw new Error(`memory child created ${r.created} of ${requested}`)
           peak.push(r.peakRssKiB / 1024)
           before.push(r.rssBeforeKiB / 1024)
+          atStart.push(r.rssAtStartKiB / 1024)
           took.push(r.activationMs)
           progress(`activation R=${requested} memory run ${run + 1}/${memoryRuns}: peak RSS ${(r.peakRssKiB / 1024).toFixed(0)} MiB`)
         }
         memory = {
           requested,
           peakRssMiB: summarize(peak),
+          rssAtStartMiB: summarize(atStart),
           rssBeforeActivationMiB: summarize(before),
           activationMs: summarize(took)
         }
@@ -221,5 +270,5 @@ export const activationScenarios = async (
       await db.close()
     }
   }
-  return { steady, newGeneration, memory, steadyStatements: steady[0]?.statements.median ?? 0 }
+  return { background, steady, newGeneration, memory, steadyStatements: steady[0]?.statements.median ?? 0 }
 }

@@ -13,7 +13,7 @@ import {
 import { textArray } from "@fm-rendezvous/adapters-sql/run"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { alertSitrep, freshIds, OPERATOR, publishAndLoad, sql } from "../support/data.ts"
+import { addLiveRows, alertSitrep, freshIds, OPERATOR, publishAndLoad, sql } from "../support/data.ts"
 import { type BenchDatabase, createDatabase, type Server } from "../support/server.ts"
 import { ms, percentile, progress, type Summary, summarize } from "../support/stats.ts"
 import { snapshotWire, wireSince } from "../support/wire.ts"
@@ -109,24 +109,6 @@ const restore = async (db: BenchDatabase, collectible: ReadonlyArray<string>, dr
       // run starts from the same table, and none pays for its predecessor's deletions.
       yield* s.unsafe("VACUUM alert_marker, alert_gc_candidate")
     }))
-}
-
-/** Adds live resources, each with a live marker created at the held generation (not collectible). */
-const addLive = async (db: BenchDatabase, count: number, generation: bigint) => {
-  const step = 250_000
-  for (let done = 0; done < count; done += step) {
-    const n = Math.min(step, count - done)
-    await sql(db, (s) =>
-      s`WITH ids AS (SELECT gen_random_uuid() AS id, g FROM generate_series(1, ${n}) AS g ORDER BY 1),
-        rows AS (
-          INSERT INTO alert (id, case_id, time_created, class, payload)
-          SELECT id, gen_random_uuid(), now(), 'hardware.power_shelf.psu.remove', jsonb_build_object('shelf', g % 32, 'slot', g % 8)
-          FROM ids RETURNING id
-        )
-        INSERT INTO alert_marker (resource_id, created_at_generation, time_created)
-        SELECT id, ${generation}, now() FROM rows`)
-  }
-  await sql(db, (s) => s.unsafe("VACUUM ANALYZE alert, alert_marker, alert_gc_candidate, sitrep_request, sitrep_case, sitrep_history"))
 }
 
 const count = (db: BenchDatabase, collectible: ReadonlyArray<string>) =>
@@ -231,7 +213,7 @@ export const sweepScenarios = async (
     for (const size of opts.sizes) {
       progress(`sweep: loading live resources and markers up to ${size.toLocaleString("en")}`)
       const t0 = performance.now()
-      await addLive(db, size - loaded, generation)
+      await addLiveRows(db, size - loaded, generation)
       loaded = size
       progress(`sweep: loaded in ${(ms(t0) / 1000).toFixed(1)} s`)
       const samples: Record<SweepName, { ms: Array<number>; st: Array<number> }> = {

@@ -49,3 +49,25 @@ export const publishAndLoad = async (db: BenchDatabase, doc: unknown): Promise<S
 /** Runs raw SQL on the bench database (setup and baselines only, never inside a measured use case). */
 export const sql = <A>(db: BenchDatabase, f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
   db.run(Effect.flatMap(SqlClient.SqlClient, f) as Effect.Effect<A>)
+
+/**
+ * Adds `count` live alerts, each with a live creation marker at `generation`, by INSERT ... SELECT
+ * FROM generate_series (ids from gen_random_uuid, sorted so the index builds append), then
+ * VACUUM ANALYZE so the planner and the visibility map see the tables as a running system would.
+ */
+export const addLiveRows = async (db: BenchDatabase, count: number, generation: bigint) => {
+  const step = 250_000
+  for (let done = 0; done < count; done += step) {
+    const n = Math.min(step, count - done)
+    await sql(db, (s) =>
+      s`WITH ids AS (SELECT gen_random_uuid() AS id, g FROM generate_series(1, ${n}) AS g ORDER BY 1),
+        rows AS (
+          INSERT INTO alert (id, case_id, time_created, class, payload)
+          SELECT id, gen_random_uuid(), now(), 'hardware.power_shelf.psu.remove', jsonb_build_object('shelf', g % 32, 'slot', g % 8)
+          FROM ids RETURNING id
+        )
+        INSERT INTO alert_marker (resource_id, created_at_generation, time_created)
+        SELECT id, ${generation}, now() FROM rows`)
+  }
+  await sql(db, (s) => s.unsafe("VACUUM ANALYZE alert, alert_marker, alert_gc_candidate, sitrep_request, sitrep_case, sitrep_history"))
+}
