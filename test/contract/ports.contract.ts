@@ -169,6 +169,14 @@ export const portContract = (target: PortTarget) =>
           assert.strictEqual(ahead._tag, "StaleSitrep")
         }))
 
+      test("a batch naming an id twice gets one outcome for it", () =>
+        Effect.gen(function*() {
+          const s1 = yield* firstSitrep
+          const [a1] = s1.cases[0]!.requests["alert"]!
+          const result = yield* (yield* ResourceStore).createGuarded(alert, 1n as Generation, [a1!, a1!])
+          assert.deepStrictEqual(result as unknown, { _tag: "Applied", outcomes: [{ id: A(1), outcome: "Created" }] })
+        }))
+
       test("with no history at all the guard fails closed", () =>
         Effect.gen(function*() {
           const resources = yield* ResourceStore
@@ -531,6 +539,17 @@ export const portContract = (target: PortTarget) =>
           const later = yield* explain(rid(A(2)))
           assert.isFalse(later.requestedByCurrentSitrep)
           assert.isTrue(later.markerCollectible)
+        }))
+
+      test("a live resource whose marker was collected is still FM's, and says why it has no marker", () =>
+        Effect.gen(function*() {
+          const s1 = yield* firstSitrep
+          yield* activateHeld(s1)
+          yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1)], bundles: [B(1)] }] })
+          yield* sweepKind(alert, S(2) as never, 10, false)
+          const e = yield* explain(rid(A(2)))
+          assert.deepStrictEqual([e.exists, e.fmCreated, e.createdAtGeneration, e.markerCollectible], [true, true, null, false])
+          assert.match(e.reason, /FM created this alert for case .*; its marker was already collected/)
         }))
 
       test("a requested resource not created yet", () =>

@@ -1,5 +1,6 @@
 import {
   deletePlan,
+  distinctRequests,
   type GuardedBatchResult,
   guardPasses,
   Kinds,
@@ -30,7 +31,7 @@ const createGuarded = (
   }
   const rows = tableOf(db.resources, kind.name)
   const markers = tableOf(db.markers, kind.name)
-  const outcomes = requests.map((r) => {
+  const outcomes = distinctRequests(requests).map((r) => {
     const outcome = requestOutcome(markers.get(r.id), rows.has(r.id))
     if (outcome === "Created") {
       rows.set(r.id, {

@@ -1,6 +1,6 @@
 import {
   type ActivationReport,
-  decodeReport,
+  decodeStoredReport,
   encodeReport,
   type KindName,
   type KindProgress,
@@ -101,9 +101,16 @@ export const SqlReportStore = Layer.effect(
         ),
       // Sorted here, by code unit like the memory adapter, not by the server's collation.
       latest: withRetry(selectReports(sql)).pipe(
-        Effect.map((rows) =>
-          [...rows].sort((a, b) => (a.executor < b.executor ? -1 : 1)).map((r) => decodeReport(r.report) as ActivationReport)
+        Effect.flatMap((rows) =>
+          Effect.forEach([...rows].sort((a, b) => (a.executor < b.executor ? -1 : 1)), (r) => {
+            const decoded = decodeStoredReport(r.report)
+            // A report another release wrote in another shape is left out, not fatal to `fm status`.
+            return decoded._tag === "Success"
+              ? Effect.succeed([decoded.success as ActivationReport])
+              : Effect.as(Effect.logWarning(`the last report of executor ${r.executor} is in a format this version cannot read; it is left out`), [])
+          })
         ),
+        Effect.map((reports) => reports.flat()),
         storeError("reading activation reports")
       )
     })

@@ -1,6 +1,7 @@
 import {
   type CaseId,
   deletePlan,
+  distinctRequests,
   type GuardedBatchResult,
   type KindName,
   requestOutcome,
@@ -59,7 +60,7 @@ export const SqlResourceStore = Layer.effect(
         Effect.gen(function*() {
           const k = yield* kinds.lookup(kind)
           const at = yield* now
-          const rows = yield* withRetry(R.createGuardedBatch(sql, k, held, requests, at), [SENTINELS.creationRaced])
+          const rows = yield* withRetry(R.createGuardedBatch(sql, k, held, distinctRequests(requests), at), [SENTINELS.creationRaced])
           return toBatchResult(k.kind.name, rows)
         }).pipe(storeError(`creating ${kind} resources`)),
       get: (kind, id) =>

@@ -3,6 +3,7 @@ import {
   type DroppedRequest,
   type Generation,
   type KindName,
+  parentIsCurrent,
   type PublishOutcome,
   type Request,
   type ResourceId,
@@ -88,8 +89,7 @@ export const SqlSitrepStore = Layer.effect(
         for (const d of dropped) yield* kinds.lookup(d.kind)
         const head = yield* loadHeader(sql)
         const current = Option.getOrUndefined(head)
-        const parentCurrent = s.parentId === null ? current === undefined : current?.id === s.parentId
-        if (!parentCurrent) return yield* new Refused({ outcome: "ParentNotCurrent" })
+        if (!parentIsCurrent(s.parentId, current)) return yield* new Refused({ outcome: "ParentNotCurrent" })
         if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new Refused({ outcome: "SitrepExists" })
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (s.cases.length > 0) yield* S.insertCases(sql, s)

@@ -61,7 +61,8 @@ export const insertRequests = (sql: Sql, id: SitrepId, rows: ReadonlyArray<Reque
 
 /**
  * SPEC 3.4: the ids a publish drops, with the generation that dropped them, in the same
- * transaction as the sitrep. An id is dropped once in a lineage; the upsert keeps the newest.
+ * transaction as the sitrep. An id is dropped once in a lineage (ids never reappear), so the
+ * conflict clause only makes a retried publish harmless; generations grow, so it keeps the newest.
  */
 export const insertCandidates = (sql: Sql, k: SqlKind, dropped: ReadonlyArray<DroppedRequest>) =>
   sql`INSERT INTO ${sql(k.candidateTable)} (resource_id, dropped_at_generation)

@@ -1,12 +1,13 @@
 import { Schema } from "effect"
 import { KindName } from "../model/ids.ts"
-import { Comment, Name } from "../model/text.ts"
+import { Comment, jsonIsStorable, Name, utf8Length } from "../model/text.ts"
 import type { ResourceKind } from "./kind.ts"
 
 export const PAYLOAD_MAX_BYTES = 65536
 
 const Payload = Schema.Json.check(
-  Schema.makeFilter((v: unknown) => JSON.stringify(v).length <= PAYLOAD_MAX_BYTES, {
+  Schema.makeFilter(jsonIsStorable, { message: "contains a NUL character or an unpaired surrogate, which cannot be stored" }),
+  Schema.makeFilter((v: unknown) => utf8Length(JSON.stringify(v)) <= PAYLOAD_MAX_BYTES, {
     message: `is larger than ${PAYLOAD_MAX_BYTES} bytes once serialized`
   })
 )

@@ -5,14 +5,13 @@ import type { Request } from "../model/sitrep.ts"
 /**
  * A lifecycle for kinds whose resources are not simply present or absent (support bundles,
  * SPEC 3.2). A delete of a resource in a `removableStates` state removes the row at once; any
- * other state moves it to `destroyingState`, and a collector removes it later.
+ * other state moves it to `destroyingState`, and a collector removes it later. Moves between the
+ * other states belong to the process that collects bundles, outside fm-rendezvous.
  */
 export interface Lifecycle {
   readonly initialState: string
   readonly destroyingState: string
   readonly removableStates: ReadonlyArray<string>
-  /** Allowed moves; the collector and operators use them, deletes use the rule above. */
-  readonly transitions: Readonly<Record<string, ReadonlyArray<string>>>
 }
 
 /**

@@ -2,18 +2,14 @@ import { KindName } from "../model/ids.ts"
 import { Comment } from "../model/text.ts"
 import type { Lifecycle, ResourceKind } from "./kind.ts"
 
-/** The support bundle state machine of SPEC 3.2. */
+/**
+ * The support bundle state machine of SPEC 3.2: collecting -> active, either -> failing -> failed;
+ * an operator delete moves any state but failed to destroying (a failed bundle is removed at once).
+ */
 export const bundleLifecycle: Lifecycle = {
   initialState: "collecting",
   destroyingState: "destroying",
-  removableStates: ["failed"],
-  transitions: {
-    collecting: ["active", "failing", "destroying"],
-    active: ["failing", "destroying"],
-    failing: ["failed", "destroying"],
-    failed: [],
-    destroying: []
-  }
+  removableStates: ["failed"]
 }
 
 export const supportBundleKind: ResourceKind = {

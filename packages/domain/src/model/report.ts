@@ -45,3 +45,5 @@ export type ActivationReport = typeof ActivationReport.Type
 
 export const encodeReport = Schema.encodeSync(ActivationReport)
 export const decodeReport = Schema.decodeUnknownSync(ActivationReport)
+/** For stored reports, which an older or newer release may have written in another shape. */
+export const decodeStoredReport = Schema.decodeUnknownResult(ActivationReport)

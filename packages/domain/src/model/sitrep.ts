@@ -44,5 +44,14 @@ export const headerOf = (s: Sitrep): SitrepHeader => ({ id: s.id, version: s.ver
 export const requestsOf = (s: Pick<Sitrep, "cases">, kind: KindName): ReadonlyArray<Request> =>
   s.cases.flatMap((c) => c.requests[kind] ?? [])
 
+/**
+ * The first request of each id, in order. A sitrep never carries an id twice (publishing refuses
+ * it), but a guarded batch is a port call of its own: both adapters answer one outcome per id.
+ */
+export const distinctRequests = (requests: ReadonlyArray<Request>): ReadonlyArray<Request> => {
+  const seen = new Set<string>()
+  return requests.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)))
+}
+
 export const generationOf = (s: Pick<SitrepHeader, "generations">, kind: KindName): Generation | undefined =>
   s.generations[kind]

@@ -14,6 +14,19 @@ export const utf8Length = (s: string): number => {
 // a lone surrogate cannot be stored as UTF-8 (it is what invalid UTF-8 decodes to at best).
 const forbidden = /[\u0000-\u0008\u000B-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
+/** Whether a string can be stored as text or JSONB on PostgreSQL: no NUL, no unpaired surrogate. */
+const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Every string (keys included) of a JSON value can be stored: see `unstorable`. */
+export const jsonIsStorable = (value: unknown): boolean => {
+  if (typeof value === "string") return !unstorable.test(value)
+  if (Array.isArray(value)) return value.every(jsonIsStorable)
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).every(([k, v]) => !unstorable.test(k) && jsonIsStorable(v))
+  }
+  return true
+}
+
 /** Free text of at most `maxBytes` UTF-8 bytes without control characters (SPEC 7.1: comments <= 4096 bytes). */
 export const Text = (maxBytes: number) =>
   Schema.String.check(

@@ -24,7 +24,7 @@ export class ResourceStore extends Context.Service<ResourceStore, {
   /**
    * ONE atomic step per batch (SPEC 3.1): the guard (held generation equals the current sitrep's
    * for the kind, failing closed), then per request the marker check and, for new ids, the
-   * resource and its marker written together.
+   * resource and its marker written together. One outcome per distinct id (`distinctRequests`).
    */
   readonly createGuarded: (
     kind: KindName,

@@ -23,25 +23,25 @@ export type Collectibility =
  * still exists, S does not request M's id, and M was created at a generation strictly below S's.
  * It never reads older sitreps, so pruning history cannot make it unsafe.
  */
-export const collectibility = (marker: Marker, held: HeldSitrepView): Collectibility => {
+export const collectibility = (marker: Marker, held: HeldSitrepView, subject = "the sitrep"): Collectibility => {
   if (held._tag === "Missing") {
-    return { collectible: false, blocker: "SitrepMissing", reason: "the sitrep it is judged from is no longer stored" }
+    return { collectible: false, blocker: "SitrepMissing", reason: `${subject} it is judged from is no longer stored` }
   }
   if (held.generation === undefined) {
-    return { collectible: false, blocker: "NoGeneration", reason: "the sitrep has no generation for this kind" }
+    return { collectible: false, blocker: "NoGeneration", reason: `${subject} has no generation for this kind` }
   }
   if (held.requests(marker.resourceId)) {
     return {
       collectible: false,
       blocker: "StillRequested",
-      reason: `the sitrep (generation ${held.generation}) still requests it`
+      reason: `${subject} (generation ${held.generation}) still requests it`
     }
   }
   if (marker.createdAtGeneration >= held.generation) {
     return {
       collectible: false,
       blocker: "NotOlder",
-      reason: `it was created at generation ${marker.createdAtGeneration}, not before the sitrep's generation ${held.generation}`
+      reason: `it was created at generation ${marker.createdAtGeneration}, not before the generation of ${subject} (${held.generation})`
     }
   }
   return {

@@ -102,8 +102,9 @@ const activateKind = (
       yield* createKind(kind, held, generation, options.batchSize, tally)
       if (!tally.stale && tally.errorCount === 0) {
         const mark = { generation, at: yield* now, by: executor }
-        yield* progressStore.recordExecuted(kind.name, mark)
-        executedThrough = advance(executedThrough, mark)
+        const recorded = yield* Effect.result(progressStore.recordExecuted(kind.name, mark))
+        if (recorded._tag === "Failure") noteError(tally, null, `recording execution progress failed: ${describe(recorded.failure)}`)
+        else executedThrough = advance(executedThrough, mark)
       }
     }
 
@@ -121,7 +122,8 @@ const activateKind = (
         if (swept.success.sitrepMissing) {
           noteError(tally, null, `sitrep ${held.id} is no longer stored, so no marker could be judged from it; load the current sitrep`)
         } else {
-          yield* progressStore.recordSwept(kind.name, { generation, at: yield* now, by: executor })
+          const recorded = yield* Effect.result(progressStore.recordSwept(kind.name, { generation, at: yield* now, by: executor }))
+          if (recorded._tag === "Failure") noteError(tally, null, `recording sweep progress failed: ${describe(recorded.failure)}`)
         }
       }
     }
@@ -176,10 +178,17 @@ export const activate = Effect.fn("activate")(function*(options: ActivationOptio
   const reports = yield* ReportStore
   const activatedAt = yield* now
   const current = yield* sitreps.currentHeader
-  const progress = yield* progressStore.readAll
+  // Progress is advisory (SPEC 2): if it cannot be read, every kind does its full work.
+  const progress = yield* Effect.result(progressStore.readAll)
   const byKind: Record<string, KindReport> = {}
   for (const kind of kinds.all) {
-    byKind[kind.name] = yield* activateKind(options, kind, progress[kind.name] ?? noProgress, current).pipe(
+    const known = progress._tag === "Success" ? progress.success[kind.name] ?? noProgress : noProgress
+    byKind[kind.name] = yield* activateKind(options, kind, known, current).pipe(
+      Effect.map((report) =>
+        progress._tag === "Success"
+          ? report
+          : { ...report, errorCount: report.errorCount + 1, errors: [...report.errors, { requestId: null, message: `reading progress failed, so nothing was skipped: ${describe(progress.failure)}` }] }
+      ),
       Effect.catch((e: StoreError) => Effect.succeed(failedKind(options.held, kind, describe(e))))
     )
   }

@@ -31,11 +31,21 @@ const reasonFor = (
   generation: bigint | undefined
 ): { collectible: boolean; reason: string } => {
   if (marker !== undefined) {
-    const verdict = collectibility(marker, current === undefined
-      ? { _tag: "Missing" }
-      : { _tag: "Present", generation: generationOf(current, marker.kind), requests: () => requested })
-    const reason = verdict.reason.replace("the sitrep", "the current sitrep").replace("the sitrep's", "the current sitrep's")
-    return { collectible: verdict.collectible, reason: verdict.collectible ? `its marker can be collected: ${reason}` : reason }
+    const verdict = collectibility(
+      marker,
+      current === undefined
+        ? { _tag: "Missing" }
+        : { _tag: "Present", generation: generationOf(current, marker.kind), requests: () => requested },
+      "the current sitrep"
+    )
+    return { collectible: verdict.collectible, reason: verdict.collectible ? `its marker can be collected: ${verdict.reason}` : verdict.reason }
+  }
+  if (row !== undefined && row.caseId !== null) {
+    // SPEC 3.3: a live resource's marker is collected once no sitrep that can pass the guard requests it.
+    return {
+      collectible: false,
+      reason: `FM created this ${singular} for case ${row.caseId}; its marker was already collected, and nothing can request it again`
+    }
   }
   if (row !== undefined) return { collectible: false, reason: `FM did not create this ${singular}; it has no marker to collect` }
   if (requested) {
@@ -66,7 +76,7 @@ export const explain = Effect.fn("explain")(function*(id: ResourceId) {
       kind: kind.name,
       exists: row !== undefined,
       state: row?.state ?? null,
-      fmCreated: marker !== undefined,
+      fmCreated: marker !== undefined || (row !== undefined && row.caseId !== null),
       createdAtGeneration: marker?.createdAtGeneration ?? null,
       deleted: marker?.timeDeleted ? { at: marker.timeDeleted.toISOString(), by: marker.deletedBy } : null,
       requestedByCurrentSitrep: requested,
