@@ -45,12 +45,14 @@ export interface NewGenerationFigures {
   readonly limit: Timed
   /** The same, writing each row's marker too (one statement per batch), still without the guard. */
   readonly limitWithMarkers: Timed
-  /** median guarded-batches time / median plain-insert time, both measured in this run. */
-  readonly ratio: number
-  /** median activation time / median plain-insert time. */
-  readonly activationRatio: number
-  /** median guarded-batches time / median plain insert of rows and markers. */
-  readonly ratioWithMarkers: number
+  /** guarded-batches time / plain-insert time, paired within each repetition. */
+  readonly ratio: Summary
+  /** activation time / plain-insert time, paired within each repetition. */
+  readonly activationRatio: Summary
+  /** guarded-batches time / plain insert of rows and markers, paired within each repetition. */
+  readonly ratioWithMarkers: Summary
+  /** plain insert of rows and markers / plain insert of rows, paired within each repetition. */
+  readonly markersOverLimit: Summary
 }
 
 export interface MemoryFigures {
@@ -87,6 +89,8 @@ const reset = (db: BenchDatabase, held: Sitrep) =>
       yield* s`TRUNCATE alert_gc_candidate, execution_progress, activation_report`
       yield* s.unsafe("VACUUM ANALYZE alert, alert_marker")
     }))
+
+const paired = (xs: ReadonlyArray<number>, ys: ReadonlyArray<number>) => summarize(xs.map((x, i) => x / ys[i]!))
 
 const measured = async <A>(f: () => Promise<A>) => {
   const before = snapshotWire()
@@ -227,9 +231,10 @@ export const activationScenarios = async (
         guarded: { statements: summarize(g.st), ms: summarize(g.ms), rowsPerSecond: summarize(rate(g.ms)) },
         limit: { statements: summarize(l.st), ms: summarize(l.ms), rowsPerSecond: summarize(rate(l.ms)) },
         limitWithMarkers: { statements: summarize(lm.st), ms: summarize(lm.ms), rowsPerSecond: summarize(rate(lm.ms)) },
-        ratioWithMarkers: summarize(g.ms).median / summarize(lm.ms).median,
-        ratio: summarize(g.ms).median / summarize(l.ms).median,
-        activationRatio: summarize(a.ms).median / summarize(l.ms).median
+        ratioWithMarkers: paired(g.ms, lm.ms),
+        markersOverLimit: paired(lm.ms, l.ms),
+        ratio: paired(g.ms, l.ms),
+        activationRatio: paired(a.ms, l.ms)
       })
 
       const s: { ms: Array<number>; st: Array<number> } = { ms: [], st: [] }

@@ -33,6 +33,8 @@ export interface SweepFigures {
   readonly live: number
   readonly collectible: number
   readonly byName: Record<SweepName, { readonly ms: Summary; readonly statements: Summary }>
+  /** ledger time / limit time, paired within each repetition. */
+  readonly ledgerOverLimit: Summary
 }
 
 export interface LatencyFigures {
@@ -44,6 +46,8 @@ export interface LatencyFigures {
 
 export interface SweepResults {
   readonly sweeps: Array<SweepFigures>
+  /** Time at the largest size / time at the smallest, paired within each repetition, per sweep. */
+  readonly growth: Record<SweepName, Summary>
   readonly latency: Array<LatencyFigures>
 }
 
@@ -181,11 +185,48 @@ const latencies = async (db: BenchDatabase, live: number, rounds: number, perRou
   }
 }
 
+interface SizeSetup {
+  readonly size: number
+  readonly db: BenchDatabase
+  readonly collectible: ReadonlyArray<string>
+  readonly held: Sitrep
+  readonly generation: bigint
+}
+
 /**
- * Scenario 3 (and 4): one database, K collectible markers, live tables grown through `sizes`.
- * The lineage is real: sitrep 1 requests the K alerts, sitrep 2 drops them (the publish records
- * their candidates at generation 2) and requests 10 others. The K markers are tombstones created
- * at generation 1 (an operator deleted the alerts), so all four sweeps delete exactly them.
+ * One database per table size, with a real lineage: sitrep 1 requests the K alerts, sitrep 2 drops
+ * them (the publish records their candidates at generation 2) and requests 10 others. The K markers
+ * are tombstones created at generation 1 (an operator deleted the alerts), so all four sweeps
+ * delete exactly them. Then `size` live alerts with live markers at generation 2.
+ */
+const setupSize = async (server: Server, size: number, k: number): Promise<SizeSetup> => {
+  const db = await createDatabase(server, `sweep${size}`)
+  const collectible = freshIds(k)
+  const first: Sitrep = await publishAndLoad(db, alertSitrep(null, collectible))
+  const held: Sitrep = await publishAndLoad(db, alertSitrep(first.id, freshIds(10)))
+  const generation = generationOf(held, alertKind.name)!
+  const candidates = await sql(db, (s) => s<{ n: bigint }>`SELECT count(*) AS n FROM alert_gc_candidate`)
+  if (Number(candidates[0]!.n) !== k) throw new Error("the publish did not record every dropped id")
+  const t0 = performance.now()
+  await addLiveRows(db, size, generation)
+  progress(`sweep: ${size.toLocaleString("en")} live resources and markers loaded in ${(ms(t0) / 1000).toFixed(1)} s`)
+  return { size, db, collectible, held, generation }
+}
+
+const runSweep = (setup: SizeSetup, name: SweepName) =>
+  name === "ledger"
+    ? Effect.map(sweepKind(alertKind.name, setup.held.id, PAGE_SIZE, false), (s) => s.swept)
+    : name === "limit"
+    ? limitSweep(setup.collectible)
+    : name === "tombstone"
+    ? Effect.map(tombstoneSweep(BigInt(setup.held.version)), (rows) => rows.length)
+    : reconcileSweep(setup.held.id)
+
+/**
+ * Scenario 3 (and 4). Every size has its own database, loaded first; then each repetition runs the
+ * four sweeps at every size, in a rotating order, so a change in the machine's background load
+ * during the bench hits every size and every sweep alike. Ratios are taken within a repetition
+ * (the sweeps of one repetition run seconds apart) and summarised over the repetitions.
  */
 export const sweepScenarios = async (
   server: Server,
@@ -198,68 +239,58 @@ export const sweepScenarios = async (
     readonly latencyPerRound: number
   }
 ): Promise<SweepResults> => {
-  const db = await createDatabase(server, "sweep")
-  const sweeps: Array<SweepFigures> = []
-  const latency: Array<LatencyFigures> = []
+  const setups: Array<SizeSetup> = []
   try {
-    progress(`sweep: publishing a sitrep of ${opts.collectible} alerts and a child that drops them`)
-    const collectible = freshIds(opts.collectible)
-    const first: Sitrep = await publishAndLoad(db, alertSitrep(null, collectible))
-    const held: Sitrep = await publishAndLoad(db, alertSitrep(first.id, freshIds(10)))
-    const generation = generationOf(held, alertKind.name)!
-    const candidates = await sql(db, (s) => s<{ n: bigint }>`SELECT count(*) AS n FROM alert_gc_candidate`)
-    if (Number(candidates[0]!.n) !== opts.collectible) throw new Error("the publish did not record every dropped id")
-    let loaded = 0
     for (const size of opts.sizes) {
-      progress(`sweep: loading live resources and markers up to ${size.toLocaleString("en")}`)
-      const t0 = performance.now()
-      await addLiveRows(db, size - loaded, generation)
-      loaded = size
-      progress(`sweep: loaded in ${(ms(t0) / 1000).toFixed(1)} s`)
-      const samples: Record<SweepName, { ms: Array<number>; st: Array<number> }> = {
-        ledger: { ms: [], st: [] },
-        limit: { ms: [], st: [] },
-        tombstone: { ms: [], st: [] },
-        reconcile: { ms: [], st: [] }
-      }
-      for (let run = 0; run < opts.runs; run++) {
-        // Rotate the order so no sweep always runs first after a load or a vacuum.
+      progress(`sweep: loading ${size.toLocaleString("en")} live resources and markers with K = ${opts.collectible.toLocaleString("en")} collectible`)
+      setups.push(await setupSize(server, size, opts.collectible))
+    }
+    const samples = new Map(setups.map((s) => [s.size, {
+      ledger: { ms: [] as Array<number>, st: [] as Array<number> },
+      limit: { ms: [] as Array<number>, st: [] as Array<number> },
+      tombstone: { ms: [] as Array<number>, st: [] as Array<number> },
+      reconcile: { ms: [] as Array<number>, st: [] as Array<number> }
+    }]))
+    for (let run = 0; run < opts.runs; run++) {
+      for (const setup of setups) {
         const order = SWEEPS.map((_, i) => SWEEPS[(i + run) % SWEEPS.length]!.name)
         for (const name of order) {
-          await restore(db, collectible, generation)
+          await restore(setup.db, setup.collectible, setup.generation)
           const before = snapshotWire()
           const t0 = performance.now()
-          const deleted: number = await db.run<number, unknown>(
-            name === "ledger"
-              ? Effect.map(sweepKind(alertKind.name, held.id, PAGE_SIZE, false), (s) => s.swept)
-              : name === "limit"
-              ? limitSweep(collectible)
-              : name === "tombstone"
-              ? Effect.map(tombstoneSweep(BigInt(held.version)), (rows) => rows.length)
-              : reconcileSweep(held.id)
-          )
+          const deleted: number = await setup.db.run<number, unknown>(runSweep(setup, name))
           const took = ms(t0)
           const statements = wireSince(before).statements
-          if (deleted !== opts.collectible || (await count(db, collectible)) !== 0) {
+          if (deleted !== opts.collectible || (await count(setup.db, setup.collectible)) !== 0) {
             throw new Error(`${name} sweep deleted ${deleted} markers, expected exactly ${opts.collectible}`)
           }
-          samples[name].ms.push(took)
-          samples[name].st.push(statements)
-          progress(`sweep N=${size.toLocaleString("en")} run ${run + 1}/${opts.runs} ${name}: ${took.toFixed(0)} ms, ${statements} statements`)
+          samples.get(setup.size)![name].ms.push(took)
+          samples.get(setup.size)![name].st.push(statements)
+          progress(`sweep N=${setup.size.toLocaleString("en")} run ${run + 1}/${opts.runs} ${name}: ${took.toFixed(0)} ms, ${statements} statements`)
         }
       }
-      const byName = Object.fromEntries(
-        SWEEPS.map(({ name }) => [name, { ms: summarize(samples[name].ms), statements: summarize(samples[name].st) }])
-      ) as SweepFigures["byName"]
-      sweeps.push({ live: size, collectible: opts.collectible, byName })
-      if (opts.latencyAt.includes(size)) {
-        progress(`latency N=${size.toLocaleString("en")}: operator deletes and explanations`)
-        await restore(db, collectible, generation)
-        latency.push(await latencies(db, size, opts.latencyRounds, opts.latencyPerRound))
-      }
     }
+    const sweeps: Array<SweepFigures> = setups.map(({ size }) => {
+      const own = samples.get(size)!
+      const byName = Object.fromEntries(
+        SWEEPS.map(({ name }) => [name, { ms: summarize(own[name].ms), statements: summarize(own[name].st) }])
+      ) as SweepFigures["byName"]
+      const paired = own.ledger.ms.map((t, i) => t / own.limit.ms[i]!)
+      return { live: size, collectible: opts.collectible, byName, ledgerOverLimit: summarize(paired) }
+    })
+    const smallest = samples.get(setups[0]!.size)!
+    const largest = samples.get(setups[setups.length - 1]!.size)!
+    const growth = Object.fromEntries(
+      SWEEPS.map(({ name }) => [name, summarize(largest[name].ms.map((t, i) => t / smallest[name].ms[i]!))])
+    ) as Record<SweepName, Summary>
+    const latency: Array<LatencyFigures> = []
+    for (const setup of setups.filter((s) => opts.latencyAt.includes(s.size))) {
+      progress(`latency N=${setup.size.toLocaleString("en")}: operator deletes and explanations`)
+      await restore(setup.db, setup.collectible, setup.generation)
+      latency.push(await latencies(setup.db, setup.size, opts.latencyRounds, opts.latencyPerRound))
+    }
+    return { sweeps, growth, latency }
   } finally {
-    await db.close()
+    for (const setup of setups) await setup.db.close()
   }
-  return { sweeps, latency }
 }
