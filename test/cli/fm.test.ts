@@ -159,7 +159,9 @@ describe("fm against a fresh database", () => {
     const explained = fm(["explain", ids.alert1, "--json"]).json()
     expect(explained).toMatchObject({ fmCreated: false, requestedByCurrentSitrep: false, exists: false })
     // alert2 was dropped at generation 2 while live: its resource stays, its marker is gone.
-    expect(fm(["explain", ids.alert2, "--json"]).json()).toMatchObject({ exists: true, fmCreated: false })
+    const live = fm(["explain", ids.alert2, "--json"]).json()
+    expect(live).toMatchObject({ exists: true, fmCreated: true, createdAtGeneration: null, markerCollectible: false })
+    expect(live.reason).toMatch(/its marker was already collected/)
   })
 
   it("explains an unknown id and refuses a malformed one", () => {
@@ -183,7 +185,7 @@ describe("fm against a fresh database", () => {
       "skipped, deleted by an operator:",
       "stale sitrep: no (current generation 3)",
       "executed through generation:",
-      "(lag 0)",
+      "(lag 0 at activation)",
       "creation markers swept:"
     ]) expect(human.stdout).toContain(label)
   })

@@ -52,17 +52,25 @@ const report: ActivationReport = {
 const registry = makeRegistry(defaultKinds)
 
 describe("status rendering (SPEC 6)", () => {
+  it("does not claim a stale activation created nothing when a batch before the stale one created some", () => {
+    const partial = { ...report, kinds: { alert: kindReport({ stale: true, created: 500, currentGeneration: 13n as Generation }) } }
+    const text = renderReport(registry, partial)
+    expect(text).toContain("so it stopped creating after 500 resources; load the current sitrep)")
+    expect(text).not.toContain("created nothing")
+    expect(renderReport(registry, report)).toContain("so it created nothing; load the current sitrep)")
+  })
+
   it("says everything in plain, aligned words", () => {
     const text = renderReport(registry, report)
     expect(text).toContain("alerts (generation 12):")
     expect(text).toMatch(/ {2}requested in this sitrep: +40\n/)
     expect(text).toMatch(/ {2}skipped, deleted by an operator: +3\n/)
     expect(text).toContain("stale sitrep: no (current generation 12)")
-    expect(text).toMatch(/executed through generation: +12 +\(lag 0\)/)
+    expect(text).toMatch(/executed through generation: +12 +\(lag 0 at activation\)/)
     expect(text).toMatch(/creation markers swept: +5 +in 1 page/)
     expect(text).toContain("support bundles (generation 7):")
     expect(text).toMatch(/stale sitrep: yes \(current generation 9/)
-    expect(text).toMatch(/executed through generation: +7 +\(lag 2\)/)
+    expect(text).toMatch(/executed through generation: +7 +\(lag 2 at activation\)/)
     // Counts line up in one column.
     const columns = text.split("\n").filter((l) => /^ {2}[a-z].*: +\d/.test(l)).map((l) => l.search(/\d+(\s|$)/) + l.match(/\d+(\s|$)/)![0].trim().length)
     expect(new Set(columns).size).toBe(1)

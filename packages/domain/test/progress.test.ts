@@ -25,9 +25,11 @@ describe("execution progress (SPEC 2, 3.6)", () => {
   })
 
   it("reports lag behind the current generation", () => {
-    expect(lag({ executedThrough: mark(5n), sweptThrough: null }, g(7))).toBe(2n)
-    expect(lag({ executedThrough: mark(7n), sweptThrough: null }, g(7))).toBe(0n)
-    expect(lag(noProgress, g(3))).toBe(3n)
-    expect(lag(noProgress, undefined)).toBe(0n)
+    expect(lag(5n, g(7))).toBe(2n)
+    expect(lag(7n, g(7))).toBe(0n)
+    expect(lag(8n, g(7))).toBe(0n)
+    expect(lag(null, g(3))).toBe(3n)
+    expect(lag(null, undefined)).toBe(null)
+    expect(lag(4n, null)).toBe(null)
   })
 })

@@ -2,7 +2,8 @@ import {
   type ActivationReport,
   encodeReport,
   type KindRegistry,
-  type KindReport
+  type KindReport,
+  lag
 } from "@fm-rendezvous/domain"
 import { count, line, plural, renderRows, type Row, text } from "./table.ts"
 
@@ -11,12 +12,8 @@ import { count, line, plural, renderRows, type Row, text } from "./table.ts"
  * simulation: SPEC 6 in plain words for people, SPEC 7.3 for scripts.
  */
 
-/** How many generations execution trails the current sitrep (SPEC 2: progress reports lag). */
-export const lagOf = (k: KindReport): bigint | null => {
-  if (k.currentGeneration === null) return null
-  const done = k.executedThrough ?? 0n
-  return k.currentGeneration > done ? k.currentGeneration - done : 0n
-}
+/** How far execution trailed the current generation when the activation ran. */
+export const lagOf = (k: KindReport): bigint | null => lag(k.executedThrough, k.currentGeneration)
 
 /** SPEC 7.3: generations through the domain's JSON encoding, plus the lag per kind. */
 export const reportToJson = (report: ActivationReport) => {
@@ -29,12 +26,14 @@ export const reportToJson = (report: ActivationReport) => {
   return { ...encoded, kinds }
 }
 
-const shortId = (id: string) => id
+/** What a stale guard means for this activation: creation stopped at the first stale batch. */
+const staleOutcome = (k: KindReport): string =>
+  k.created === 0 ? "it created nothing" : `it stopped creating after ${plural(k.created, "resource")}`
 
 const staleLine = (k: KindReport): string => {
   const current = k.currentGeneration === null ? "no current sitrep" : `current generation ${k.currentGeneration}`
   return k.stale
-    ? `stale sitrep: yes (${current}; this executor holds generation ${k.generation ?? "none"}, so it created nothing)`
+    ? `stale sitrep: yes (${current}; this executor holds generation ${k.generation ?? "none"}, so ${staleOutcome(k)}; load the current sitrep)`
     : `stale sitrep: no (${current})`
 }
 
@@ -56,7 +55,7 @@ const kindRows = (k: KindReport): Array<Row> => {
   rows.push(
     k.executedThrough === null
       ? text("executed through generation", "none yet")
-      : count("executed through generation", k.executedThrough, lag === null ? undefined : `(lag ${lag})`)
+      : count("executed through generation", k.executedThrough, lag === null ? undefined : `(lag ${lag} at activation)`)
   )
   if (k.sweepSkipped) rows.push(line(`creation markers swept: none needed (generation ${k.generation} was already swept)`))
   else {
@@ -67,7 +66,7 @@ const kindRows = (k: KindReport): Array<Row> => {
 
 export const renderReport = (registry: KindRegistry, report: ActivationReport): string => {
   const head: Array<Row> = [text("executor", `${report.executor} (activated ${report.activatedAt})`)]
-  head.push(text("sitrep held", `${shortId(report.sitrep.id)}  (version ${report.sitrep.version})`))
+  head.push(text("sitrep held", `${report.sitrep.id}  (version ${report.sitrep.version})`))
   head.push(
     report.currentSitrep === null
       ? text("current at activation", "none published")
@@ -75,7 +74,7 @@ export const renderReport = (registry: KindRegistry, report: ActivationReport): 
         "current at activation",
         report.currentSitrep.id === report.sitrep.id
           ? `the one held  (version ${report.currentSitrep.version})`
-          : `${shortId(report.currentSitrep.id)}  (version ${report.currentSitrep.version})`
+          : `${report.currentSitrep.id}  (version ${report.currentSitrep.version})`
       )
   )
   const lines = renderRows(head)
@@ -96,7 +95,7 @@ export const reportLogFields = (report: ActivationReport): Record<string, unknow
   const fields: Record<string, unknown> = { executor: report.executor, sitrepVersion: report.sitrep.version }
   for (const [name, k] of Object.entries(report.kinds)) {
     fields[name] = k.skipped
-      ? `skipped gen=${k.generation} swept=${k.markersSwept}`
+      ? `creation skipped (generation ${k.generation} already executed) swept=${k.markersSwept}`
       : `gen=${k.generation} created=${k.created} existed=${k.alreadyExisted} tombstoned=${k.tombstoned} stale=${k.stale} errors=${k.errorCount} swept=${k.markersSwept}`
   }
   return fields
@@ -110,7 +109,7 @@ export const renderReportLine = (registry: KindRegistry, report: ActivationRepor
     const words = registry.find(name)
     const title = words._tag === "Some" ? words.value.plural : name
     const outcome = k.stale
-      ? `stale, created nothing (current generation ${k.currentGeneration ?? "none"})`
+      ? `stale, ${staleOutcome(k).replace("it ", "")} (current generation ${k.currentGeneration ?? "none"})`
       : k.skipped
       ? "already executed"
       : `${k.created} created, ${k.alreadyExisted} existed, ${k.tombstoned} skipped as deleted`

@@ -33,9 +33,12 @@ export const executionDone = (p: KindProgress, held: Generation | undefined): bo
 /** SPEC 3.4: a sweep is skipped when the held generation was already swept. */
 export const sweepDone = (p: KindProgress, held: Generation | undefined): boolean => reached(p.sweptThrough, held)
 
-/** How many generations execution trails the current sitrep; 0 when caught up or unknown. */
-export const lag = (p: KindProgress, current: Generation | undefined): bigint => {
-  if (current === undefined) return 0n
-  const behind = current - (p.executedThrough?.generation ?? 0n)
+/**
+ * How many generations execution trails the current one (SPEC 2: progress reports lag): 0 when
+ * caught up, null when there is no current generation to trail.
+ */
+export const lag = (executedThrough: bigint | null, current: bigint | null | undefined): bigint | null => {
+  if (current === null || current === undefined) return null
+  const behind = current - (executedThrough ?? 0n)
   return behind > 0n ? behind : 0n
 }

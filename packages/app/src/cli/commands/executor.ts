@@ -43,9 +43,9 @@ const activateCommand = Command.make(
         // SPEC 7.2: stale is a refusal (exit 1); the report above says what was still done.
         const words = stale.map((n) => Option.match(kinds.find(n), { onNone: () => n, onSome: (k) => k.plural }))
         return yield* new Refused({
-          message: `Sitrep version ${held.version} is stale for ${words.join(" and ")}: nothing of ${
+          message: `Sitrep version ${held.version} is stale for ${words.join(" and ")}: creation of ${
             stale.length > 1 ? "those kinds" : "that kind"
-          } was created; activate with the current sitrep (version ${report.currentSitrep?.version ?? "none"}).`
+          } stopped at the first stale batch (the report says how many were created before); activate with the current sitrep (version ${report.currentSitrep?.version ?? "none"}).`
         })
       }
     }))
