@@ -1,0 +1,73 @@
+import { describe } from "@effect/vitest"
+import { type Generation, ProgressStore, ReportStore } from "@fm-rendezvous/domain"
+import { Effect, Option } from "effect"
+import { CreationFaults } from "../support/faults.ts"
+import { assert, type ContractTest, S, C, A, B, alert, marker, row, firstSitrep } from "./fixtures.ts"
+import { activateHeld, currentSitrep, kind, publish } from "./helpers.ts"
+
+export const progressContract = (test: ContractTest) =>
+  describe("progress and reports (SPEC 2, 3.6)", () => {
+    test("progress reads without writing and only moves forward", () =>
+      Effect.gen(function*() {
+        const progress = yield* ProgressStore
+        assert.deepStrictEqual(yield* progress.readAll, {})
+        yield* progress.recordExecuted(alert, { generation: 3n as Generation, at: new Date(3), by: "e1" })
+        yield* progress.recordExecuted(alert, { generation: 2n as Generation, at: new Date(4), by: "e2" })
+        yield* progress.recordSwept(alert, { generation: 1n as Generation, at: new Date(5), by: "e1" })
+        const all = yield* progress.readAll
+        assert.strictEqual(all["alert"]!.executedThrough!.generation, 3n)
+        assert.strictEqual(all["alert"]!.executedThrough!.by, "e1")
+        assert.strictEqual(all["alert"]!.sweptThrough!.generation, 1n)
+        assert.isUndefined(all["support_bundle"])
+      }))
+
+    test("an activation executes, sweeps, and the next one skips the done work", () =>
+      Effect.gen(function*() {
+        const s1 = yield* firstSitrep
+        const first = yield* activateHeld(s1)
+        const a = first.kinds["alert"]!
+        assert.deepStrictEqual(
+          [a.requested, a.created, a.alreadyExisted, a.tombstoned, a.stale, a.executedThrough, a.skipped],
+          [2, 2, 0, 0, false, 1n, false]
+        )
+        const second = yield* activateHeld(s1, { executor: "executor-2" })
+        assert.isTrue(second.kinds["alert"]!.skipped)
+        assert.isTrue(second.kinds["alert"]!.sweepSkipped)
+        const latest = yield* Effect.flatMap(ReportStore, (r) => r.latest)
+        assert.deepStrictEqual(latest.map((r) => r.executor), ["executor-1", "executor-2"])
+      }))
+
+    test("a stale executor creates nothing and says so", () =>
+      Effect.gen(function*() {
+        const s1 = yield* firstSitrep
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)], bundles: [B(1)] }] })
+        const report = yield* activateHeld(s1)
+        assert.isTrue(report.kinds["alert"]!.stale)
+        assert.strictEqual(report.kinds["alert"]!.created, 0)
+        assert.strictEqual(report.kinds["alert"]!.currentGeneration, 2n)
+        assert.isNull(report.kinds["alert"]!.executedThrough)
+        assert.isTrue(Option.isNone(yield* row("alert", A(1))))
+        // Bundles are still at generation 1 in the current sitrep: that kind proceeds.
+        assert.strictEqual(report.kinds["support_bundle"]!.created, 1)
+      }))
+
+    test("one kind failing persistently holds up neither the other's creation nor any sweep", () =>
+      Effect.gen(function*() {
+        const faults = yield* CreationFaults
+        const s1 = yield* firstSitrep
+        yield* faults.setFailing("alert", true)
+        const report = yield* activateHeld(s1)
+        assert.isAbove(report.kinds["alert"]!.errorCount, 0)
+        assert.isNull(report.kinds["alert"]!.executedThrough)
+        assert.strictEqual(report.kinds["support_bundle"]!.created, 1)
+        assert.strictEqual(report.kinds["support_bundle"]!.executedThrough, 1n)
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2)] }] })
+        const next = yield* activateHeld(yield* currentSitrep)
+        assert.strictEqual(next.kinds["support_bundle"]!.markersSwept, 1)
+        assert.isTrue(Option.isNone(yield* marker("support_bundle", B(1))))
+        yield* faults.setFailing("alert", false)
+        const healed = yield* activateHeld(yield* currentSitrep)
+        assert.strictEqual(healed.kinds["alert"]!.created, 2)
+        assert.strictEqual(healed.kinds["alert"]!.executedThrough, 1n)
+      }))
+  })

@@ -1,0 +1,95 @@
+import { describe } from "@effect/vitest"
+import { SitrepStore } from "@fm-rendezvous/domain"
+import { Effect, Option } from "effect"
+import { assert, type ContractTest, S, C, A, B, alert, widget, alertBody, firstSitrep } from "./fixtures.ts"
+import { currentSitrep, kind, publish, sitrepAt } from "./helpers.ts"
+
+export const publishingContract = (test: ContractTest) =>
+  describe("publishing (SPEC 2, 3.5, 7.1)", () => {
+    test("a first sitrep becomes version 1 with every kind at generation 1", () =>
+      Effect.gen(function*() {
+        const published = yield* publish({ id: S(1), parentId: null, cases: [{ id: C(1), alerts: [A(1)] }] })
+        assert.strictEqual(published.version, 1)
+        const s = yield* currentSitrep
+        assert.deepStrictEqual(s.generations as unknown, { alert: 1n, support_bundle: 1n, widget: 1n })
+        assert.strictEqual(s.cases[0]!.firstSitrepId, S(1))
+        assert.deepStrictEqual(s.cases[0]!.requests["alert"]!.map((r) => r.id), [A(1)])
+        assert.deepStrictEqual(s.cases[0]!.requests["alert"]![0]!.body, alertBody)
+      }))
+
+    test("the child bumps exactly the kinds whose request set changed", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)], bundles: [B(1)] }] })
+        assert.deepStrictEqual((yield* currentSitrep).generations as unknown, { alert: 2n, support_bundle: 1n, widget: 1n })
+        yield* publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)] }] })
+        const s3 = yield* currentSitrep
+        assert.deepStrictEqual(s3.generations as unknown, { alert: 2n, support_bundle: 2n, widget: 1n })
+        assert.strictEqual(s3.version, 3)
+      }))
+
+    test("a parent that is not current is refused and nothing is written", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        yield* publish({ id: S(2), parentId: S(1), cases: [] })
+        const error = yield* Effect.flip(publish({ id: S(3), parentId: S(1), cases: [] }))
+        assert.strictEqual(error._tag, "ParentNotCurrent")
+        assert.strictEqual((yield* currentSitrep).id, S(2))
+        const orphan = yield* Effect.flip(publish({ id: S(4), parentId: null, cases: [] }))
+        assert.strictEqual(orphan._tag, "ParentNotCurrent")
+        const range = yield* Effect.flatMap(SitrepStore, (s) => s.historyRange)
+        assert.deepStrictEqual(Option.getOrThrow(range), { oldest: 1, newest: 2 })
+      }))
+
+    test("a first sitrep must have no parent", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(publish({ id: S(1), parentId: S(9), cases: [] }))
+        assert.strictEqual(error._tag, "ParentNotCurrent")
+        assert.isTrue(Option.isNone(yield* Effect.flatMap(SitrepStore, (s) => s.current)))
+      }))
+
+    test("stated generations must match the derivation, naming the kind", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        const error = yield* Effect.flip(publish({
+          id: S(2),
+          parentId: S(1),
+          generations: { alert: 1, support_bundle: 1 },
+          cases: [{ id: C(1), alerts: [A(1)], bundles: [B(1)] }]
+        }))
+        assert.strictEqual(error._tag, "InvalidInput")
+        assert.match(error.message, /generations\.alert is 1, but alerts must be at generation 2/)
+        yield* publish({ id: S(2), parentId: S(1), generations: { alert: 2 }, cases: [{ id: C(1), alerts: [A(1)], bundles: [B(1)] }] })
+      }))
+
+    test("an id dropped earlier in the lineage cannot reappear", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1)], bundles: [B(1)] }] })
+        const error = yield* Effect.flip(
+          publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)] }] })
+        )
+        assert.strictEqual(error._tag, "InvalidInput")
+        assert.match(error.message, /alert request .* was dropped earlier in the lineage/)
+      }))
+
+    test("a sitrep id is never reused", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        yield* publish({ id: S(2), parentId: S(1), cases: [] })
+        const error = yield* Effect.flip(publish({ id: S(1), parentId: S(2), cases: [] }))
+        assert.strictEqual(error._tag, "InvalidInput")
+        assert.match(error.message, /published before/)
+      }))
+
+    test("cases record the sitrep that first carried them and the one that closed them", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)], closed: true }] })
+        yield* publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)], closed: true }] })
+        const c = (yield* currentSitrep).cases[0]!
+        assert.strictEqual(c.firstSitrepId, S(1))
+        assert.strictEqual(c.closedSitrepId, S(2))
+        assert.strictEqual((yield* sitrepAt(1)).cases[0]!.closedSitrepId, null)
+      }))
+  })
