@@ -54,12 +54,12 @@ const collectible = (sql: Sql, k: SqlKind, marker: string) =>
  * The marker delete re-checks the generation on the row it deletes: under READ COMMITTED a row
  * changed since the snapshot is re-evaluated against this condition, never deleted blindly.
  */
-const sweptCte = (sql: Sql, k: SqlKind) =>
+const sweptCte = (sql: Sql, k: SqlKind, alsoReturn: Fragment = sql``) =>
   sql`swept AS (
       DELETE FROM ${sql(k.markerTable)} m USING judged j
       WHERE m.resource_id = j.resource_id AND j.collectible
         AND m.created_at_generation < (SELECT generation FROM held)
-      RETURNING m.resource_id
+      RETURNING m.resource_id ${alsoReturn}
     )`
 
 export interface SweepRow {
@@ -75,7 +75,9 @@ export interface SweepRow {
  * after the (generation, id) cursor, in index order. Collectible markers are deleted with their
  * candidates; candidates whose marker is gone (or never existed) are removed; the others stay for
  * a later, higher held generation. The cursor is the page's last entry, so a page with nothing
- * collectible still advances.
+ * collectible still advances. The deleted ids come straight from `swept`, which returns their
+ * dropped generation: joining `swept` back to `judged` instead made PostgreSQL estimate one row per
+ * CTE and compare every pair, ten times the cost of the deletes (docs/PERFORMANCE.md).
  */
 export const sweepCandidatesPage = (
   sql: Sql,
@@ -100,7 +102,7 @@ export const sweepCandidatesPage = (
         ${collectible(sql, k, "m")} AS collectible
       FROM page p LEFT JOIN ${sql(k.markerTable)} m ON m.resource_id = p.resource_id
     ),
-    ${sweptCte(sql, k)},
+    ${sweptCte(sql, k, sql`, j.dropped_at_generation`)},
     settled AS (
       DELETE FROM ${sql(k.candidateTable)} c USING judged j
       WHERE c.resource_id = j.resource_id AND (j.collectible OR NOT j.has_marker)
@@ -114,9 +116,7 @@ export const sweepCandidatesPage = (
       SELECT dropped_at_generation, resource_id FROM page
       ORDER BY dropped_at_generation DESC, resource_id DESC LIMIT 1
     ) AS last ON TRUE
-    LEFT JOIN (
-      SELECT j.resource_id, j.dropped_at_generation FROM judged j JOIN swept s ON s.resource_id = j.resource_id
-    ) AS d ON TRUE
+    LEFT JOIN swept AS d ON TRUE
     ORDER BY d.dropped_at_generation, d.resource_id`
 }
 
