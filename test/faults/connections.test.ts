@@ -66,37 +66,70 @@ describe("fault: connections killed", () => {
     )
     const createdBeforeConvergence = (await count("alert_marker")) + (await count("support_bundle_marker"))
 
+    // The kills stopped (everything created, or the time was up): the daemon converges on version 1.
+    const converged = (ms: number) =>
+      world.converged("daemon-1", ms).catch((e: Error) => {
+        throw new Error(`${e.message}\ndaemon exit code ${daemon.child.exitCode}; its log ends:\n${daemon.stderr().slice(-4000)}`)
+      })
+    await converged(40_000)
+
+    // Mid-transaction: the loader reads a new sitrep in one REPEATABLE READ transaction. Hold the
+    // case table (which only sitrep reads use) locked so the read waits inside that transaction,
+    // kill it there (the statement, then the ROLLBACK, fail on a dead connection), release. A try
+    // is lost when the loader read the new sitrep before the lock was taken; then publish again.
+    let inTransaction = 0
+    let loaderPublishes = 0
+    const extra: Array<string> = []
+    while (inTransaction === 0 && loaderPublishes < 10) {
+      extra.push(...freshIds(1))
+      await world.publish([{ id: caseIds[0]!, alerts: [...alerts, ...extra], bundles: [] }, { id: caseIds[1]!, alerts: [], bundles }])
+      loaderPublishes += 1
+      const release = await world.holdLock("LOCK TABLE sitrep_case IN ACCESS EXCLUSIVE MODE")
+      const until = Date.now() + 3000
+      while (inTransaction === 0 && Date.now() < until) {
+        inTransaction += await world.killBlockedInTransaction("sitrep_case")
+        await sleep(10)
+      }
+      await release()
+    }
+    await converged(40_000)
+
     // Operator deletes while the daemon runs (the ids stay requested: no resurrection allowed).
     for (const id of alerts.slice(0, 10)) await world.operatorDelete("alert", id)
     for (const id of bundles.slice(0, 5)) await world.operatorDelete("support_bundle", id)
 
-    // Mid-sweep: drop most requests so the ledger holds hundreds of candidates, swept 10 a page.
-    const kept = alerts.slice(0, 200)
+    // Mid-sweep: drop most requests so thousands of markers become collectible, swept 10 a page.
+    const kept = alerts.slice(0, 200) // (the extra alerts are dropped too)
     const keptBundles = bundles.slice(0, 50)
     const added = freshIds(30)
     await world.publish([{ id: caseIds[0]!, alerts: [...kept, ...added], bundles: [] }, { id: caseIds[1]!, alerts: [], bundles: keptBundles }])
-    const candidates = (await count("alert_gc_candidate")) + (await count("support_bundle_gc_candidate"))
+    // Swept when exactly the markers version 2 requests are left (tombstones of deleted ones included).
+    const markers = async () => (await count("alert_marker")) + (await count("support_bundle_marker"))
+    const requestedNow = kept.length + added.length + keptBundles.length
+    const candidates = alerts.length + extra.length - kept.length + bundles.length - keptBundles.length
     const sweeping = await killWhile(
-      async () => (await count("alert_gc_candidate")) + (await count("support_bundle_gc_candidate")) === 0,
-      "_gc_candidate",
+      async () => (await markers()) === requestedNow,
+      "DELETE FROM \"?(alert|support_bundle)_marker",
       100,
       4000
     )
 
-    const report = await world.converged("daemon-1", 40_000)
+    const report = await converged(40_000)
     const summary = await world.check()
     expect(await daemon.stop()).toBe(0)
     const log = logFigures(daemon.stderr())
     expect(daemon.stderr()).not.toMatch(/\n\s+at /) // no stack trace in the log
     expect(creating.hits).toBeGreaterThan(0)
     expect(sweeping.hits).toBeGreaterThan(0)
+    expect(inTransaction).toBeGreaterThan(0)
     expect(reported.size).toBeGreaterThan(0) // the faults were reported, each in the server's words
     for (const e of reported) expect(e).not.toMatch(/Query failed/)
     expect(log.erroredActivations + log.failedActivations).toBeGreaterThan(0) // the faults were reported
     console.log(
       `fault connections-killed: injected pg_terminate_backend on the daemon's backends during creation ` +
-        `(${creating.hits} mid guarded insert + ${creating.all} killed between; ${createdBeforeConvergence}/${total} created when the kills stopped) ` +
-        `and during the sweep of ${candidates} GC candidates (${sweeping.hits} mid sweep page + ${sweeping.all} between); ` +
+        `(${creating.hits} mid guarded insert + ${creating.all} killed between; ${createdBeforeConvergence}/${total} created when the kills stopped), ` +
+        `inside the loader's sitrep-read transaction (${inTransaction} hit in ${loaderPublishes} publishes) ` +
+        `and during the sweep of ${candidates} collectible markers (${sweeping.hits} mid sweep page + ${sweeping.all} between); ` +
         `daemon logged ${log.activations} activations, ${log.erroredActivations} with errors, ${log.failedActivations} failed, ` +
         `then converged on version ${report.sitrep.version} and stopped with exit 0; errors its reports showed: ${JSON.stringify([...reported])}; ` +
         `warnings it logged: ${JSON.stringify([...new Set(daemon.stderr().split("\n").filter((l) => l.includes("level=WARN")).map((l) => l.replace(/^.*message=/, "").replace(/[0-9a-f-]{36}/g, "<id>")))])}; ${summary.line}`

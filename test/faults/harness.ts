@@ -47,12 +47,17 @@ export const withParams = (url: string, params: Record<string, string>): string 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export const waitUntil = async <A>(what: string, probe: () => Promise<A | undefined> | A | undefined, ms: number, every = 50): Promise<A> => {
+export const waitUntil = async <A>(
+  what: string | (() => string),
+  probe: () => Promise<A | undefined> | A | undefined,
+  ms: number,
+  every = 50
+): Promise<A> => {
   const deadline = Date.now() + ms
   while (true) {
     const value = await probe()
     if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`)
     await sleep(every)
   }
 }
@@ -110,7 +115,7 @@ export const spawnFm = (args: ReadonlyArray<string>, env: Record<string, string>
     stderr: () => err,
     exited,
     waitForLog: (pattern, ms = 20_000) =>
-      waitUntil(`${pattern} in the daemon's log; log so far:\n${err.slice(-3000)}`, () => (pattern.test(err) ? true : undefined), ms).then(() => {}),
+      waitUntil(() => `${pattern} in the daemon's log; log so far:\n${err.slice(-3000)}`, () => (pattern.test(err) ? true : undefined), ms).then(() => {}),
     stop: async () => {
       child.kill("SIGTERM")
       const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
@@ -176,9 +181,20 @@ export interface FaultWorld {
   readonly check: () => Promise<InvariantSummary>
   /**
    * Terminates the daemon's backends on this database (only those running a statement that
-   * matches the POSIX regular expression `busyWith`, when given); how many.
+   * matches the POSIX regular expression `busyWith`, or inside a transaction whose last statement
+   * matched it, when given); how many.
    */
   readonly killDaemonConnections: (busyWith?: string) => Promise<number>
+  /**
+   * Takes a lock on a connection of the test's own (e.g. `LOCK TABLE alert IN ACCESS EXCLUSIVE
+   * MODE`) and holds it, in an open transaction, until the returned release is called.
+   */
+  readonly holdLock: (lockStatement: string) => Promise<() => Promise<void>>
+  /**
+   * Terminates the daemon's backends that wait for a lock inside a transaction, on a statement
+   * matching `pattern` (not the transaction's first statement); how many.
+   */
+  readonly killBlockedInTransaction: (pattern: string) => Promise<number>
   readonly close: () => Promise<void>
 }
 
@@ -241,7 +257,11 @@ export const faultWorld = async (options: { readonly server?: string } = {}): Pr
     converged: async (executor, ms = 30_000) => {
       const target = await current()
       let last: ActivationReport | undefined
-      return waitUntil(`${executor} to converge on sitrep version ${target.version}; last report: ${JSON.stringify(last?.kinds, (_k, v) => (typeof v === "bigint" ? Number(v) : v))}`, async () => {
+      const what = () =>
+        `${executor} to converge on sitrep version ${target.version}; last report: ${
+          JSON.stringify(last, (_k, v) => (typeof v === "bigint" ? Number(v) : v))
+        }`
+      return waitUntil(what, async () => {
         const r = await world.report(executor)
         last = r
         if (r === undefined || r.sitrep.version !== target.version) return undefined
@@ -282,7 +302,35 @@ export const faultWorld = async (options: { readonly server?: string } = {}): Pr
             : s<{ killed: boolean }>`
               SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
               WHERE datname = ${name} AND application_name = ${DAEMON_APP} AND pid <> pg_backend_pid()
-                AND state = 'active' AND query ~ ${busyWith}`,
+                AND state IN ('active', 'idle in transaction') AND query ~ ${busyWith}`,
+          (rows) => rows.filter((r) => r.killed).length
+        )),
+    holdLock: async (lockStatement) => {
+      let release!: () => void
+      const released = new Promise<void>((r) => (release = r))
+      let locked!: () => void
+      const isLocked = new Promise<void>((r) => (locked = r))
+      const holder = control.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (s) =>
+          s.withTransaction(Effect.gen(function*() {
+            yield* s.unsafe(lockStatement)
+            locked()
+            yield* Effect.promise(() => released)
+          })))
+      )
+      await Promise.race([isLocked, holder])
+      return async () => {
+        release()
+        await holder
+      }
+    },
+    killBlockedInTransaction: (pattern) =>
+      onServer(server, (s) =>
+        Effect.map(
+          s<{ killed: boolean }>`
+            SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+            WHERE datname = ${name} AND application_name = ${DAEMON_APP} AND state = 'active'
+              AND wait_event_type = 'Lock' AND xact_start < query_start AND query ~ ${pattern}`,
           (rows) => rows.filter((r) => r.killed).length
         )),
     close: async () => {

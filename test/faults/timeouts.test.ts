@@ -1,5 +1,3 @@
-import { Effect } from "effect"
-import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { daemonUrl, type FaultWorld, faultWorld, freshIds, logFigures, runFm, startDaemon, waitUntil } from "./harness.ts"
 
@@ -25,21 +23,7 @@ describe("fault: statements time out", () => {
     await world.publish([{ id: c1!, alerts, bundles: [] }, { id: c2!, alerts: [], bundles }])
 
     // The lock is taken before the daemon starts and held on a connection of the test's own.
-    let release!: () => void
-    const released = new Promise<void>((r) => (release = r))
-    let locked!: () => void
-    const isLocked = new Promise<void>((r) => (locked = r))
-    const holder = world.control.runPromise(
-      Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        sql.withTransaction(
-          Effect.gen(function*() {
-            yield* sql`LOCK TABLE alert IN ACCESS EXCLUSIVE MODE`
-            locked()
-            yield* Effect.promise(() => released)
-          })
-        ))
-    )
-    await isLocked
+    const release = await world.holdLock("LOCK TABLE alert IN ACCESS EXCLUSIVE MODE")
     const lockedAt = Date.now()
 
     const url = daemonUrl(world, { options: "-c statement_timeout=250" })
@@ -60,8 +44,7 @@ describe("fault: statements time out", () => {
     expect(human).toMatch(/alerts \(generation 1\):[\s\S]*errors:\s+200\n\s+- request [0-9a-f-]+: creating alert resources failed: canceling statement due to statement timeout/)
     const timedOutActivations = logFigures(daemon.stderr()).erroredActivations
 
-    release()
-    await holder
+    await release()
     const heldMs = Date.now() - lockedAt
     const report = await world.converged("daemon-t")
     const summary = await world.check()

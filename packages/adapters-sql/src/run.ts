@@ -46,28 +46,37 @@ export const withRetry = <A, E, R>(step: Effect.Effect<A, E, R>, sentinels: Read
   )
 
 /**
+ * A transaction whose connection is lost fails its statement, then its ROLLBACK, and @effect/sql
+ * turns a failed ROLLBACK into a defect, which would escape every `catch` up to the daemon and
+ * stop it. Nothing was committed (the server rolls back a transaction whose session ends), so it
+ * is an ordinary SQL failure: turned back into one here.
+ */
+const lostTransactionAsFailure = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+  Effect.catchDefect(self, (defect) => (SqlError.isSqlError(defect) ? Effect.fail(defect) : Effect.die(defect)))
+
+/**
  * A transaction at the server's default isolation (READ COMMITTED unless configured), retried on
  * serialization failure. Each statement inside states its own isolation argument in docs/SQL.md.
  */
 export const transaction = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<A, E, R>) =>
-  withRetry(sql.withTransaction(body))
+  withRetry(lostTransactionAsFailure(sql.withTransaction(body)))
 
 /** A serializable transaction with retry (SQLSTATE 40001), for steps that need it. */
 export const serializable = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<A, E, R>) =>
-  withRetry(
+  withRetry(lostTransactionAsFailure(
     sql.withTransaction(body).pipe(Effect.provideService(SqlClient.BeginTransaction, "BEGIN ISOLATION LEVEL SERIALIZABLE"))
-  )
+  ))
 
 /**
  * A read of several statements that must see one snapshot (a sitrep and its children). Sitreps
  * are immutable, so only a concurrent prune could tear such a read; REPEATABLE READ prevents it.
  */
 export const snapshot = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<A, E, R>) =>
-  withRetry(
+  withRetry(lostTransactionAsFailure(
     sql.withTransaction(body).pipe(
       Effect.provideService(SqlClient.BeginTransaction, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     )
-  )
+  ))
 
 /**
  * What went wrong, in the server's words: the driver's own message ("PgConnection: Query failed")

@@ -6,6 +6,8 @@ import { activateHeld } from "./activation.ts"
 import { collectDestroyed, pruneOldHistory } from "./housekeeping.ts"
 import { makeSitrepLoader } from "./loader.ts"
 
+const defectMessage = (d: unknown): string => (d instanceof Error ? d.message : String(d))
+
 /**
  * `fm run` (SPEC 3.6, 7.2): activations periodically and as soon as the loader brings a newer
  * sitrep; every Nth activation also reconciles (SPEC 3.4). Housekeeping (bundle collector,
@@ -27,6 +29,7 @@ export const runDaemon = (executor: string, settings: ExecutorSettings, onReport
       }
     }).pipe(
       Effect.catch((e) => Effect.logWarning(`housekeeping failed: ${e.message}`)),
+      Effect.catchDefect((d) => Effect.logError(`housekeeping failed unexpectedly: ${defectMessage(d)}`)),
       Effect.andThen(Effect.sleep(settings.housekeepingPeriod)),
       Effect.forever
     )
@@ -50,7 +53,12 @@ export const runDaemon = (executor: string, settings: ExecutorSettings, onReport
       const report = yield* activateHeld(executor, held.value, settings, reconcile)
       yield* Effect.logInfo("activation").pipe(Effect.annotateLogs(reportLogFields(report)))
       yield* onReport(report)
-    }).pipe(Effect.catch((e) => Effect.logWarning(`activation failed: ${e.message}`)))
+    }).pipe(
+      Effect.catch((e) => Effect.logWarning(`activation failed: ${e.message}`)),
+      // A defect (a bug, or a library turning a fault into one) is logged and the daemon goes on:
+      // every store call is atomic, so the next tick starts from a consistent database.
+      Effect.catchDefect((d) => Effect.logError(`activation failed unexpectedly: ${defectMessage(d)}`))
+    )
 
     yield* Effect.logInfo(`executor ${executor} started`)
     yield* Effect.onInterrupt(
