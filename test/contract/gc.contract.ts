@@ -24,7 +24,9 @@ export const gcContract = (test: ContractTest) =>
         assert.isTrue(Option.isSome(yield* marker("alert", A(1))))
         assert.isTrue(Option.isSome(yield* marker("alert", A(3))))
         assert.isTrue(Option.isSome(yield* marker("support_bundle", B(1))))
-        assert.isFalse(yield* Effect.flatMap(MarkerStore, (m) => m.isCandidate(alert, rid(A(2)))))
+        // Only the dropped id was marked: the requested ones carry no dropped generation.
+        assert.isNull(Option.getOrThrow(yield* marker("alert", A(1))).droppedAtGeneration)
+        assert.isNull(Option.getOrThrow(yield* marker("alert", A(3))).droppedAtGeneration)
         // The resource itself stays: deleting the marker of a live resource is fine (SPEC 3.3).
         assert.isTrue(Option.isSome(yield* row("alert", A(2))))
       }))
@@ -112,16 +114,37 @@ export const gcContract = (test: ContractTest) =>
         assert.isTrue(Option.isSome(yield* marker("alert", A(1))))
       }))
 
-    test("candidates above the held generation are left for a later sweep", () =>
+    test("markers dropped above the held generation are left, marked, for a later sweep", () =>
       Effect.gen(function*() {
         const s1 = yield* firstSitrep
         yield* activateHeld(s1)
         yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1)], bundles: [B(1)] }] })
         const fromV1 = yield* sweepKind(alert, S(1) as never, 10, false)
         assert.strictEqual(fromV1.swept, 0)
-        assert.isTrue(yield* Effect.flatMap(MarkerStore, (m) => m.isCandidate(alert, rid(A(2)))))
+        assert.strictEqual(Option.getOrThrow(yield* marker("alert", A(2))).droppedAtGeneration, 2n)
         const fromV2 = yield* sweepKind(alert, S(2) as never, 10, false)
         assert.strictEqual(fromV2.swept, 1)
+      }))
+
+    test("a publish marks the markers of the ids it drops, with the generation that dropped them", () =>
+      Effect.gen(function*() {
+        const s1 = yield* firstSitrep
+        yield* activateHeld(s1)
+        yield* deleteResource(admin, yield* kindDescriptor("alert"), rid(A(1)))
+        // v2 drops A1 (a tombstone) and A2 (live) and adds A3, never created; v3 drops A3.
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(3)], bundles: [B(1)] }] })
+        const a1 = Option.getOrThrow(yield* marker("alert", A(1)))
+        assert.deepStrictEqual([a1.droppedAtGeneration, a1.deletedBy], [2n, "alice"])
+        assert.strictEqual(Option.getOrThrow(yield* marker("alert", A(2))).droppedAtGeneration, 2n)
+        assert.isNull(Option.getOrThrow(yield* marker("support_bundle", B(1))).droppedAtGeneration)
+        yield* publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(4)], bundles: [B(1)] }] })
+        // An id that never got a marker needs no record: there is nothing to collect.
+        assert.isTrue(Option.isNone(yield* marker("alert", A(3))))
+        // A later publish does not move an existing mark.
+        assert.strictEqual(Option.getOrThrow(yield* marker("alert", A(2))).droppedAtGeneration, 2n)
+        const swept = yield* sweepKind(alert, S(3) as never, 1, false)
+        assert.deepStrictEqual(swept, { swept: 2, pages: 3, sitrepMissing: false })
+        assert.isTrue(Option.isSome(yield* row("alert", A(2))))
       }))
 
     test("sweeping one kind never touches another kind's markers", () =>

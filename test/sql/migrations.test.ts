@@ -17,8 +17,9 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         const newest = coreTrack.steps[coreTrack.steps.length - 1]!.version
         assert.isAtLeast(newest, 2)
 
-        // The database as the previous release left it: core at N-1, the two production kinds.
-        const old = yield* migrate(allKinds.slice(0, 2), { core: newest - 1 })
+        // The database as the previous release left it: core at N-1, the two production kinds at
+        // version 1, with their separate GC candidate ledgers.
+        const old = yield* migrate(allKinds.slice(0, 2), { core: newest - 1, "kind:alert": 1, "kind:support_bundle": 1 })
         assert.deepStrictEqual(old.map((s) => `${s.component}@${s.version}`), [
           ...coreTrack.steps.slice(0, -1).map((s) => `core@${s.version}`),
           "kind:alert@1",
@@ -28,14 +29,39 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         assert.isFalse(yield* tableExists("execution_progress"))
         yield* sql`INSERT INTO sitrep (id, parent_id, creator_id, time_created, comment)
           VALUES ('00000000-0000-4000-8000-000000000001', NULL, 'p', now(), 'kept across the upgrade')`
+        // Three markers: one with a candidate (dropped at generation 3), one without; and a
+        // candidate whose marker was never written.
+        const [dropped, unmarked, orphan] = ["0000000a-0000-4000-8000-000000000001", "0000000a-0000-4000-8000-000000000002",
+          "0000000a-0000-4000-8000-000000000003"]
+        yield* sql`INSERT INTO alert_marker (resource_id, created_at_generation, time_created, time_deleted, deleted_by)
+          VALUES (${dropped}, 1, now(), now(), 'alice'), (${unmarked}, 2, now(), NULL, NULL)`
+        yield* sql`INSERT INTO alert_gc_candidate (resource_id, dropped_at_generation) VALUES (${dropped}, 3), (${orphan}, 3)`
 
         const stamped = yield* sql<{ component: string; applied_at: Date }>`SELECT component, applied_at FROM fm_schema_version`
 
-        // The upgrade runs only what is missing: core N, and the tables of the new widget kind.
+        // The upgrade runs only what is missing: core N, the fold of each kind's ledger into its
+        // markers, and both steps of the new widget kind.
         const upgrade = yield* migrate(allKinds)
-        assert.deepStrictEqual(upgrade.map((s) => `${s.component}@${s.version}`), [`core@${newest}`, "kind:widget@1"])
+        assert.deepStrictEqual(upgrade.map((s) => `${s.component}@${s.version}`), [
+          `core@${newest}`,
+          "kind:alert@2",
+          "kind:support_bundle@2",
+          "kind:widget@1",
+          "kind:widget@2"
+        ])
         assert.isTrue(yield* tableExists("execution_progress"))
-        assert.isTrue(yield* tableExists("test_widget_gc_candidate"))
+        for (const k of allKinds) {
+          assert.isFalse(yield* tableExists(k.legacyCandidateTable), k.legacyCandidateTable)
+          assert.isTrue(yield* tableExists(k.candidateIndex), k.candidateIndex)
+        }
+        // The candidate moved onto its marker; the marker without one stays unmarked, the
+        // candidate without a marker is gone, and nothing else about the markers changed.
+        const markers = yield* sql<{ resource_id: string; dropped_at_generation: bigint | null; deleted_by: string | null }>`
+          SELECT resource_id, dropped_at_generation, deleted_by FROM alert_marker ORDER BY resource_id`
+        assert.deepStrictEqual(markers.map((m) => [m.resource_id, m.dropped_at_generation, m.deleted_by]), [
+          [dropped, 3n, "alice"],
+          [unmarked, null, null]
+        ])
         const kept = yield* sql<{ comment: string }>`SELECT comment FROM sitrep`
         assert.strictEqual(kept[0]?.comment, "kept across the upgrade")
 
@@ -43,10 +69,11 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         assert.deepStrictEqual(yield* migrate(allKinds), [])
         const versions = yield* schemaVersions
         assert.strictEqual(versions.get("core"), newest)
-        assert.strictEqual(versions.get("kind:widget"), 1)
+        assert.strictEqual(versions.get("kind:widget"), 2)
+        assert.strictEqual(versions.get("kind:alert"), 2)
         const after = yield* sql<{ component: string; applied_at: Date }>`SELECT component, applied_at FROM fm_schema_version`
         for (const row of stamped) {
-          if (row.component === "core") continue
+          if (upgrade.some((u) => u.component === row.component)) continue
           const same = after.find((a) => a.component === row.component)!
           assert.strictEqual(same.applied_at.getTime(), row.applied_at.getTime())
         }

@@ -23,7 +23,7 @@ const alertSql = allKinds[0]!
 
 describe("races, held open on purpose (docs/SQL.md)", () => {
   layer(freshSqlLayer(), { excludeTestServices: true })((it) => {
-    it.effect("a publish that drops an id waits for a guarded creation of it in flight; the sweep then sees the marker", () =>
+    it.effect("a publish that drops an id waits for a guarded creation of it in flight, then marks its marker; the sweep collects it", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const sitreps = yield* SitrepStore
@@ -52,8 +52,11 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
         yield* Fiber.join(publisher)
         assert.isTrue(published)
 
-        // The candidate of a1 is judged with its marker visible, and collected.
+        // The publish's CAS waited for the creation, and its drop mark, a later statement, saw the
+        // committed marker: a1 is marked with the generation that dropped it (docs/SQL.md).
         const markers = yield* MarkerStore
+        const marked = Option.getOrThrow(yield* markers.get(alert, a1 as never))
+        assert.strictEqual(marked.droppedAtGeneration, held.generations[alert]! + 1n)
         const page = yield* markers.sweepCandidates(alert, s2 as never, null, 10)
         assert.deepStrictEqual(page as unknown, { _tag: "Page", deleted: [a1], examined: 1, next: null })
       }))

@@ -82,13 +82,14 @@ describe("SQL stores, one statement at a time", () => {
         assert.deepStrictEqual(bdel, { _tag: "BeginDestroying", state: "destroying", stampMarker: true })
         assert.strictEqual(yield* resources.finishDestroying(bundle, 10), 1)
 
-        // Drop a1 and w1: the ledger gets them; a sweep from the new sitrep collects their markers.
+        // Drop a1 and w1: their markers are marked dropped; a sweep from the new sitrep collects them.
         const second = yield* publishAsAdmin(doc(s2, s1, [{
           id: c1, comment: "c", closed: false,
           alertRequests: [alertReq(a2)], supportBundleRequests: [bundleReq(b1)], widgetRequests: []
         }]))
         assert.strictEqual(second.version, 2)
-        assert.isTrue(yield* markers.isCandidate(alert, a1 as ResourceId))
+        assert.strictEqual(Option.getOrThrow(yield* markers.get(alert, a1 as ResourceId)).droppedAtGeneration, 2n)
+        assert.isNull(Option.getOrThrow(yield* markers.get(alert, a2 as ResourceId)).droppedAtGeneration)
         const swept = yield* sweepKind(alert, s2 as never, 10, false)
         assert.deepStrictEqual(swept, { swept: 1, pages: 1, sitrepMissing: false })
         assert.isTrue(Option.isNone(yield* markers.get(alert, a1 as ResourceId)))

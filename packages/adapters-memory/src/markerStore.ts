@@ -37,20 +37,16 @@ const sweepCandidates = (
   if (view._tag === "Missing") return { _tag: "SitrepMissing" }
   const ceiling = view.generation
   if (ceiling === undefined) return { _tag: "Page", deleted: [], examined: 0, next: null }
-  const ledger = tableOf(db.candidates, kind)
   const markers = tableOf(db.markers, kind)
-  const page = [...ledger.entries()]
-    .map(([id, generation]) => ({ id: id as ResourceId, generation }) as CandidateCursor)
+  const page = [...markers.values()]
+    .flatMap((m) => (m.droppedAtGeneration === null ? [] : [{ id: m.resourceId, generation: m.droppedAtGeneration } as CandidateCursor]))
     .filter((c) => c.generation <= ceiling && after(c, cursor))
     .sort(byCursor)
     .slice(0, pageSize)
   const deleted: Array<ResourceId> = []
   for (const c of page) {
-    const marker = markers.get(c.id)
-    if (marker === undefined) ledger.delete(c.id)
-    else if (isCollectible(marker, view)) {
+    if (isCollectible(markers.get(c.id)!, view)) {
       markers.delete(c.id)
-      ledger.delete(c.id)
       deleted.push(c.id)
     }
   }
@@ -75,7 +71,6 @@ const reconcilePage = (
   for (const m of page) {
     if (isCollectible(m, view)) {
       markers.delete(m.resourceId)
-      tableOf(db.candidates, kind).delete(m.resourceId)
       deleted.push(m.resourceId)
     }
   }
@@ -91,8 +86,7 @@ export const MemoryMarkerStore = Layer.effect(
     return MarkerStore.of({
       get: (kind, id) => step((db) => Option.fromNullishOr(tableOf(db.markers, kind).get(id))),
       sweepCandidates: (kind, held, cursor, pageSize) => step((db) => sweepCandidates(db, kind, held, cursor, pageSize)),
-      reconcilePage: (kind, held, cursor, pageSize) => step((db) => reconcilePage(db, kind, held, cursor, pageSize)),
-      isCandidate: (kind, id) => step((db) => tableOf(db.candidates, kind).has(id))
+      reconcilePage: (kind, held, cursor, pageSize) => step((db) => reconcilePage(db, kind, held, cursor, pageSize))
     })
   })
 )

@@ -48,7 +48,8 @@ const createGuarded = (
         createdAtGeneration: held,
         timeCreated: now,
         timeDeleted: null,
-        deletedBy: null
+        deletedBy: null,
+        droppedAtGeneration: null
       })
     }
     return { id: r.id, outcome }

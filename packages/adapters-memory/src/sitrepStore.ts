@@ -21,8 +21,16 @@ const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<D
   if (db.sitreps.has(sitrep.id)) return { _tag: "SitrepExists" }
   const version = ((current?.version ?? 0) + 1) as SitrepVersion
   db.sitreps.set(sitrep.id, { ...sitrep, version })
-  for (const d of dropped) tableOf(db.candidates, d.kind).set(d.id, d.droppedAtGeneration)
   db.history.push({ version, sitrepId: sitrep.id })
+  // SPEC 3.4: mark the markers of the dropped ids (the SQL adapter does it after the CAS, in the
+  // same transaction). An id that never got a marker has nothing to collect and is not recorded.
+  for (const d of dropped) {
+    const markers = tableOf(db.markers, d.kind)
+    const marker = markers.get(d.id)
+    if (marker !== undefined && marker.droppedAtGeneration === null) {
+      markers.set(d.id, { ...marker, droppedAtGeneration: d.droppedAtGeneration })
+    }
+  }
   return { _tag: "Published", version }
 }
 
@@ -62,7 +70,7 @@ export const MemorySitrepStore = Layer.effect(
         }),
       knownRequestIds: (kind, ids) =>
         read((db) => {
-          const known = new Set<string>([...tableOf(db.candidates, kind).keys(), ...tableOf(db.markers, kind).keys()])
+          const known = new Set<string>(tableOf(db.markers, kind).keys())
           for (const s of db.sitreps.values()) for (const r of requestsOf(s as Sitrep, kind)) known.add(r.id)
           return ids.filter((id) => known.has(id))
         }),

@@ -9,9 +9,8 @@ export interface MemoryDb {
   readonly sitreps: Map<string, Sitrep>
   /** History rows, oldest first: version -> sitrep id. */
   readonly history: Array<{ readonly version: number; readonly sitrepId: string }>
-  /** GC candidate ledger per kind: id -> generation that dropped it. */
-  readonly candidates: Map<string, Map<string, bigint>>
   readonly resources: Map<string, Map<string, Resource>>
+  /** Creation markers per kind; a GC candidate is a marker with `droppedAtGeneration` set. */
   readonly markers: Map<string, Map<string, Marker>>
   readonly progress: Map<string, KindProgress>
   readonly reports: Map<string, ActivationReport>
@@ -22,7 +21,6 @@ export interface MemoryDb {
 export const emptyDb = (): MemoryDb => ({
   sitreps: new Map(),
   history: [],
-  candidates: new Map(),
   resources: new Map(),
   markers: new Map(),
   progress: new Map(),

@@ -19,23 +19,38 @@ export interface SqlColumn {
 export interface SqlKind {
   readonly kind: ResourceKind
   readonly resourceTable: string
-  /** Creation markers, the tombstones (SPEC 2); they outlive the resource row. */
+  /**
+   * Creation markers, the tombstones (SPEC 2); they outlive the resource row. Each carries the
+   * GC candidate mark of SPEC 3.4 (`dropped_at_generation`), indexed by `candidateIndex`.
+   */
   readonly markerTable: string
-  /** The GC candidate ledger of SPEC 3.4. */
-  readonly candidateTable: string
+  /** The partial index `(dropped_at_generation, resource_id)` over marked markers. */
+  readonly candidateIndex: string
+  /**
+   * The separate GC candidate ledger of kind track version 1, folded into the markers by version
+   * 2. Kept only so migrations can create and drop it; no statement reads it.
+   */
+  readonly legacyCandidateTable: string
   readonly columns: ReadonlyArray<SqlColumn>
 }
 
 const identifier = /^[a-z][a-z0-9_]{0,40}$/
 
-/** A descriptor whose tables are named after `table`: `<table>`, `<table>_marker`, `<table>_gc_candidate`. */
+/** A descriptor whose tables are named after `table`: `<table>`, `<table>_marker` (and the legacy `<table>_gc_candidate`). */
 export const sqlKind = (kind: ResourceKind, table: string, columns: ReadonlyArray<SqlColumn>): SqlKind => {
   if (!identifier.test(table)) throw new Error(`table name ${table} must be a short lowercase identifier`)
   for (const c of columns) {
     if (!identifier.test(c.column)) throw new Error(`column name ${c.column} must be a short lowercase identifier`)
     if (["id", "case_id", "time_created", "state"].includes(c.column)) throw new Error(`column name ${c.column} is reserved`)
   }
-  return { kind, resourceTable: table, markerTable: `${table}_marker`, candidateTable: `${table}_gc_candidate`, columns }
+  return {
+    kind,
+    resourceTable: table,
+    markerTable: `${table}_marker`,
+    candidateIndex: `${table}_marker_dropped`,
+    legacyCandidateTable: `${table}_gc_candidate`,
+    columns
+  }
 }
 
 export const alertSqlKind: SqlKind = sqlKind(alertKind, "alert", [
@@ -75,7 +90,7 @@ export const makeSqlKindRegistry = (kinds: ReadonlyArray<SqlKind>): SqlKindRegis
   const tables = new Set<string>()
   for (const k of kinds) {
     if (byName.has(k.kind.name)) throw new Error(`resource kind ${k.kind.name} has two SQL descriptors`)
-    for (const t of [k.resourceTable, k.markerTable, k.candidateTable]) {
+    for (const t of [k.resourceTable, k.markerTable, k.candidateIndex, k.legacyCandidateTable]) {
       if (tables.has(t)) throw new Error(`table ${t} is used by two resource kinds`)
       tables.add(t)
     }

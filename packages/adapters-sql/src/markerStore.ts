@@ -18,7 +18,8 @@ export const toMarker = (kind: KindName, r: M.MarkerRow): Marker => ({
   createdAtGeneration: toGeneration(r.created_at_generation),
   timeCreated: toDate(r.time_created),
   timeDeleted: r.time_deleted === null ? null : toDate(r.time_deleted),
-  deletedBy: r.deleted_by
+  deletedBy: r.deleted_by,
+  droppedAtGeneration: r.dropped_at_generation == null ? null : toGeneration(r.dropped_at_generation)
 })
 
 /** Turns the rows of one sweep statement into the port's page; `next` only when the page was full. */
@@ -65,12 +66,7 @@ export const SqlMarkerStore = Layer.effect(
           const k = yield* kinds.lookup(kind)
           const rows = yield* withRetry(M.reconcileMarkersPage(sql, k, held, cursor, pageSize))
           return toPage<ResourceId>(rows, pageSize, (r) => r.last_id as ResourceId)
-        }).pipe(storeError(`reconciling ${kind} creation markers`)),
-      isCandidate: (kind, id) =>
-        Effect.gen(function*() {
-          const k = yield* kinds.lookup(kind)
-          return (yield* withRetry(M.selectCandidate(sql, k, id))).length > 0
-        }).pipe(storeError(`looking up the ${kind} GC candidate ${id}`))
+        }).pipe(storeError(`reconciling ${kind} creation markers`))
     })
   })
 )

@@ -4,7 +4,7 @@ import type { Fragment } from "effect/sql/Statement"
 import type { SqlKind } from "./kind.ts"
 
 /**
- * Statement builders for creation markers and the GC candidate ledger (SPEC 3.3, 3.4). Each sweep
+ * Statement builders for creation markers and their GC candidate marks (SPEC 3.3, 3.4). Each sweep
  * page is ONE statement: it reads the held sitrep as stored, judges a bounded page, deletes what
  * the rule allows, and returns what it did. Shared by production and the EXPLAIN tests.
  */
@@ -16,14 +16,13 @@ export interface MarkerRow {
   readonly time_created: Date
   readonly time_deleted: Date | null
   readonly deleted_by: string | null
+  /** Absent from statements that do not read it (the guarded insert's outcome rows). */
+  readonly dropped_at_generation?: bigint | null
 }
 
 export const selectMarker = (sql: Sql, k: SqlKind, id: string) =>
-  sql<MarkerRow>`SELECT resource_id, created_at_generation, time_created, time_deleted, deleted_by
+  sql<MarkerRow>`SELECT resource_id, created_at_generation, time_created, time_deleted, deleted_by, dropped_at_generation
     FROM ${sql(k.markerTable)} WHERE resource_id = ${id}`
-
-export const selectCandidate = (sql: Sql, k: SqlKind, id: string) =>
-  sql<{ found: number }>`SELECT 1 AS found FROM ${sql(k.candidateTable)} WHERE resource_id = ${id}`
 
 /**
  * The held sitrep as stored, and its generation for the kind (NULL when it has none). No row at
@@ -71,13 +70,13 @@ export interface SweepRow {
 }
 
 /**
- * ONE page of the ledger sweep (SPEC 3.4): candidates dropped at or below the held generation,
- * after the (generation, id) cursor, in index order. Collectible markers are deleted with their
- * candidates; candidates whose marker is gone (or never existed) are removed; the others stay for
- * a later, higher held generation. The cursor is the page's last entry, so a page with nothing
+ * ONE page of the candidate sweep (SPEC 3.4), over ONE table: the markers marked dropped at or
+ * below the held generation, after the (generation, id) cursor, in the order of the partial index
+ * that holds only marked markers. Collectible markers are deleted; the others stay marked for a
+ * later, higher held generation. The cursor is the page's last marker, so a page with nothing
  * collectible still advances. The deleted ids come straight from `swept`, which returns their
  * dropped generation: joining `swept` back to `judged` instead made PostgreSQL estimate one row per
- * CTE and compare every pair, ten times the cost of the deletes (docs/PERFORMANCE.md).
+ * CTE and compare every pair (docs/PERFORMANCE.md).
  */
 export const sweepCandidatesPage = (
   sql: Sql,
@@ -92,24 +91,17 @@ export const sweepCandidatesPage = (
   return sql<SweepRow>`WITH
     ${heldCte(sql, k, held)},
     page AS (
-      SELECT c.resource_id, c.dropped_at_generation FROM ${sql(k.candidateTable)} c
-      WHERE c.dropped_at_generation <= (SELECT generation FROM held) ${after}
+      SELECT c.resource_id, c.dropped_at_generation, c.created_at_generation FROM ${sql(k.markerTable)} c
+      WHERE c.dropped_at_generation IS NOT NULL AND c.dropped_at_generation <= (SELECT generation FROM held) ${after}
       ORDER BY c.dropped_at_generation, c.resource_id
       LIMIT ${pageSize}
     ),
     judged AS (
-      SELECT p.resource_id, p.dropped_at_generation, m.resource_id IS NOT NULL AS has_marker,
-        ${collectible(sql, k, "m")} AS collectible
-      FROM page p LEFT JOIN ${sql(k.markerTable)} m ON m.resource_id = p.resource_id
+      SELECT p.resource_id, p.dropped_at_generation, ${collectible(sql, k, "p")} AS collectible
+      FROM page p
     ),
-    ${sweptCte(sql, k, sql`, j.dropped_at_generation`)},
-    settled AS (
-      DELETE FROM ${sql(k.candidateTable)} c USING judged j
-      WHERE c.resource_id = j.resource_id AND (j.collectible OR NOT j.has_marker)
-      RETURNING c.resource_id
-    )
+    ${sweptCte(sql, k, sql`, j.dropped_at_generation`)}
     SELECT (SELECT count(*) FROM held) AS held_found, (SELECT count(*) FROM page) AS examined,
-      (SELECT count(*) FROM settled) AS settled,
       last.dropped_at_generation AS last_generation, last.resource_id AS last_id, d.resource_id AS deleted_id
     FROM (SELECT 1 AS one) AS one
     LEFT JOIN (
@@ -123,7 +115,8 @@ export const sweepCandidatesPage = (
 /**
  * ONE page of the reconciliation pass (SPEC 3.4): every marker by primary key after `cursor`,
  * judged by the same rule; the cursor is the largest id of the page (ORDER BY id DESC LIMIT 1,
- * PostgreSQL has no max(uuid)), not of the deleted rows. Deleted markers take their candidates.
+ * PostgreSQL has no max(uuid)), not of the deleted rows. It collects markers whether or not they
+ * carry a dropped generation, so a marker that missed its mark is collected here at the latest.
  */
 export const reconcileMarkersPage = (sql: Sql, k: SqlKind, held: SitrepId, cursor: string | null, pageSize: number) => {
   const after: Fragment = cursor === null ? sql`` : sql`WHERE m.resource_id > CAST(${cursor} AS UUID)`
@@ -138,13 +131,8 @@ export const reconcileMarkersPage = (sql: Sql, k: SqlKind, held: SitrepId, curso
       SELECT p.resource_id, ${collectible(sql, k, "p")} AS collectible
       FROM page p WHERE EXISTS (SELECT 1 FROM held)
     ),
-    ${sweptCte(sql, k)},
-    settled AS (
-      DELETE FROM ${sql(k.candidateTable)} c USING swept s WHERE c.resource_id = s.resource_id
-      RETURNING c.resource_id
-    )
+    ${sweptCte(sql, k)}
     SELECT (SELECT count(*) FROM held) AS held_found, (SELECT count(*) FROM page) AS examined,
-      (SELECT count(*) FROM settled) AS settled,
       NULL AS last_generation, last.resource_id AS last_id, s.resource_id AS deleted_id
     FROM (SELECT 1 AS one) AS one
     LEFT JOIN (SELECT resource_id FROM page ORDER BY resource_id DESC LIMIT 1) AS last ON TRUE

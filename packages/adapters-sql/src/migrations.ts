@@ -130,13 +130,32 @@ export const kindTrack = (k: SqlKind): MigrationTrack => {
           deleted_by TEXT,
           CONSTRAINT ${k.markerTable}_pkey PRIMARY KEY (resource_id)
         )`,
-        `CREATE TABLE IF NOT EXISTS ${k.candidateTable} (
+        // Version 1's separate GC candidate ledger; version 2 folds it into the markers.
+        `CREATE TABLE IF NOT EXISTS ${k.legacyCandidateTable} (
           resource_id UUID NOT NULL,
           dropped_at_generation INT8 NOT NULL CHECK (dropped_at_generation >= 1),
-          CONSTRAINT ${k.candidateTable}_pkey PRIMARY KEY (resource_id)
+          CONSTRAINT ${k.legacyCandidateTable}_pkey PRIMARY KEY (resource_id)
         )`,
-        // Sweeps page by (dropped generation, id) up to the held generation (SPEC 3.4).
-        `CREATE INDEX IF NOT EXISTS ${k.candidateTable}_by_generation ON ${k.candidateTable} (dropped_at_generation, resource_id)`
+        `CREATE INDEX IF NOT EXISTS ${k.legacyCandidateTable}_by_generation
+          ON ${k.legacyCandidateTable} (dropped_at_generation, resource_id)`
+      ]
+    }, {
+      version: 2,
+      name: `${k.kind.plural}: GC candidates folded into the creation markers`,
+      statements: [
+        // SPEC 3.4: the publish that drops an id marks its marker; a sweep pages over the marked
+        // markers by (dropped generation, id) up to the held generation, through a partial index
+        // that holds only them. One row per collected marker instead of a marker and a candidate.
+        `ALTER TABLE ${k.markerTable} ADD COLUMN IF NOT EXISTS dropped_at_generation INT8
+          CHECK (dropped_at_generation >= 1)`,
+        `CREATE INDEX IF NOT EXISTS ${k.candidateIndex} ON ${k.markerTable} (dropped_at_generation, resource_id)
+          WHERE dropped_at_generation IS NOT NULL`,
+        // Existing candidates move onto their markers; a candidate without a marker had nothing
+        // left to collect. Ids are dropped once, so at most one candidate per marker.
+        `UPDATE ${k.markerTable} AS m SET dropped_at_generation = c.dropped_at_generation
+          FROM ${k.legacyCandidateTable} AS c
+          WHERE c.resource_id = m.resource_id AND m.dropped_at_generation IS NULL`,
+        `DROP TABLE IF EXISTS ${k.legacyCandidateTable}`
       ]
     }]
   }

@@ -129,7 +129,7 @@ export const listResources = (sql: Sql, k: SqlKind, after: string | undefined, l
 
 /** The delete's one read (SPEC 3.2), locking what it will change. */
 export const lockMarker = (sql: Sql, k: SqlKind, id: string) =>
-  sql<MarkerRow>`SELECT resource_id, created_at_generation, time_created, time_deleted, deleted_by
+  sql<MarkerRow>`SELECT resource_id, created_at_generation, time_created, time_deleted, deleted_by, dropped_at_generation
     FROM ${sql(k.markerTable)} WHERE resource_id = ${id} FOR UPDATE`
 
 export const lockResource = (sql: Sql, k: SqlKind, id: string) =>

@@ -79,9 +79,11 @@ export const SqlSitrepStore = Layer.effect(
     const kinds = yield* SqlKinds
 
     /**
-     * SPEC 3.5: children first, the CAS last, all in one transaction, so no reader ever sees a
-     * current sitrep without its children. READ COMMITTED suffices: the rows written before the
-     * CAS are invisible until commit, and the CAS itself locks the row it supersedes.
+     * SPEC 3.5: children first, then the CAS, then the drop marks (SPEC 3.4), all in one
+     * transaction, so no reader ever sees a current sitrep without its children. READ COMMITTED
+     * suffices: the rows written before the CAS are invisible until commit, the CAS locks the row
+     * it supersedes (waiting for guarded creations in flight), and the marks, a later statement,
+     * see every marker those creations committed (docs/SQL.md).
      */
     const publish = (s: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>) =>
       Effect.gen(function*() {
@@ -95,10 +97,6 @@ export const SqlSitrepStore = Layer.effect(
         if (s.cases.length > 0) yield* S.insertCases(sql, s)
         const rows = S.requestRows(s)
         if (rows.length > 0) yield* S.insertRequests(sql, s.id, rows)
-        for (const k of kinds.all) {
-          const ofKind = dropped.filter((d) => d.kind === k.kind.name)
-          if (ofKind.length > 0) yield* S.insertCandidates(sql, k, ofKind)
-        }
         const cas = yield* Effect.catchIf(
           S.casHistory(sql, s.id, s.parentId),
           (e) => decodeSentinel(e) === SENTINELS.parentNotCurrent,
@@ -106,6 +104,17 @@ export const SqlSitrepStore = Layer.effect(
         )
         const version = cas[0]?.version
         if (version === undefined) return yield* new Refused({ outcome: "ParentNotCurrent" })
+        // After the CAS, never before: see `markDropped`.
+        for (const k of kinds.all) {
+          const byGeneration = new Map<Generation, Array<string>>()
+          for (const d of dropped) {
+            if (d.kind !== k.kind.name) continue
+            const ids = byGeneration.get(d.droppedAtGeneration) ?? []
+            ids.push(d.id)
+            byGeneration.set(d.droppedAtGeneration, ids)
+          }
+          for (const [generation, ids] of byGeneration) yield* S.markDropped(sql, k, generation, ids)
+        }
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
         (body) => transaction(sql, body),

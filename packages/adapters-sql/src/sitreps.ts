@@ -1,4 +1,4 @@
-import type { DroppedRequest, Generation, SitrepId, SitrepToPublish } from "@fm-rendezvous/domain"
+import type { Generation, SitrepId, SitrepToPublish } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
 import { boolArray, int4Array, int8Array, textArray } from "./run.ts"
@@ -60,16 +60,17 @@ export const insertRequests = (sql: Sql, id: SitrepId, rows: ReadonlyArray<Reque
     ) AS r(kind, id, case_position, position, case_id, body)`
 
 /**
- * SPEC 3.4: the ids a publish drops, with the generation that dropped them, in the same
- * transaction as the sitrep. An id is dropped once in a lineage (ids never reappear), so the
- * conflict clause only makes a retried publish harmless; generations grow, so it keeps the newest.
+ * SPEC 3.4: mark the markers of the ids a publish drops with the generation that dropped them,
+ * ONE statement per kind and generation, run in the publish transaction AFTER the history CAS.
+ * The order matters at READ COMMITTED: a guarded creation of a dropped id still in flight holds
+ * the current-sitrep pointer FOR SHARE until it commits, and the CAS locks that pointer, so it
+ * waits for the creation; this UPDATE is a later statement with a new snapshot, and sees the
+ * marker the creation committed (docs/SQL.md). An id without a marker has nothing to collect and
+ * is not recorded. An id is dropped once in a lineage; `IS NULL` keeps the first mark anyway.
  */
-export const insertCandidates = (sql: Sql, k: SqlKind, dropped: ReadonlyArray<DroppedRequest>) =>
-  sql`INSERT INTO ${sql(k.candidateTable)} (resource_id, dropped_at_generation)
-    SELECT d.id::uuid, d.generation
-    FROM unnest(${textArray(dropped.map((d) => d.id))}::text[], ${int8Array(dropped.map((d) => d.droppedAtGeneration))}::int8[])
-      AS d(id, generation)
-    ON CONFLICT (resource_id) DO UPDATE SET dropped_at_generation = excluded.dropped_at_generation`
+export const markDropped = (sql: Sql, k: SqlKind, generation: Generation, ids: ReadonlyArray<string>) =>
+  sql`UPDATE ${sql(k.markerTable)} SET dropped_at_generation = ${generation}
+    WHERE resource_id = ANY(${textArray(ids)}::uuid[]) AND dropped_at_generation IS NULL`
 
 /**
  * The history compare-and-swap of SPEC 2, ONE statement, run last in the publish transaction.
@@ -141,11 +142,14 @@ export const selectRequests = (sql: Sql, id: string) =>
     SELECT kind, id, case_position, case_id, body FROM sitrep_request
     WHERE sitrep_id = ${id} ORDER BY case_position, kind, position`
 
-/** SPEC 2 (ids never reappear): every lookup is by index, on requests, the ledger and markers. */
+/**
+ * SPEC 2 (ids never reappear), as far as detectable (SPEC 7.1): every lookup is by index, on the
+ * requests of stored sitreps and on markers. An id whose sitreps were pruned and whose marker was
+ * collected (or never written) is no longer known.
+ */
 export const selectKnownIds = (sql: Sql, k: SqlKind, ids: ReadonlyArray<string>) =>
   sql<{ id: string }>`SELECT q.id FROM unnest(${textArray(ids)}::uuid[]) AS q(id)
     WHERE EXISTS (SELECT 1 FROM sitrep_request r WHERE r.kind = ${k.kind.name} AND r.id = q.id)
-       OR EXISTS (SELECT 1 FROM ${sql(k.candidateTable)} c WHERE c.resource_id = q.id)
        OR EXISTS (SELECT 1 FROM ${sql(k.markerTable)} m WHERE m.resource_id = q.id)`
 
 /**

@@ -5,10 +5,10 @@ import { alertSqlKind, columnValues, defaultSqlKinds, makeSqlKindRegistry, sqlKi
 describe("SQL kind descriptors (resource kinds are data)", () => {
   it("name their tables after the kind's table", () => {
     assert.deepStrictEqual(
-      [alertSqlKind.resourceTable, alertSqlKind.markerTable, alertSqlKind.candidateTable],
-      ["alert", "alert_marker", "alert_gc_candidate"]
+      [alertSqlKind.resourceTable, alertSqlKind.markerTable, alertSqlKind.candidateIndex, alertSqlKind.legacyCandidateTable],
+      ["alert", "alert_marker", "alert_marker_dropped", "alert_gc_candidate"]
     )
-    assert.strictEqual(supportBundleSqlKind.candidateTable, "support_bundle_gc_candidate")
+    assert.strictEqual(supportBundleSqlKind.candidateIndex, "support_bundle_marker_dropped")
   })
 
   it("refuse names that are not plain identifiers, reserved columns, and tables used twice", () => {

@@ -18,6 +18,7 @@ export const marker = (overrides: Partial<Marker> = {}): Marker => ({
   timeCreated: new Date(0),
   timeDeleted: null,
   deletedBy: null,
+  droppedAtGeneration: null,
   ...overrides
 })
 

@@ -9,6 +9,7 @@ export const explanationToJson = (e: Explanation) => ({
   state: e.state,
   fmCreated: e.fmCreated,
   createdAtGeneration: e.createdAtGeneration === null ? null : generationToJson(e.createdAtGeneration as Generation),
+  droppedAtGeneration: e.droppedAtGeneration === null ? null : generationToJson(e.droppedAtGeneration as Generation),
   deleted: e.deleted,
   requestedByCurrentSitrep: e.requestedByCurrentSitrep,
   markerCollectible: e.markerCollectible,
@@ -24,6 +25,9 @@ export const renderExplanation = (registry: KindRegistry, e: Explanation): strin
     text("kind", e.kind === null ? "unknown (nothing knows this id)" : noun),
     text("exists", e.exists ? `yes${e.state === null ? "" : ` (state ${e.state})`}` : "no"),
     text("created by FM", e.fmCreated ? `yes, at generation ${e.createdAtGeneration}` : "no creation marker"),
+    ...(e.fmCreated && e.createdAtGeneration !== null
+      ? [text("dropped from the sitreps", e.droppedAtGeneration === null ? "no" : `yes, at generation ${e.droppedAtGeneration}`)]
+      : []),
     text("deleted by an operator", e.deleted === null ? "no" : `yes, at ${e.deleted.at} by ${e.deleted.by ?? "an unknown actor"}`),
     text("requested by the current sitrep", yesNo(e.requestedByCurrentSitrep)),
     text("marker collectible now", yesNo(e.markerCollectible)),

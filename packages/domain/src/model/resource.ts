@@ -15,6 +15,9 @@ export interface Resource {
 /**
  * The creation marker of one FM-created resource (SPEC 2). Written with the resource, it outlives
  * it: once `timeDeleted` is set it is the tombstone that stops any executor re-creating the id.
+ * `droppedAtGeneration` is the GC candidate mark of SPEC 3.4, folded into the marker: set by the
+ * publish that dropped the id (null while no publish has), it only says where the sweep looks;
+ * rule 3.3 still decides every deletion.
  */
 export interface Marker {
   readonly kind: KindName
@@ -23,6 +26,7 @@ export interface Marker {
   readonly timeCreated: Date
   readonly timeDeleted: Date | null
   readonly deletedBy: string | null
+  readonly droppedAtGeneration: Generation | null
 }
 
 export const isTombstone = (m: Marker): boolean => m.timeDeleted !== null

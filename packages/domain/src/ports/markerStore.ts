@@ -4,7 +4,7 @@ import type { Generation } from "../model/generation.ts"
 import type { KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import type { Marker } from "../model/resource.ts"
 
-/** Where the next candidate page starts: the ledger is ordered by (dropped generation, id). */
+/** Where the next candidate page starts: marked markers are ordered by (dropped generation, id). */
 export interface CandidateCursor {
   readonly generation: Generation
   readonly id: ResourceId
@@ -16,18 +16,18 @@ export type SweepPage<Cursor> =
     readonly _tag: "Page"
     /** Markers deleted by this page (SPEC 3.3 decided each one). */
     readonly deleted: ReadonlyArray<ResourceId>
-    /** Ledger entries this page looked at. */
+    /** Markers (candidates, or all of them when reconciling) this page looked at. */
     readonly examined: number
-    /** Null when the ledger or table is exhausted. */
+    /** Null when the candidates or the table are exhausted. */
     readonly next: Cursor | null
   }
 
 export class MarkerStore extends Context.Service<MarkerStore, {
   readonly get: (kind: KindName, id: ResourceId) => Effect.Effect<Option.Option<Marker>, StoreError>
   /**
-   * ONE atomic step (SPEC 3.4): a page of GC candidates dropped at or below the held sitrep's
-   * generation, after `cursor`; deletes the markers the GC rule allows, judged from the sitrep
-   * as stored (fails closed if it is gone), and removes the candidates that are settled.
+   * ONE atomic step (SPEC 3.4): a page of GC candidates, the markers whose dropped generation is
+   * at or below the held sitrep's generation, after `cursor`; deletes those the GC rule allows,
+   * judged from the sitrep as stored (fails closed if it is gone). The others stay marked.
    */
   readonly sweepCandidates: (
     kind: KindName,
@@ -42,6 +42,4 @@ export class MarkerStore extends Context.Service<MarkerStore, {
     cursor: ResourceId | null,
     pageSize: number
   ) => Effect.Effect<SweepPage<ResourceId>, StoreError>
-  /** Whether the ledger holds a candidate for this id (for explanations). */
-  readonly isCandidate: (kind: KindName, id: ResourceId) => Effect.Effect<boolean, StoreError>
 }>()("fm/MarkerStore") {}

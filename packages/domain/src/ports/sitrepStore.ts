@@ -23,8 +23,10 @@ export interface PruneResult {
 
 export class SitrepStore extends Context.Service<SitrepStore, {
   /**
-   * ONE atomic step (SPEC 3.5): write the sitrep, its cases and requests and the GC candidates of
-   * `dropped`, then the history compare-and-swap. Nothing is written when the parent is not current.
+   * ONE atomic step (SPEC 3.5): write the sitrep, its cases and requests, then the history
+   * compare-and-swap, then mark the existing markers of `dropped` with the generation that dropped
+   * them (the GC candidates of SPEC 3.4; an id that never got a marker needs no record). Nothing
+   * is written when the parent is not current.
    */
   readonly publish: (
     grant: AdminGrant,
@@ -36,7 +38,9 @@ export class SitrepStore extends Context.Service<SitrepStore, {
   readonly byVersion: (version: SitrepVersion) => Effect.Effect<Option.Option<Sitrep>, StoreError>
   /**
    * Of `ids` (new to the parent), those the lineage knew before: carried by any stored sitrep or
-   * recorded as dropped. They must not reappear (SPEC 2); detection is best-effort after pruning.
+   * still holding a creation marker. They must not reappear (SPEC 2); detection is best-effort
+   * ("when detectable", SPEC 7.1): an id whose sitreps were pruned and whose marker was collected
+   * (or that was never created) is no longer known.
    */
   readonly knownRequestIds: (kind: KindName, ids: ReadonlyArray<ResourceId>) => Effect.Effect<ReadonlyArray<ResourceId>, StoreError>
   /** One page of pruning: trim history to the newest `keep` versions, remove unreferenced sitreps. */

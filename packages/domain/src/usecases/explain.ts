@@ -16,6 +16,8 @@ export interface Explanation {
   readonly state: string | null
   readonly fmCreated: boolean
   readonly createdAtGeneration: bigint | null
+  /** The generation of the publish that dropped the id, as marked on its marker (SPEC 3.4). */
+  readonly droppedAtGeneration: bigint | null
   readonly deleted: { readonly at: string; readonly by: string | null } | null
   readonly requestedByCurrentSitrep: boolean
   readonly markerCollectible: boolean
@@ -67,8 +69,7 @@ export const explain = Effect.fn("explain")(function*(id: ResourceId) {
     const row = Option.getOrUndefined(yield* resources.get(kind.name, id))
     const marker = Option.getOrUndefined(yield* markers.get(kind.name, id))
     const requested = current !== undefined && requestsOf(current, kind.name).some((r) => r.id === id)
-    const candidate = yield* markers.isCandidate(kind.name, id)
-    if (row === undefined && marker === undefined && !requested && !candidate) continue
+    if (row === undefined && marker === undefined && !requested) continue
     const { collectible, reason } = reasonFor(
       kind.singular, row, marker, requested, current, current === undefined ? undefined : generationOf(current, kind.name))
     const explanation: Explanation = {
@@ -78,6 +79,7 @@ export const explain = Effect.fn("explain")(function*(id: ResourceId) {
       state: row?.state ?? null,
       fmCreated: marker !== undefined || (row !== undefined && row.caseId !== null),
       createdAtGeneration: marker?.createdAtGeneration ?? null,
+      droppedAtGeneration: marker?.droppedAtGeneration ?? null,
       deleted: marker?.timeDeleted ? { at: marker.timeDeleted.toISOString(), by: marker.deletedBy } : null,
       requestedByCurrentSitrep: requested,
       markerCollectible: collectible,
@@ -92,6 +94,7 @@ export const explain = Effect.fn("explain")(function*(id: ResourceId) {
     state: null,
     fmCreated: false,
     createdAtGeneration: null,
+    droppedAtGeneration: null,
     deleted: null,
     requestedByCurrentSitrep: false,
     markerCollectible: false,

@@ -26,9 +26,10 @@ const pageThrough = <C>(page: (cursor: C | null) => Effect.Effect<SweepPage<C>, 
   })
 
 /**
- * SPEC 3.4: sweep the GC candidate ledger of one kind, judged from the held sitrep, one bounded
- * page per statement. With `reconcile`, also page through every marker by id, which bounds how
- * long a missed candidate (a creation that raced with the drop) can delay collection.
+ * SPEC 3.4: sweep the GC candidates of one kind (markers marked with the generation that dropped
+ * their id), judged from the held sitrep, one bounded page per statement. With `reconcile`, also
+ * page through every marker by id, which bounds how long a marker that missed its mark can delay
+ * collection.
  */
 export const sweepKind = Effect.fn("sweepKind")(function*(
   kind: KindName,
