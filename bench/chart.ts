@@ -5,7 +5,7 @@ import type { SweepFigures, SweepName } from "./scenarios/sweep.ts"
  * resources and markers, both axes logarithmic. Plain SVG, no dependency.
  */
 const SERIES: ReadonlyArray<{ readonly name: SweepName; readonly label: string; readonly color: string; readonly dash: string }> = [
-  { name: "ledger", label: "GC candidate ledger (this design)", color: "#1f77b4", dash: "" },
+  { name: "ledger", label: "GC candidates on the markers (this design)", color: "#1f77b4", dash: "" },
   { name: "limit", label: "limit: DELETE the K markers by primary key", color: "#2ca02c", dash: "6 4" },
   { name: "tombstone", label: "baseline (a): full-table tombstone sweep", color: "#d62728", dash: "" },
   { name: "reconcile", label: "baseline (b): page through every marker", color: "#ff7f0e", dash: "" }

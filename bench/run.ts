@@ -70,12 +70,12 @@ try {
       met: g.ratio.median <= 1.5
     })),
     {
-      target: `3. ledger sweep: time at ${largest.live.toLocaleString("en")} live / at ${smallest.live.toLocaleString("en")} live <= 1.3`,
+      target: `3. candidate sweep: time at ${largest.live.toLocaleString("en")} live / at ${smallest.live.toLocaleString("en")} live <= 1.3`,
       value: r(sweep.growth.ledger),
       met: ledgerGrowth <= 1.3
     },
     ...sweep.sweeps.map((s) => ({
-      target: `3. ledger sweep within 1.5x of deleting the K markers by primary key, ${s.live.toLocaleString("en")} live`,
+      target: `3. candidate sweep within 1.5x of deleting the K markers by primary key, ${s.live.toLocaleString("en")} live`,
       value: r(s.ledgerOverLimit),
       met: s.ledgerOverLimit.median <= 1.5
     }))

@@ -86,7 +86,7 @@ const reset = (db: BenchDatabase, held: Sitrep) =>
       const ids = textArray(held.cases.flatMap((c) => (c.requests[alertKind.name] ?? []).map((r) => r.id)))
       yield* s`DELETE FROM alert WHERE id = ANY(${ids}::uuid[])`
       yield* s`DELETE FROM alert_marker WHERE resource_id = ANY(${ids}::uuid[])`
-      yield* s`TRUNCATE alert_gc_candidate, execution_progress, activation_report`
+      yield* s`TRUNCATE execution_progress, activation_report`
       yield* s.unsafe("VACUUM ANALYZE alert, alert_marker")
     }))
 
