@@ -100,8 +100,10 @@ try {
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
+  // A quick smoke run must not replace the committed chart that docs/PERFORMANCE.md shows.
+  const chartFile = quick ? "./sweep-chart-quick.svg" : "./sweep-chart.svg"
   writeFileSync(
-    here("./sweep-chart.svg"),
+    here(chartFile),
     sweepChart(sweep.sweeps, `Sweeping K = ${smallest.collectible.toLocaleString("en")} collectible markers, PostgreSQL ${facts["server_version"]?.split(" ")[0]}`)
   )
 
@@ -156,7 +158,7 @@ try {
   rows.push("targets")
   for (const t of targets) rows.push(`  ${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.value}`)
   process.stdout.write(rows.join("\n") + "\n")
-  progress(`done in ${results["durationSeconds"]} s; wrote bench/results.json and bench/sweep-chart.svg`)
+  progress(`done in ${results["durationSeconds"]} s; wrote bench/results.json and bench/${chartFile.slice(2)}`)
 } finally {
   await server.stop()
 }

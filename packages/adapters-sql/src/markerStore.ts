@@ -60,7 +60,7 @@ export const SqlMarkerStore = Layer.effect(
             generation: toGeneration(r.last_generation),
             id: r.last_id as ResourceId
           }))
-        }).pipe(storeError(`sweeping ${kind} GC candidates`)),
+        }).pipe(storeError(`sweeping ${kind} creation markers`)),
       reconcilePage: (kind, held, cursor, pageSize) =>
         Effect.gen(function*() {
           const k = yield* kinds.lookup(kind)
