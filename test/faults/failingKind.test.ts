@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DAEMON_APP, type FaultWorld, faultWorld, freshIds, onServer, runFm, startDaemon, waitUntil, withParams } from "./harness.ts"
+import { DAEMON_APP, type FaultWorld, faultWorld, alertAndBundleCases, freshIds, onServer, runFm, startDaemon, waitUntil, withParams } from "./harness.ts"
 
 /**
  * Fault: one kind fails persistently. The daemon connects as a non-superuser role that may not
@@ -31,8 +31,8 @@ describe("fault: one kind failing persistently", () => {
     world.sampleProgress()
     const alerts = freshIds(60)
     const bundles = freshIds(40)
-    const [c1, c2] = freshIds(2)
-    const v1 = await world.publish([{ id: c1!, alerts, bundles: [] }, { id: c2!, alerts: [], bundles }])
+    const [alertCase, bundleCase] = alertAndBundleCases(alerts, bundles)
+    const v1 = await world.publish([alertCase!, bundleCase!])
 
     const u = new URL(world.url)
     u.username = role
@@ -44,8 +44,8 @@ describe("fault: one kind failing persistently", () => {
     const newBundles = freshIds(10)
     const newAlerts = freshIds(5)
     const v2 = await world.publish([
-      { id: c1!, alerts: [...alerts.slice(10), ...newAlerts], bundles: [] },
-      { id: c2!, alerts: [], bundles: [...bundles.slice(30), ...newBundles] }
+      { ...alertCase!, alerts: [...alerts.slice(10), ...newAlerts] },
+      { ...bundleCase!, bundles: [...bundles.slice(30), ...newBundles] }
     ])
     const during = await waitUntil("an activation with version 2", async () => {
       const r = await world.report("daemon-k")

@@ -153,6 +153,12 @@ const documentOf = (id: string, parentId: string | null, cases: ReadonlyArray<Ca
 
 export const freshIds = (n: number): Array<string> => Array.from({ length: n }, () => randomUUID())
 
+/** The world most fault tests start from: one case asking for `alerts`, another for `bundles`. */
+export const alertAndBundleCases = (alerts: ReadonlyArray<string>, bundles: ReadonlyArray<string>): Array<CaseSpec> => {
+  const [alertCase, bundleCase] = freshIds(2)
+  return [{ id: alertCase!, alerts: [...alerts], bundles: [] }, { id: bundleCase!, alerts: [], bundles: [...bundles] }]
+}
+
 /** One fault test's world: its database, its control client, its lineage and delete log. */
 export interface FaultWorld {
   readonly url: string

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type EmbeddedServer, startEmbeddedServer } from "../support/embeddedServer.ts"
-import { type FaultWorld, faultWorld, freshIds, logFigures, sleep, startDaemon } from "./harness.ts"
+import { type FaultWorld, faultWorld, alertAndBundleCases, freshIds, logFigures, sleep, startDaemon } from "./harness.ts"
 
 /**
  * Fault: the database server is restarted under a running daemon. The test never restarts a
@@ -25,8 +25,8 @@ describe("fault: database restarted under a running daemon", () => {
     world.sampleProgress()
     const alerts = freshIds(500)
     const bundles = freshIds(50)
-    const [c1, c2] = freshIds(2)
-    await world.publish([{ id: c1!, alerts, bundles: [] }, { id: c2!, alerts: [], bundles }])
+    const [alertCase, bundleCase] = alertAndBundleCases(alerts, bundles)
+    await world.publish([alertCase!, bundleCase!])
     const daemon = startDaemon(world, "daemon-r", { FM_BATCH_SIZE: "20" })
     await world.converged("daemon-r")
 
@@ -42,7 +42,7 @@ describe("fault: database restarted under a running daemon", () => {
 
     // After the restart: a new sitrep (adds and drops), and an operator delete.
     const added = freshIds(100)
-    await world.publish([{ id: c1!, alerts: [...alerts.slice(100), ...added], bundles: [] }, { id: c2!, alerts: [], bundles: bundles.slice(10) }])
+    await world.publish([{ ...alertCase!, alerts: [...alerts.slice(100), ...added] }, { ...bundleCase!, bundles: bundles.slice(10) }])
     expect(await world.operatorDelete("alert", alerts[200]!)).toBe("Remove")
     const report = await world.converged("daemon-r", 30_000)
     const summary = await world.check()

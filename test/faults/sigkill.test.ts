@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type FaultWorld, faultWorld, freshIds, startDaemon, waitUntil } from "./harness.ts"
+import { type FaultWorld, faultWorld, alertAndBundleCases, freshIds, startDaemon, waitUntil } from "./harness.ts"
 
 /**
  * Fault: the executor process is killed with SIGKILL in the middle of an activation (a large
@@ -25,8 +25,7 @@ describe("fault: executor killed with SIGKILL", () => {
     world.sampleProgress()
     const alerts = freshIds(4000)
     const bundles = freshIds(100)
-    const [c1, c2] = freshIds(2)
-    await world.publish([{ id: c1!, alerts, bundles: [] }, { id: c2!, alerts: [], bundles }])
+    await world.publish(alertAndBundleCases(alerts, bundles))
 
     const first = startDaemon(world, "daemon-x", { FM_BATCH_SIZE: "10" })
     await waitUntil("the first activation to be under way", async () => ((await counts()).markers >= 400 ? true : undefined), 30_000, 10)

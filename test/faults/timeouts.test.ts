@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { daemonUrl, type FaultWorld, faultWorld, freshIds, logFigures, runFm, startDaemon, waitUntil } from "./harness.ts"
+import { daemonUrl, type FaultWorld, faultWorld, alertAndBundleCases, freshIds, logFigures, runFm, startDaemon, waitUntil } from "./harness.ts"
 
 /**
  * Fault: statements time out. The daemon connects with `statement_timeout` set through the URL
@@ -19,8 +19,7 @@ describe("fault: statements time out", () => {
     world.sampleProgress()
     const alerts = freshIds(200)
     const bundles = freshIds(40)
-    const [c1, c2] = freshIds(2)
-    await world.publish([{ id: c1!, alerts, bundles: [] }, { id: c2!, alerts: [], bundles }])
+    await world.publish(alertAndBundleCases(alerts, bundles))
 
     // The lock is taken before the daemon starts and held on a connection of the test's own.
     const release = await world.holdLock("LOCK TABLE alert IN ACCESS EXCLUSIVE MODE")
