@@ -23,7 +23,7 @@ export const startServer = async (): Promise<Server> => {
   if (given !== undefined && given !== "") return { url: given, embedded: false, stop: async () => {} }
   progress("no DATABASE_URL: starting an embedded PostgreSQL")
   // Like the app's embedded server (fsync off); everything else is PostgreSQL's default.
-  const server = await startEmbeddedServer("bench", { root: os.tmpdir(), flags: ["-c", "fsync=off"] })
+  const server = await startEmbeddedServer("bench", ["-c", "fsync=off"])
   return { url: server.url, embedded: true, stop: server.remove }
 }
 
