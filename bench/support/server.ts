@@ -1,4 +1,3 @@
-import * as os from "node:os"
 import { PgClient } from "@effect/sql-pg"
 import { migrate, sqlLayer } from "@fm-rendezvous/adapters-sql"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
