@@ -1,5 +1,6 @@
 import { Kinds, type ResourceKind, RoleAuthorization } from "@fm-rendezvous/domain"
 import { Layer } from "effect"
+import { MemoryCollectionBacklog } from "./collectionBacklog.ts"
 import { MemoryDatabase } from "./database.ts"
 import { MemoryMarkerStore } from "./markerStore.ts"
 import { MemoryProgressStore, MemoryReportStore } from "./progressStore.ts"
@@ -11,6 +12,6 @@ export type { MemoryDb } from "./state.ts"
 
 /** Every port in memory, over one fresh database, with the given kinds registered. */
 export const memoryLayer = (kinds?: ReadonlyArray<ResourceKind>) => {
-  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore)
+  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog)
   return stores.pipe(Layer.provideMerge(MemoryDatabase.layer), Layer.provideMerge(Kinds.layer(kinds)), Layer.merge(RoleAuthorization))
 }

@@ -2,6 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Kinds, RoleAuthorization } from "@fm-rendezvous/domain"
 import { Layer, Redacted } from "effect"
 import { defaultSqlKinds, type SqlKind } from "./kind.ts"
+import { SqlCollectionBacklog } from "./backlog.ts"
 import { SqlKinds } from "./kinds.ts"
 import { SqlMarkerStore } from "./markerStore.ts"
 import { SqlProgressStore, SqlReportStore } from "./progress.ts"
@@ -24,7 +25,7 @@ export interface SqlLayerOptions {
  */
 export const sqlLayer = (options?: SqlLayerOptions) => {
   const kinds = options?.kinds ?? defaultSqlKinds
-  const stores = Layer.mergeAll(SqlSitrepStore, SqlResourceStore, SqlMarkerStore, SqlProgressStore, SqlReportStore)
+  const stores = Layer.mergeAll(SqlSitrepStore, SqlResourceStore, SqlMarkerStore, SqlProgressStore, SqlReportStore, SqlCollectionBacklog)
   return stores.pipe(
     Layer.provideMerge(SqlKinds.layer(kinds)),
     Layer.provideMerge(Kinds.layer(kinds.map((k) => k.kind))),

@@ -1,5 +1,5 @@
 import { PgTypes } from "@effect/sql-pg"
-import { Generation, SitrepVersion, StoreError } from "@fm-rendezvous/domain"
+import { Generation, recordStoreError, SitrepVersion, StoreError } from "@fm-rendezvous/domain"
 import { Effect, Result, Schedule, Schema } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { decodeSentinel, type Sentinel } from "./sentinel.ts"
@@ -86,20 +86,34 @@ export const snapshot = <A, E, R>(sql: SqlClient.SqlClient, body: Effect.Effect<
 export const describeSqlError = (e: SqlError.SqlError): string => {
   const cause: unknown = e.reason.cause
   const detail = cause instanceof Error && cause.message !== "" ? cause.message : undefined
-  const code = typeof cause === "object" && cause !== null && typeof (cause as { code?: unknown }).code === "string"
-    ? (cause as { code: string }).code
-    : undefined
+  const code = sqlstateOf(e)
   const words = e.reason._tag === "ConnectionError"
     ? `the database connection failed${detail === undefined ? "" : ` (${detail})`}`
     : detail ?? e.message
-  const said = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? `${words} (SQLSTATE ${code})` : words
+  const said = code !== undefined ? `${words} (SQLSTATE ${code})` : words
   return exhausted.has(e) ? `${said}; gave up after ${RETRY_ATTEMPTS} attempts with backoff` : said
 }
 
-/** Every SQL failure leaves the adapter as the domain's StoreError, naming what was being done. */
+/** The SQLSTATE the server sent, if it sent one (a lost connection has none). */
+export const sqlstateOf = (e: SqlError.SqlError): string | undefined => {
+  const cause: unknown = e.reason.cause
+  const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+}
+
+/**
+ * Every SQL failure leaves the adapter as the domain's StoreError, naming what was being done, and
+ * is counted once, here, in `fm_store_errors_total` (SPEC 9) under the executor and kind at work.
+ */
 export const storeError = (what: string) => <A, R>(self: Effect.Effect<A, SqlError.SqlError | StoreError, R>) =>
-  Effect.mapError(self, (e) =>
-    e instanceof StoreError ? e : new StoreError({ message: `${what} failed: ${describeSqlError(e)}`, cause: e }))
+  Effect.catch(self, (e) => {
+    if (e instanceof StoreError) return Effect.fail(e)
+    const sqlstate = sqlstateOf(e)
+    return Effect.andThen(
+      recordStoreError(sqlstate),
+      Effect.fail(new StoreError({ message: `${what} failed: ${describeSqlError(e)}`, cause: e, ...(sqlstate === undefined ? {} : { sqlstate }) }))
+    )
+  })
 
 /** A typed array parameter: inference cannot type an array of only NULLs, so name the element type. */
 const typedArray = (oid: number) => (values: ReadonlyArray<unknown>) =>

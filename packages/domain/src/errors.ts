@@ -1,8 +1,13 @@
 import { Schema } from "effect"
 
-/** A storage fault (lost connection, failed statement): unexpected, retried or reported. */
+/**
+ * A storage fault (lost connection, failed statement): unexpected, retried or reported. An
+ * adapter over a SQL server fills `sqlstate` with the server's code when it sent one (metrics
+ * label failures by it).
+ */
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   message: Schema.String,
+  sqlstate: Schema.optional(Schema.String),
   cause: Schema.optional(Schema.Defect())
 }) {}
 

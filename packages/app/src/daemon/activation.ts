@@ -1,4 +1,4 @@
-import { activate, type ActivationReport, type Sitrep } from "@fm-rendezvous/domain"
+import { activate, type ActivationReport, observeActivation, type Sitrep } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
 import type { ExecutorSettings } from "../config.ts"
 
@@ -14,7 +14,9 @@ export const activateHeld = (
   reconcile: boolean
 ): Effect.Effect<ActivationReport, Effect.Error<ReturnType<typeof activate>>, Effect.Services<ReturnType<typeof activate>>> =>
   Effect.uninterruptible(
-    activate({ executor, held, batchSize: settings.batchSize, pageSize: settings.sweepPageSize, reconcile })
+    activate({ executor, held, batchSize: settings.batchSize, pageSize: settings.sweepPageSize, reconcile }).pipe(
+      observeActivation({ executor, sitrepVersion: held.version })
+    )
   )
 
 /** The kinds for which the held sitrep was stale: the guard refused to create anything for them. */

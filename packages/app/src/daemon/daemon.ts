@@ -1,6 +1,8 @@
-import type { ActivationReport } from "@fm-rendezvous/domain"
-import { Clock, Duration, Effect, Option, Ref } from "effect"
+import { type ActivationReport, withMetricScope } from "@fm-rendezvous/domain"
+import { Clock, Duration, Effect, Layer, Option, Ref } from "effect"
 import type { ExecutorSettings } from "../config.ts"
+import { daemonMetrics } from "../observability/daemonMetrics.ts"
+import type { ListenAddress } from "../observability/listenAddress.ts"
 import { reportLogFields } from "../render/report.ts"
 import { activateHeld } from "./activation.ts"
 import { collectDestroyed, pruneOldHistory } from "./housekeeping.ts"
@@ -12,10 +14,17 @@ const defectMessage = (d: unknown): string => (d instanceof Error ? d.message : 
  * `fm run` (SPEC 3.6, 7.2): activations periodically and as soon as the loader brings a newer
  * sitrep; every Nth activation also reconciles (SPEC 3.4). Housekeeping (bundle collector,
  * history pruner) runs beside it. Interrupting it (SIGINT/SIGTERM) waits for the activation in
- * flight, which is uninterruptible, then stops: nothing half-done is lost.
+ * flight, which is uninterruptible, then stops: nothing half-done is lost. With `metricsListen`,
+ * SPEC 9's metrics are served there for as long as the daemon runs.
  */
-export const runDaemon = (executor: string, settings: ExecutorSettings, onReport: (r: ActivationReport) => Effect.Effect<void>) =>
+export const runDaemon = (
+  executor: string,
+  settings: ExecutorSettings,
+  onReport: (r: ActivationReport) => Effect.Effect<void>,
+  metricsListen: Option.Option<ListenAddress> = Option.none()
+) =>
   Effect.gen(function*() {
+    if (Option.isSome(metricsListen)) yield* Layer.build(daemonMetrics(executor, metricsListen.value))
     const loader = yield* makeSitrepLoader()
     const activations = yield* Ref.make(0)
     let lastActivation = Number.NEGATIVE_INFINITY
@@ -65,5 +74,5 @@ export const runDaemon = (executor: string, settings: ExecutorSettings, onReport
       Effect.forever(Effect.andThen(tick, Effect.sleep(settings.loaderPollInterval))),
       () => Effect.logInfo(`executor ${executor} stopping`)
     )
-  }).pipe(Effect.scoped)
+  }).pipe(withMetricScope({ executor }), Effect.scoped)
 

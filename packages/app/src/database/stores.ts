@@ -1,6 +1,7 @@
 import { memoryLayer } from "@fm-rendezvous/adapters-memory"
 import type {
   Authorization,
+  CollectionBacklog,
   Kinds,
   MarkerStore,
   ProgressStore,
@@ -14,7 +15,7 @@ import { sqlStores } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
 /** Every port a command may use. */
-export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore
+export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog
 
 export interface StoreOptions {
   /**

@@ -11,6 +11,7 @@ import { ResourceStore } from "../ports/resourceStore.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
 import { guardPasses } from "../rules/guard.ts"
 import { advance, executionDone, type KindProgress, noProgress, sweepDone } from "../rules/progress.ts"
+import { type KindScope, observeBatch, observeCreation, observeKind, observeSweep } from "../observability/observe.ts"
 import { now } from "./clock.ts"
 import { sweepKind } from "./sweep.ts"
 
@@ -47,13 +48,13 @@ const noteError = (t: Tally, requestId: string | null, message: string) => {
 }
 
 /** Creation for one kind, in guarded batches (SPEC 3.1, 3.6). */
-const createKind = (kind: ResourceKind, held: Sitrep, generation: Generation, batchSize: number, tally: Tally) =>
+const createKind = (kind: ResourceKind, held: Sitrep, generation: Generation, batchSize: number, tally: Tally, scope: KindScope) =>
   Effect.gen(function*() {
     const resources = yield* ResourceStore
     const requests = requestsOf(held, kind.name)
     for (let start = 0; start < requests.length; start += batchSize) {
       const batch = requests.slice(start, start + batchSize)
-      const result = yield* Effect.result(resources.createGuarded(kind.name, generation, batch))
+      const result = yield* Effect.result(resources.createGuarded(kind.name, generation, batch).pipe(observeBatch(scope, batch.length)))
       if (result._tag === "Failure") {
         for (const r of batch) noteError(tally, r.id, describe(result.failure))
         continue
@@ -83,6 +84,7 @@ const activateKind = (
     const progressStore = yield* ProgressStore
     const { held, executor } = options
     const generation = generationOf(held, kind.name)
+    const scope: KindScope = { executor, sitrepVersion: held.version, kind: kind.name, generation }
     const currentGeneration = Option.getOrUndefined(current)?.generations[kind.name]
     const tally: Tally = {
       created: 0,
@@ -99,7 +101,7 @@ const activateKind = (
       noteError(tally, null, `the held sitrep has no generation for ${kind.plural}; nothing is created or swept`)
     } else if (!skipped) {
       tally.stale = false
-      yield* createKind(kind, held, generation, options.batchSize, tally)
+      yield* createKind(kind, held, generation, options.batchSize, tally, scope).pipe(observeCreation(scope))
       if (!tally.stale && tally.errorCount === 0) {
         const mark = { generation, at: yield* now, by: executor }
         const recorded = yield* Effect.result(progressStore.recordExecuted(kind.name, mark))
@@ -114,7 +116,7 @@ const activateKind = (
     let sweepPages = 0
     const sweepSkipped = generation === undefined || (sweepDone(progress, generation) && !options.reconcile && !options.force)
     if (!sweepSkipped) {
-      const swept = yield* Effect.result(sweepKind(kind.name, held.id, options.pageSize, options.reconcile))
+      const swept = yield* Effect.result(sweepKind(kind.name, held.id, options.pageSize, options.reconcile).pipe(observeSweep(scope)))
       if (swept._tag === "Failure") noteError(tally, null, `sweep failed: ${describe(swept.failure)}`)
       else {
         markersSwept = swept.success.swept
@@ -183,13 +185,15 @@ export const activate = Effect.fn("activate")(function*(options: ActivationOptio
   const byKind: Record<string, KindReport> = {}
   for (const kind of kinds.all) {
     const known = progress._tag === "Success" ? progress.success[kind.name] ?? noProgress : noProgress
+    const scope = { executor: options.executor, sitrepVersion: options.held.version, kind: kind.name, generation: generationOf(options.held, kind.name) }
     byKind[kind.name] = yield* activateKind(options, kind, known, current).pipe(
       Effect.map((report) =>
         progress._tag === "Success"
           ? report
           : { ...report, errorCount: report.errorCount + 1, errors: [...report.errors, { requestId: null, message: `reading progress failed, so nothing was skipped: ${describe(progress.failure)}` }] }
       ),
-      Effect.catch((e: StoreError) => Effect.succeed(failedKind(options.held, kind, describe(e))))
+      Effect.catch((e: StoreError) => Effect.succeed(failedKind(options.held, kind, describe(e)))),
+      observeKind(scope)
     )
   }
   const report: ActivationReport = {

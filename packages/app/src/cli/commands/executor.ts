@@ -4,6 +4,8 @@ import { Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
 import { activateHeld, staleKinds } from "../../daemon/activation.ts"
 import { runDaemon } from "../../daemon/daemon.ts"
+import { parseListenAddress } from "../../observability/listenAddress.ts"
+import { tracingLayer } from "../../observability/tracing.ts"
 import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
 import { renderReport, reportToJson } from "../../render/report.ts"
 import { Refused } from "../failure.ts"
@@ -51,11 +53,20 @@ const activateCommand = Command.make(
     }))
 ).pipe(Command.withDescription("Run one activation: create what the held sitrep requests (guarded), then sweep markers."))
 
+const metricsListenFlag = Flag.String("metrics-listen").pipe(
+  Flag.withDescription("Serve SPEC 9's metrics at http://HOST:PORT/metrics (else FM_METRICS_LISTEN; off when unset)."),
+  Flag.withFallbackConfig(Config.String("FM_METRICS_LISTEN")),
+  Flag.optional
+)
+
 const runCommand = Command.make(
   "run",
-  { executor: executorFlag },
-  ({ executor }) =>
+  { executor: executorFlag, metricsListen: metricsListenFlag },
+  ({ executor, metricsListen }) =>
     withStores(Effect.gen(function*() {
+      const metricsAddress = Option.isNone(metricsListen)
+        ? Option.none()
+        : Option.some(yield* parseListenAddress(metricsListen.value, "--metrics-listen"))
       const output = yield* Output
       const settings = yield* ExecutorSettings
       const count = yield* Ref.make(0)
@@ -68,8 +79,9 @@ const runCommand = Command.make(
           `Executor ${executor} stopped after ${activations} activations (holding sitrep version ${heldVersion ?? "none"}).`)
       })
       yield* runDaemon(executor, settings, (report) =>
-        Effect.andThen(Ref.update(count, (n) => n + 1), Ref.set(last, Option.some(report.sitrep.version)))).pipe(
-          Effect.onInterrupt(() => summary)
+        Effect.andThen(Ref.update(count, (n) => n + 1), Ref.set(last, Option.some(report.sitrep.version))), metricsAddress).pipe(
+          Effect.onInterrupt(() => summary),
+          Effect.provide(tracingLayer("fm-executor"))
         )
     }))
 ).pipe(Command.withDescription("The executor daemon: activations periodically and whenever a new sitrep appears; stop with Ctrl-C or SIGTERM."))

@@ -1,0 +1,21 @@
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { PrometheusMetrics } from "effect/observability"
+import type { ListenAddress } from "./listenAddress.ts"
+
+/**
+ * SPEC 9: `GET /metrics` in the Prometheus text format, from effect's own metric registry, by
+ * effect/observability's PrometheusMetrics (no hand-written exposition). `fm serve` mounts the
+ * same `PrometheusMetrics.layerHttp` on its own router, so both serve the metrics of
+ * `@fm-rendezvous/domain`'s observability module.
+ */
+export const metricsRoute = PrometheusMetrics.layerHttp({ path: "/metrics" })
+
+/** The daemon's own listener (`fm run --metrics-listen`): only `/metrics`; logs where it listens. */
+export const metricsListener = (address: ListenAddress) =>
+  Layer.mergeAll(
+    HttpRouter.serve(metricsRoute, { disableLogger: true, disableListenLog: true }),
+    Layer.effectDiscard(HttpServer.addressFormattedWith((url) => Effect.logInfo(`metrics listening on ${url}/metrics`)))
+  ).pipe(Layer.provide(NodeHttpServer.layer(createServer, { host: address.host, port: address.port })))

@@ -1,0 +1,29 @@
+import { Clock, Effect, Metric, Option } from "effect"
+import { Kinds } from "../kinds/registry.ts"
+import { CollectionBacklog } from "../ports/collectionBacklog.ts"
+import { markersAwaitingCollection, oldestMarkerAwaitingCollection, withMetricScope } from "./metrics.ts"
+
+/**
+ * Refreshes SPEC 9's two database gauges for every registered kind: how many markers await
+ * collection, and the age in seconds of the oldest of them (0 when none: the analogue of
+ * CockroachDB's `protected_age_sec`). A kind whose read fails keeps its last values; the failure
+ * is counted in `fm_store_errors_total` and logged, and the next refresh tries again.
+ */
+export const refreshBacklogGauges = Effect.gen(function*() {
+  const kinds = yield* Kinds
+  const backlog = yield* CollectionBacklog
+  for (const kind of kinds.all) {
+    const labels = { kind: kind.name }
+    yield* Effect.gen(function*() {
+      const awaiting = yield* backlog.awaiting(kind.name)
+      const droppedAt = yield* backlog.oldestDroppedAt(kind.name)
+      const now = yield* Clock.currentTimeMillis
+      const age = Option.match(droppedAt, { onNone: () => 0, onSome: (t) => Math.max(0, (now - t.getTime()) / 1000) })
+      yield* Metric.update(Metric.withAttributes(markersAwaitingCollection, labels), awaiting)
+      yield* Metric.update(Metric.withAttributes(oldestMarkerAwaitingCollection, labels), awaiting === 0 ? 0 : age)
+    }).pipe(
+      Effect.catch((e) => Effect.logWarning(`refreshing the collection backlog of ${kind.plural} failed: ${e.message}`)),
+      withMetricScope(labels)
+    )
+  }
+})
