@@ -3,6 +3,7 @@ import type { CandidateCursor, Generation, Request, SitrepId } from "@fm-rendezv
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Statement } from "effect/sql/Statement"
+import * as B from "../../packages/adapters-sql/src/backlog.ts"
 import * as M from "../../packages/adapters-sql/src/markers.ts"
 import * as P from "../../packages/adapters-sql/src/progress.ts"
 import * as R from "../../packages/adapters-sql/src/resources.ts"
@@ -61,7 +62,9 @@ const perKind = (sql: Sql, k: SqlKind): ReadonlyArray<readonly [string, Statemen
   ["reconciliation, first page", M.reconcileMarkersPage(sql, k, sitrepId, null, 100)],
   ["reconciliation, next page", M.reconcileMarkersPage(sql, k, sitrepId, id, 100)],
   ["publish: mark dropped markers", S.markDropped(sql, k, held, [id, "00000000-0000-4000-8000-000000000002"])],
-  ["publish: known request ids", S.selectKnownIds(sql, k, [id])]
+  ["publish: known request ids", S.selectKnownIds(sql, k, [id])],
+  ["gauge: markers awaiting collection", B.countAwaiting(sql, k)],
+  ["gauge: oldest marker awaiting collection", B.selectOldestDroppedAt(sql, k)]
 ]
 
 const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => [
