@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { metricsUrlOf, scrape, valueOf } from "../observability/scrape.ts"
 import { DAEMON_APP, type FaultWorld, faultWorld, alertAndBundleCases, freshIds, onServer, runFm, startDaemon, waitUntil, withParams } from "./harness.ts"
 
 /**
@@ -6,7 +7,9 @@ import { DAEMON_APP, type FaultWorld, faultWorld, alertAndBundleCases, freshIds,
  * INSERT into the alert table (REVOKE), as a misconfigured grant would leave it. Alerts fail on
  * every activation; support bundles must still be created, their progress must advance and their
  * markers must be swept; `fm status` (human and --json) must name the failing kind and why. Once
- * the grant is restored the daemon converges and every SPEC 4 invariant is checked.
+ * the grant is restored the daemon converges and every SPEC 4 invariant is checked. Its metrics
+ * (SPEC 9) say the same: the failing kind's lag grows and its store errors rise, by SQLSTATE,
+ * while the other kind's lag stays 0.
  */
 let world: FaultWorld
 const role = `fm_fault_${Math.random().toString(36).slice(2, 10)}`
@@ -37,8 +40,14 @@ describe("fault: one kind failing persistently", () => {
     const u = new URL(world.url)
     u.username = role
     u.password = password
-    const daemon = startDaemon(world, "daemon-k", { FM_BATCH_SIZE: "25" }, withParams(u.toString(), { application_name: DAEMON_APP }))
+    const daemon = startDaemon(world, "daemon-k", { FM_BATCH_SIZE: "25", FM_METRICS_LISTEN: "127.0.0.1:0" }, withParams(u.toString(), { application_name: DAEMON_APP }))
     await daemon.waitForLog(/sitrepVersion=1/)
+    const metrics = await metricsUrlOf(daemon)
+    const storeErrors = { executor: "daemon-k", kind: "alert", sqlstate: "42501" }
+    const first = await scrape(metrics)
+    expect(valueOf(first, "fm_execution_lag_generations", { kind: "alert" })).toBe(1)
+    expect(valueOf(first, "fm_execution_lag_generations", { kind: "support_bundle" })).toBe(0)
+    expect(valueOf(first, "fm_store_errors_total", storeErrors)).toBeGreaterThan(0)
 
     // The next sitrep drops 30 bundles (their markers become collectible) and adds 10; alerts change too.
     const newBundles = freshIds(10)
@@ -61,6 +70,13 @@ describe("fault: one kind failing persistently", () => {
     expect(alert.errorCount).toBe(55)
     expect(alert.executedThrough).toBeNull()
     expect(alert.errors[0]!.message).toBe("creating alert resources failed: permission denied for table alert (SQLSTATE 42501)")
+
+    const second = await scrape(metrics)
+    expect(valueOf(second, "fm_execution_lag_generations", { kind: "alert" })).toBe(2)
+    expect(valueOf(second, "fm_execution_lag_generations", { kind: "support_bundle" })).toBe(0)
+    expect(valueOf(second, "fm_store_errors_total", storeErrors)).toBeGreaterThan(valueOf(first, "fm_store_errors_total", storeErrors))
+    expect(valueOf(second, "fm_kind_activations_total", { executor: "daemon-k", kind: "alert", result: "failed" })).toBeGreaterThan(0)
+    expect(valueOf(second, "fm_store_errors_total", { executor: "daemon-k", kind: "support_bundle", sqlstate: "42501" })).toBe(0)
 
     const json = runFm(["status", "--json", "--database-url", world.url])
     expect(json.code).toBe(0)
