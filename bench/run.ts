@@ -8,6 +8,7 @@ import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 import { sweepChart } from "./chart.ts"
 import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activation.ts"
+import { observabilityScenario } from "./scenarios/observability.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
 import { progress, type Summary } from "./support/stats.ts"
 import { serverFacts, startServer } from "./support/server.ts"
@@ -22,7 +23,8 @@ const config = quick
     ],
     steadyRuns: 3,
     background: 10_000,
-    sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 }
+    sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 },
+    observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 }
   }
   : {
     activation: [
@@ -39,7 +41,8 @@ const config = quick
       latencyAt: [10_000, 1_000_000],
       latencyRounds: 3,
       latencyPerRound: 100
-    }
+    },
+    observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 }
   }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
@@ -51,6 +54,7 @@ try {
   progress(`PostgreSQL ${facts["server_version"]} (${server.embedded ? "embedded" : "DATABASE_URL"}); ${os.cpus().length} cores; ${quick ? "QUICK sizes" : "full sizes"}`)
   const activation = await activationScenarios(server, config.activation, config.steadyRuns, config.background)
   const sweep = await sweepScenarios(server, config.sweep)
+  const observability = await observabilityScenario(server, config.observability)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -78,6 +82,11 @@ try {
       target: `3. candidate sweep within 1.5x of deleting the K markers by primary key, ${s.live.toLocaleString("en")} live`,
       value: r(s.ledgerOverLimit),
       met: s.ledgerOverLimit.median <= 1.5
+    })),
+    ...(["steady", "newGeneration"] as const).map((which) => ({
+      target: `6. metrics and tracing on / off, ${which === "steady" ? "steady-state" : "new-generation"} activation, R = ${observability.requested.toLocaleString("en")}: within 1.05x`,
+      value: r(observability[which].ratio),
+      met: observability[which].ratio.median <= 1.05
     }))
   ]
 
@@ -97,6 +106,7 @@ try {
     settings: { batchSize: BATCH_SIZE, sweepPageSize: PAGE_SIZE },
     activation,
     sweep,
+    observability,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -155,6 +165,13 @@ try {
     rows.push(`5. executor activation at R = ${m.requested.toLocaleString("en")} in a child process: peak RSS ${f(m.peakRssMiB, 0)} MiB (RSS at start ${f(m.rssAtStartMiB, 0)} MiB, after loading the sitrep ${f(m.rssBeforeActivationMiB, 0)} MiB; activation ${f(m.activationMs, 0)} ms)`)
     rows.push("")
   }
+  const o = observability
+  rows.push(`6. metrics and tracing, R = ${o.requested.toLocaleString("en")}: off (no endpoint, no scrape) / on (OTLP JSON to a loopback receiver, scraped after each activation), wall ms`)
+  line("activation", "off", "on", "on / off")
+  line("steady state", f(o.steady.off, 2), f(o.steady.on, 2), r(o.steady.ratio))
+  line("new generation", f(o.newGeneration.off, 0), f(o.newGeneration.on, 0), r(o.newGeneration.ratio))
+  rows.push(`   ${o.spansExported} spans exported; one scrape ${o.scrapeBytes} bytes in ${f(o.scrapeMs, 2)} ms`)
+  rows.push("")
   rows.push("targets")
   for (const t of targets) rows.push(`  ${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.value}`)
   process.stdout.write(rows.join("\n") + "\n")

@@ -66,7 +66,7 @@ export interface MemoryFigures {
   readonly activationMs: Summary
 }
 
-const options = (held: Sitrep): ActivationOptions => ({
+export const options = (held: Sitrep): ActivationOptions => ({
   executor: "bench-executor",
   held,
   batchSize: BATCH_SIZE,
@@ -80,7 +80,7 @@ const options = (held: Sitrep): ActivationOptions => ({
  * it): with the statistics of an emptied table the planner would read the growing marker and
  * resource tables with sequential scans, and each batch would cost more than the one before.
  */
-const reset = (db: BenchDatabase, held: Sitrep) =>
+export const reset = (db: BenchDatabase, held: Sitrep) =>
   sql(db, (s) =>
     Effect.gen(function*() {
       const ids = textArray(held.cases.flatMap((c) => (c.requests[alertKind.name] ?? []).map((r) => r.id)))
