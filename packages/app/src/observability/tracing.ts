@@ -8,6 +8,8 @@ import { OtlpSerialization, OtlpTracer } from "effect/observability"
  * `<endpoint>/v1/traces`, as OpenTelemetry's exporters do; `OTEL_SERVICE_NAME` names the
  * service). Unset: no tracer is installed and nothing is exported. Spans are batched and flushed
  * when the layer's scope closes (a stopping daemon or server exports what it has).
+ * (`OtlpTracer.layerFromConfig` is not used: it exports only when `OTEL_TRACES_EXPORTER` names
+ * `otlp` as well, and SPEC 9 says the endpoint alone turns tracing on.)
  *
  * `fm run` provides it around the daemon; `fm serve` provides `tracingLayer("fm-serve")` around
  * its server layer the same way, and every request then gets its span from the HTTP router.
