@@ -15,7 +15,7 @@ import { TestClock } from "effect/testing"
 import { freshSqlLayer } from "../sql/fixtures.ts"
 import { sitrepDoc, uuid } from "../support/documents.ts"
 import { testKinds } from "../support/kinds.ts"
-import { publishAsAdmin } from "../support/ports.ts"
+import { publishAsAdmin, pruneAsAdmin } from "../support/ports.ts"
 
 /**
  * SPEC 9's database gauges, on both adapters: after a publish drops K ids, the kind's
@@ -53,8 +53,18 @@ const scenario = Effect.gen(function*() {
   yield* TestClock.adjust("10 seconds")
   assert.deepStrictEqual(yield* gauges("alert"), { awaiting: K, age: 100 })
 
-  // The sweep of version 2's activation collects them.
-  const report = yield* run(2)
+  // Version 3 (20 s later) changes only bundles; history is then pruned to it alone: no sitrep
+  // in history carries the dropped ids any more, so the age counts from the oldest version kept,
+  // a lower bound.
+  yield* TestClock.adjust("20 seconds")
+  yield* publishAsAdmin(sitrepDoc({ id: uuid(3, 0x51), parentId: uuid(2, 0x51), cases: [{ id: uuid(1, 0xc), alerts: alerts.slice(K), bundles: [uuid(1, 0xb)] }] }))
+  yield* TestClock.adjust("30 seconds")
+  assert.deepStrictEqual(yield* gauges("alert"), { awaiting: K, age: 150 })
+  yield* pruneAsAdmin(1, 10)
+  assert.deepStrictEqual(yield* gauges("alert"), { awaiting: K, age: 30 })
+
+  // The sweep of the current sitrep's activation collects them.
+  const report = yield* run(3)
   assert.strictEqual(report.kinds["alert"]!.markersSwept, K)
   assert.deepStrictEqual(yield* gauges("alert"), { awaiting: 0, age: 0 })
 }).pipe(Effect.provideService(Metric.MetricRegistry, new Map()))
