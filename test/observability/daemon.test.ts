@@ -1,6 +1,6 @@
 import type { ActivationReport, KindReport } from "@fm-rendezvous/domain"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { alertAndBundleCases, type FaultWorld, faultWorld, freshIds, startDaemon, waitUntil } from "../faults/harness.ts"
+import { alertAndBundleCases, type FaultWorld, faultWorld, freshIds, runFm, startDaemon, waitUntil } from "../faults/harness.ts"
 import { metricsUrlOf, type Scrape, scrape, valueOf } from "./scrape.ts"
 
 /**
@@ -123,5 +123,15 @@ describe("metrics: fm run with FM_METRICS_LISTEN", () => {
     } finally {
       expect(await daemon.stop()).toBe(0)
     }
+  })
+
+  it("a malformed --metrics-listen (or FM_METRICS_LISTEN) is refused in one sentence, exit 2, before anything runs", async () => {
+    const flag = runFm(["run", "--executor", "bad", "--database-url", world.url, "--metrics-listen", "9464"])
+    expect(flag).toMatchObject({ code: 2, stdout: "" })
+    expect(flag.stderr.trim()).toBe('--metrics-listen takes HOST:PORT (such as 127.0.0.1:9464), not "9464".')
+    const env = runFm(["run", "--executor", "bad", "--database-url", world.url], { FM_METRICS_LISTEN: "localhost:99999" })
+    expect(env.code).toBe(2)
+    expect(env.stderr.trim()).toBe('--metrics-listen takes HOST:PORT (such as 127.0.0.1:9464), not "localhost:99999".')
+    expect(await world.report("bad")).toBeUndefined()
   })
 })
