@@ -1,3 +1,5 @@
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import type { ActivationReport, KindReport } from "@fm-rendezvous/domain"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { alertAndBundleCases, type FaultWorld, faultWorld, freshIds, runFm, startDaemon, waitUntil } from "../faults/harness.ts"
@@ -125,13 +127,21 @@ describe("metrics: fm run with FM_METRICS_LISTEN", () => {
     }
   })
 
-  it("a malformed --metrics-listen (or FM_METRICS_LISTEN) is refused in one sentence, exit 2, before anything runs", async () => {
+  it("a malformed --metrics-listen (or FM_METRICS_LISTEN) is bad usage, an address in use a refusal: one sentence, nothing run", async () => {
     const flag = runFm(["run", "--executor", "bad", "--database-url", world.url, "--metrics-listen", "9464"])
     expect(flag).toMatchObject({ code: 2, stdout: "" })
     expect(flag.stderr.trim()).toBe('--metrics-listen takes HOST:PORT (such as 127.0.0.1:9464), not "9464".')
     const env = runFm(["run", "--executor", "bad", "--database-url", world.url], { FM_METRICS_LISTEN: "localhost:99999" })
     expect(env.code).toBe(2)
     expect(env.stderr.trim()).toBe('--metrics-listen takes HOST:PORT (such as 127.0.0.1:9464), not "localhost:99999".')
+    // An address in use: a refusal (exit 1) in one sentence.
+    const taken = createServer()
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done))
+    const port = (taken.address() as AddressInfo).port
+    const inUse = runFm(["run", "--executor", "bad", "--database-url", world.url, "--metrics-listen", `127.0.0.1:${port}`])
+    await new Promise((done) => taken.close(done))
+    expect(inUse.code).toBe(1)
+    expect(inUse.stderr.trim()).toBe(`Cannot serve metrics on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}.`)
     expect(await world.report("bad")).toBeUndefined()
   })
 })

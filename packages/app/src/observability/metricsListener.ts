@@ -3,6 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
+import { Refused } from "../cli/failure.ts"
 import type { ListenAddress } from "./listenAddress.ts"
 
 /**
@@ -13,9 +14,18 @@ import type { ListenAddress } from "./listenAddress.ts"
  */
 export const metricsRoute = PrometheusMetrics.layerHttp({ path: "/metrics" })
 
-/** The daemon's own listener (`fm run --metrics-listen`): only `/metrics`; logs where it listens. */
+/**
+ * The daemon's own listener (`fm run --metrics-listen`): only `/metrics`; logs where it listens.
+ * An address it cannot listen on (in use, not this host's) is a refusal in one sentence.
+ */
 export const metricsListener = (address: ListenAddress) =>
   Layer.mergeAll(
     HttpRouter.serve(metricsRoute, { disableLogger: true, disableListenLog: true }),
     Layer.effectDiscard(HttpServer.addressFormattedWith((url) => Effect.logInfo(`metrics listening on ${url}/metrics`)))
-  ).pipe(Layer.provide(NodeHttpServer.layer(createServer, { host: address.host, port: address.port })))
+  ).pipe(
+    Layer.provide(NodeHttpServer.layer(createServer, { host: address.host, port: address.port })),
+    Layer.catchTag("ServeError", (e) => {
+      const why = e.cause instanceof Error ? e.cause.message : String(e.cause)
+      return Layer.effectDiscard(Effect.fail(new Refused({ message: `Cannot serve metrics on ${address.host}:${address.port}: ${why}.` })))
+    })
+  )
