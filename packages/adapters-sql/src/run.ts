@@ -1,5 +1,5 @@
 import { PgTypes } from "@effect/sql-pg"
-import { Generation, recordStoreError, SitrepVersion, StoreError } from "@fm-rendezvous/domain"
+import { failStoreError, Generation, SitrepVersion, StoreError } from "@fm-rendezvous/domain"
 import { Effect, Result, Schedule, Schema } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { decodeSentinel, type Sentinel } from "./sentinel.ts"
@@ -109,10 +109,7 @@ export const storeError = (what: string) => <A, R>(self: Effect.Effect<A, SqlErr
   Effect.catch(self, (e) => {
     if (e instanceof StoreError) return Effect.fail(e)
     const sqlstate = sqlstateOf(e)
-    return Effect.andThen(
-      recordStoreError(sqlstate),
-      Effect.fail(new StoreError({ message: `${what} failed: ${describeSqlError(e)}`, cause: e, ...(sqlstate === undefined ? {} : { sqlstate }) }))
-    )
+    return failStoreError(new StoreError({ message: `${what} failed: ${describeSqlError(e)}`, cause: e, ...(sqlstate === undefined ? {} : { sqlstate }) }))
   })
 
 /** A typed array parameter: inference cannot type an array of only NULLs, so name the element type. */

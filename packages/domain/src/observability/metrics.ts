@@ -1,4 +1,5 @@
 import { Context, Effect, Metric } from "effect"
+import type { StoreError } from "../errors.ts"
 
 /**
  * SPEC 9: the metrics an operator watches, with their names and labels (a contract: dashboards
@@ -81,6 +82,13 @@ export const withMetricScope = (scope: Partial<{ readonly executor: string; read
 export const recordStoreError = (sqlstate: string | undefined): Effect.Effect<void> =>
   Effect.flatMap(MetricScope, ({ executor, kind }) =>
     Metric.update(Metric.withAttributes(storeErrorsTotal, { executor, kind, sqlstate: sqlstate ?? NONE }), 1))
+
+/**
+ * Fails with a StoreError an adapter has just built from a database failure, counting it once in
+ * `fm_store_errors_total`: the one call an adapter makes where its failures become StoreErrors.
+ */
+export const failStoreError = (error: StoreError): Effect.Effect<never, StoreError> =>
+  Effect.andThen(recordStoreError(error.sqlstate), Effect.fail(error))
 
 /**
  * Series an executor will use, at 0, so a dashboard or `increase()` sees them before the first
