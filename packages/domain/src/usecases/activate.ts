@@ -11,7 +11,7 @@ import { ResourceStore } from "../ports/resourceStore.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
 import { guardPasses } from "../rules/guard.ts"
 import { advance, executionDone, type KindProgress, noProgress, sweepDone } from "../rules/progress.ts"
-import { type KindScope, observeBatch, observeCreation, observeKind, observeSweep } from "../observability/observe.ts"
+import { kindScope, type KindScope, observeBatch, observeCreation, observeKind, observeSweep } from "../observability/observe.ts"
 import { now } from "./clock.ts"
 import { sweepKind } from "./sweep.ts"
 
@@ -84,7 +84,7 @@ const activateKind = (
     const progressStore = yield* ProgressStore
     const { held, executor } = options
     const generation = generationOf(held, kind.name)
-    const scope: KindScope = { executor, sitrepVersion: held.version, kind: kind.name, generation }
+    const scope = kindScope(executor, held, kind.name)
     const currentGeneration = Option.getOrUndefined(current)?.generations[kind.name]
     const tally: Tally = {
       created: 0,
@@ -185,7 +185,6 @@ export const activate = Effect.fn("activate")(function*(options: ActivationOptio
   const byKind: Record<string, KindReport> = {}
   for (const kind of kinds.all) {
     const known = progress._tag === "Success" ? progress.success[kind.name] ?? noProgress : noProgress
-    const scope = { executor: options.executor, sitrepVersion: options.held.version, kind: kind.name, generation: generationOf(options.held, kind.name) }
     byKind[kind.name] = yield* activateKind(options, kind, known, current).pipe(
       Effect.map((report) =>
         progress._tag === "Success"
@@ -193,7 +192,7 @@ export const activate = Effect.fn("activate")(function*(options: ActivationOptio
           : { ...report, errorCount: report.errorCount + 1, errors: [...report.errors, { requestId: null, message: `reading progress failed, so nothing was skipped: ${describe(progress.failure)}` }] }
       ),
       Effect.catch((e: StoreError) => Effect.succeed(failedKind(options.held, kind, describe(e)))),
-      observeKind(scope)
+      observeKind(kindScope(options.executor, options.held, kind.name))
     )
   }
   const report: ActivationReport = {
