@@ -1,6 +1,10 @@
+import { defaultServerConditions } from "vite"
 import { defineConfig } from "vitest/config"
 
+// The workspace's packages are imported from their TypeScript sources (the "@fm-rendezvous/source" export
+// condition), so tests never run a stale build; consumers get dist/ through "types" / "import".
 export default defineConfig({
+  ssr: { resolve: { conditions: ["@fm-rendezvous/source", ...defaultServerConditions] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/globalSetup.ts"],

@@ -1,11 +1,8 @@
 import { spawn, spawnSync } from "node:child_process"
-import { resolve } from "node:path"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { freshDatabaseUrl } from "../support/postgres.ts"
-
-/** The real `fm` binary, run as a user runs it (process.execPath is Node 24 under npx vitest). */
-export const FM_BIN = resolve(import.meta.dirname, "../../packages/app/src/bin/fm.ts")
+import { fmArgs } from "../support/fmBin.ts"
 
 export interface FmResult {
   readonly code: number
@@ -26,7 +23,7 @@ export const runFm = (
   args: ReadonlyArray<string>,
   options: { readonly env?: Record<string, string>; readonly input?: string; readonly cwd?: string } = {}
 ): FmResult => {
-  const result = spawnSync(process.execPath, [FM_BIN, ...args], {
+  const result = spawnSync(process.execPath, fmArgs(args), {
     env: { ...cleanEnv(), ...options.env },
     input: options.input ?? "",
     cwd: options.cwd,
@@ -43,7 +40,7 @@ export const runFm = (
 
 /** Starts `fm` without waiting (the daemon); the caller stops it. */
 export const spawnFm = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  spawn(process.execPath, [FM_BIN, ...args], { env: { ...cleanEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  spawn(process.execPath, fmArgs(args), { env: { ...cleanEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] })
 
 /**
  * A fresh database for the test file: created on the test server (DATABASE_URL, or the embedded

@@ -1,6 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { resolve } from "node:path"
 import { defaultSqlKinds, pgLayer, sqlLayer } from "@fm-rendezvous/adapters-sql"
 import {
   activate,
@@ -28,13 +27,13 @@ import {
 } from "../support/invariants.ts"
 import { publishAsAdmin } from "../support/ports.ts"
 import { freshDatabase, serverUrl } from "../support/postgres.ts"
+import { fmArgs } from "../support/fmBin.ts"
 
 /**
  * What every fault test shares: a database of its own, the real `fm` binary run as a daemon (its
  * connections named so a test can find and kill them), an in-process control client (publishing,
  * operator deletes, reads) whose connections are never the target, and the SPEC 4 check at the end.
  */
-export const FM_BIN = resolve(import.meta.dirname, "../../packages/app/src/bin/fm.ts")
 export const DAEMON_APP = "fm-fault-daemon"
 const CONTROL_APP = "fm-fault-control"
 export const KINDS = defaultSqlKinds.map((k) => k.kind.name as string)
@@ -101,7 +100,7 @@ export const FAST_DAEMON: Record<string, string> = {
 }
 
 export const spawnFm = (args: ReadonlyArray<string>, env: Record<string, string> = {}): DaemonProcess => {
-  const child = spawn(process.execPath, [FM_BIN, ...args], { env: { ...cleanEnv(), ...env }, stdio: ["pipe", "pipe", "pipe"] })
+  const child = spawn(process.execPath, fmArgs(args), { env: { ...cleanEnv(), ...env }, stdio: ["pipe", "pipe", "pipe"] })
   child.stdin.end()
   let out = ""
   let err = ""
@@ -127,7 +126,7 @@ export const spawnFm = (args: ReadonlyArray<string>, env: Record<string, string>
 }
 
 export const runFm = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [FM_BIN, ...args], { env: { ...cleanEnv(), ...env }, input: "", encoding: "utf8", timeout: 60_000 })
+  const r = spawnSync(process.execPath, fmArgs(args), { env: { ...cleanEnv(), ...env }, input: "", encoding: "utf8", timeout: 60_000 })
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The `fm` command for `npx fm` and npm's bin links; the program is TypeScript run by Node 24.
-import "../src/bin/fm.ts"
+// The `fm` command for `npx fm` and npm's bin links: the built program (`npm run build` makes it).
+import "../dist/bin/fm.js"
