@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The `fm` command for `npx fm` and npm's bin links: the built program (`npm run build` makes it).
-import "../dist/bin/fm.js"
+// The `fm` command for `npx fm` and npm's bin links: the built program bundled by `npm run build` (rolldown.config.js).
+import "../dist/bundle/fm.js"

@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Exit } from "effect"
 import { runFm } from "../cli/main.ts"
 import { signalStopIsNormal } from "../daemon/gracefulStop.ts"

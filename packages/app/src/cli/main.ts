@@ -1,4 +1,4 @@
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { alertKind, supportBundleKind } from "@fm-rendezvous/domain"
 import { Cause, Effect, Layer, Logger } from "effect"
 import { CliOutput, Command } from "effect/cli"

@@ -1,4 +1,3 @@
-import { memoryLayer } from "@fm-rendezvous/adapters-memory"
 import type {
   Authorization,
   CollectionBacklog,
@@ -10,7 +9,6 @@ import type {
   SitrepStore
 } from "@fm-rendezvous/domain"
 import { Effect, Layer } from "effect"
-import { embeddedPostgres } from "./embedded.ts"
 import { sqlStores } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
@@ -27,7 +25,8 @@ export interface StoreOptions {
 
 /**
  * The single swap point between storage technologies: the memory adapter (reference behaviour)
- * or the SQL adapter on an external or the embedded PostgreSQL.
+ * or the SQL adapter on an external or the embedded PostgreSQL. The memory adapter and the
+ * embedded PostgreSQL are loaded only when chosen, so `fm` starts without them (PERFORMANCE.md).
  */
 export const storesLayer = (
   target: DatabaseTarget,
@@ -35,12 +34,13 @@ export const storesLayer = (
 ): Layer.Layer<Stores, unknown> => {
   switch (target._tag) {
     case "Memory":
-      return memoryLayer()
+      return Layer.unwrap(Effect.map(Effect.promise(() => import("@fm-rendezvous/adapters-memory")), (m) => m.memoryLayer()))
     case "Url":
       return sqlStores(target.url, { migrate: options.migrate === true })
     case "Embedded":
       return Layer.unwrap(
-        Effect.map(embeddedPostgres(target.root), (url) => sqlStores(url, { migrate: true }))
+        Effect.flatMap(Effect.promise(() => import("./embedded.ts")), (m) =>
+          Effect.map(m.embeddedPostgres(target.root), (url) => sqlStores(url, { migrate: true })))
       )
   }
 }

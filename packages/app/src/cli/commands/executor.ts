@@ -3,9 +3,7 @@ import { Config, Effect, Option, Ref } from "effect"
 import { Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
 import { activateHeld, staleKinds } from "../../daemon/activation.ts"
-import { runDaemon } from "../../daemon/daemon.ts"
 import { parseListenAddress } from "../../observability/listenAddress.ts"
-import { tracingLayer } from "../../observability/tracing.ts"
 import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
 import { renderReport, reportToJson } from "../../render/report.ts"
 import { Refused } from "../failure.ts"
@@ -72,6 +70,9 @@ const runCommand = Command.make(
       const count = yield* Ref.make(0)
       const last = yield* Ref.make<Option.Option<number>>(Option.none())
       declareSignalStopIsNormal()
+      // Loaded here, not at start-up: only this command runs the daemon loop and exports traces.
+      const { runDaemon } = yield* Effect.promise(() => import("../../daemon/daemon.ts"))
+      const { tracingLayer } = yield* Effect.promise(() => import("../../observability/tracing.ts"))
       const summary = Effect.gen(function*() {
         const activations = yield* Ref.get(count)
         const heldVersion = Option.getOrNull(yield* Ref.get(last))

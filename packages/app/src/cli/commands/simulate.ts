@@ -3,12 +3,10 @@ import { Duration, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as path from "node:path"
 import { ExecutorSettings } from "../../config.ts"
-import { resetEmbedded } from "../../database/embedded.ts"
 import { storesLayer } from "../../database/stores.ts"
 import { type DatabaseTarget, resolveTarget } from "../../database/target.ts"
 import { renderReportLine } from "../../render/report.ts"
 import { renderSimulationSummary } from "../../render/simulation.ts"
-import { runSimulation } from "../../simulation/simulation.ts"
 import { Refused, Usage } from "../failure.ts"
 import { fm } from "../globalFlags.ts"
 import { Output, writeStdout } from "../output.ts"
@@ -22,7 +20,8 @@ const simulationTarget = (databaseUrl: Option.Option<string>): Effect.Effect<Dat
   return Effect.flatMap(resolveTarget(databaseUrl), (target): Effect.Effect<DatabaseTarget, unknown> => {
     if (target._tag !== "Embedded") return Effect.succeed(target)
     const root = path.join(target.root, "simulation")
-    return Effect.as(resetEmbedded(root), { _tag: "Embedded", root })
+    return Effect.flatMap(Effect.promise(() => import("../../database/embedded.ts")), (m) =>
+      Effect.as(m.resetEmbedded(root), { _tag: "Embedded", root } as const))
   })
 }
 
@@ -64,6 +63,8 @@ export const simulateCommand = Command.make(
         yield* requireEmptyHistory
         // In human mode the running log is the output; with --json it is progress on stderr.
         const say = (text: string) => (output.json ? output.progress(text) : writeStdout(text))
+        // Loaded here, not at start-up: only this command needs the simulation.
+        const { runSimulation } = yield* Effect.promise(() => import("../../simulation/simulation.ts"))
         const result = yield* runSimulation({ steps, seed, executors, durationMs, settings }, {
           activation: (step, report) => say(`step ${String(step).padStart(3)}  ${renderReportLine(kinds, report)}`),
           note: (step, text) => say(`step ${String(step).padStart(3)}  ${text}`)
