@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { sweepChart } from "./chart.ts"
 import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activation.ts"
 import { observabilityScenario } from "./scenarios/observability.ts"
+import { startupScenario } from "./scenarios/startup.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
 import { progress, type Summary } from "./support/stats.ts"
 import { serverFacts, startServer } from "./support/server.ts"
@@ -24,7 +25,8 @@ const config = quick
     steadyRuns: 3,
     background: 10_000,
     sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 },
-    observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 }
+    observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 },
+    startupRounds: 3
   }
   : {
     activation: [
@@ -42,7 +44,8 @@ const config = quick
       latencyRounds: 3,
       latencyPerRound: 100
     },
-    observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 }
+    observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 },
+    startupRounds: 15
   }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
@@ -55,6 +58,7 @@ try {
   const activation = await activationScenarios(server, config.activation, config.steadyRuns, config.background)
   const sweep = await sweepScenarios(server, config.sweep)
   const observability = await observabilityScenario(server, config.observability)
+  const startup = await startupScenario(server, config.startupRounds)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -87,7 +91,13 @@ try {
       target: `6. metrics and tracing on / off, ${which === "steady" ? "steady-state" : "new-generation"} activation, R = ${observability.requested.toLocaleString("en")}: within 1.05x`,
       value: r(observability[which].ratio),
       met: observability[which].ratio.median <= 1.05
-    }))
+    })),
+    ...(["node", "npx"] as const).flatMap((via) =>
+      ([["fm status", 1.5], ["fm --version", 1.2]] as const).map(([command, limit]) => ({
+        target: `7. start-up, ${via === "node" ? "with node" : "through npx (the baseline through npx too)"}: ${command} within ${limit}x of a script that only imports effect`,
+        value: `${r(startup.ratio[`${via} ${command}`]!)} (${startup.ms[`${via} ${command}`]!.median.toFixed(0)} ms against ${startup.ms[`${via} effect`]!.median.toFixed(0)} ms)`,
+        met: startup.ratio[`${via} ${command}`]!.median <= limit
+      })))
   ]
 
   results = {
@@ -107,6 +117,7 @@ try {
     activation,
     sweep,
     observability,
+    startup,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -171,6 +182,13 @@ try {
   line("steady state", f(o.steady.off, 2), f(o.steady.on, 2), r(o.steady.ratio))
   line("new generation", f(o.newGeneration.off, 0), f(o.newGeneration.on, 0), r(o.newGeneration.ratio))
   rows.push(`   ${o.spansExported} spans exported; one scrape ${o.scrapeBytes} bytes in ${f(o.scrapeMs, 2)} ms`)
+  rows.push("")
+  rows.push(`7. start-up, wall ms of whole processes (${startup.rounds} rounds; ratio to the effect-only script of the same route)`)
+  line("route", "command", "wall ms", "ratio")
+  for (const key of Object.keys(startup.ms)) {
+    const [via, ...command] = key.split(" ")
+    line(via!, command.join(" "), f(startup.ms[key]!, 0), startup.ratio[key] === undefined ? "1" : r(startup.ratio[key]!))
+  }
   rows.push("")
   rows.push("targets")
   for (const t of targets) rows.push(`  ${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.value}`)
