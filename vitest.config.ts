@@ -1,10 +1,13 @@
 import { defaultServerConditions } from "vite"
 import { defineConfig } from "vitest/config"
 
-// The workspace's packages are imported from their TypeScript sources (the "@fm-rendezvous/source" export
-// condition), so tests never run a stale build; consumers get dist/ through "types" / "import".
+// The workspace's packages are imported from their TypeScript sources (the "@fm-rendezvous/source"
+// export condition), so tests never run a stale build; consumers get dist/ through "types" and
+// "import". Test files resolve in vitest's `ssr` environment, the global setup in `__vitest__`.
+const resolve = { conditions: ["@fm-rendezvous/source", ...defaultServerConditions] }
+
 export default defineConfig({
-  ssr: { resolve: { conditions: ["@fm-rendezvous/source", ...defaultServerConditions] } },
+  environments: { ssr: { resolve }, __vitest__: { resolve } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["test/support/globalSetup.ts"],
