@@ -51,6 +51,24 @@ export const progressContract = (test: ContractTest) =>
         assert.strictEqual(report.kinds["support_bundle"]!.created, 1)
       }))
 
+    test("holding a sitrep with no requests of a kind that is stale for it: stale, and no progress recorded (issue 15)", () =>
+      Effect.gen(function*() {
+        yield* publish({ id: S(1), parentId: null, cases: [{ id: C(1), alerts: [A(1)] }] })
+        yield* activateHeld(yield* currentSitrep)
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1) }] })
+        const v2 = yield* currentSitrep
+        yield* publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(2)] }] })
+        const report = (yield* activateHeld(v2, { executor: "stale" })).kinds["alert"]!
+        assert.deepStrictEqual(
+          [report.requested, report.generation, report.currentGeneration, report.stale, report.created, report.executedThrough],
+          [0, 2n, 3n, true, 0, 1n]
+        )
+        const progress = (yield* Effect.flatMap(ProgressStore, (p) => p.readAll))["alert"]!
+        assert.deepStrictEqual([progress.executedThrough!.generation, progress.executedThrough!.by], [1n, "executor-1"])
+        // Bundles never changed (generation 1 everywhere): that kind is not stale.
+        assert.isFalse((yield* activateHeld(v2, { executor: "stale" })).kinds["support_bundle"]!.stale)
+      }))
+
     test("one kind failing persistently holds up neither the other's creation nor any sweep", () =>
       Effect.gen(function*() {
         const faults = yield* CreationFaults

@@ -86,23 +86,24 @@ const afterEach = async (m: Model, real: Real) => {
 }
 
 /** The planner: carry open cases forward, drop some requests, close cases, open new ones. */
-const publishCmd = (drops: number, adds: ReadonlyArray<number>, close: number, newCase: boolean): Command =>
-  command(`Publish(drops=${drops}, adds=${adds}, close=${close}, newCase=${newCase})`, () => true, async (m, real) => {
+const publishCmd = (drops: number, adds: ReadonlyArray<number>, close: number, newCase: boolean, empty: number | null): Command =>
+  command(`Publish(drops=${drops}, adds=${adds}, close=${close}, newCase=${newCase}, empty=${empty})`, () => true, async (m, real) => {
   const cases: Array<CaseSpec> = []
   const parent = m.current
   let bit = 0
   for (const c of parent?.cases ?? []) {
     if (c.closed) continue // a closed case is dropped once carried closed (its requests go with it)
     const spec: Record<string, unknown> = { id: c.id, closed: close % 7 === cases.length }
-    for (const kind of KINDS) {
-      spec[FIELD[kind]!] = (c.requests[kind] ?? []).map((r) => r.id).filter(() => ((drops >> bit++ % 30) & 1) === 0)
-    }
+    KINDS.forEach((kind, i) => {
+      // `empty` drops every request of one kind: its request set becomes empty (issue 15).
+      spec[FIELD[kind]!] = (c.requests[kind] ?? []).map((r) => r.id).filter(() => ((drops >> bit++ % 30) & 1) === 0 && empty !== i)
+    })
     cases.push(spec as unknown as CaseSpec)
   }
   if (newCase || cases.length === 0) cases.push({ id: uuid(m.nextId++, 0xc) })
   const target = cases[cases.length - 1] as unknown as Record<string, unknown>
   KINDS.forEach((kind, i) => {
-    const fresh = Array.from({ length: adds[i] ?? 0 }, () => uuid(m.nextId++, PREFIX[kind]))
+    const fresh = Array.from({ length: empty === i ? 0 : adds[i] ?? 0 }, () => uuid(m.nextId++, PREFIX[kind]))
     for (const id of fresh) setOf(m.everRequested, kind).add(id)
     if (target["closed"] !== true) target[FIELD[kind]!] = [...((target[FIELD[kind]!] as Array<string>) ?? []), ...fresh]
   })
@@ -130,12 +131,21 @@ const activateCmd = (pick: number, executor: number, reconcile: boolean): Comman
   const held = m.loaded[pick % m.loaded.length]!
   const current = m.current!
   const before = await observe(m, real)
+  const progressBefore = new Map(m.progress)
   const options = { executor: `executor-${executor}`, held, batchSize: 2, pageSize: 3, reconcile: reconcile }
   const report = await real.run(activate(options))
   const after = await afterEach(m, real)
   for (const kind of m.kinds) {
     const requested = new Set<string>(requestsOf(held, kind as KindName).map((r) => r.id))
     const guardPassed = held.generations[kind] === current.generations[kind]
+    // SPEC 7.2 and issue 15: staleness is the guard's verdict, with or without requests, and a
+    // stale executor records no execution progress.
+    invariant("No stale creation", report.kinds[kind]!.stale === !guardPassed, () =>
+      `${kind}: the report says stale=${report.kinds[kind]!.stale} holding generation ${held.generations[kind]} (${requested.size} requests) while the current one is ${current.generations[kind]}`)
+    if (!guardPassed) {
+      invariant("No stale creation", m.progress.get(kind)?.executed === progressBefore.get(kind)?.executed, () =>
+        `${kind}: a stale activation (generation ${held.generations[kind]}, current ${current.generations[kind]}) moved execution progress from ${progressBefore.get(kind)?.executed} to ${m.progress.get(kind)?.executed}`)
+    }
     for (const k of after.rows.keys()) {
       if (before.rows.has(k) || !k.startsWith(`${kind}/`)) continue
       const id = k.slice(kind.length + 1)
@@ -209,8 +219,13 @@ const collectBundlesCmd = (): Command =>
   await afterEach(m, real)
   })
 
-const publishes = fc.tuple(fc.nat(), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 3, maxLength: 3 }), fc.nat(), fc.boolean())
-  .map(([d, a, c, n]) => publishCmd(d, a, c, n))
+const publishes = fc.tuple(
+  fc.nat(),
+  fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 3, maxLength: 3 }),
+  fc.nat(),
+  fc.boolean(),
+  fc.option(fc.integer({ min: 0, max: KINDS.length - 1 }), { freq: 4 })
+).map(([d, a, c, n, e]) => publishCmd(d, a, c, n, e))
 const activations = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), fc.boolean()).map(([p, e, r]) => activateCmd(p, e, r))
 
 // Publishing and activating are listed twice: they are what the other commands act upon.

@@ -16,6 +16,17 @@ export const explanationToJson = (e: Explanation) => ({
   reason: e.reason
 })
 
+/**
+ * FM created it when it has a creation marker (which says at which generation), or when it is a
+ * row FM created for a case whose marker was already collected (no generation is left to say).
+ */
+const createdByFm = (e: Explanation): string =>
+  !e.fmCreated
+    ? "no"
+    : e.createdAtGeneration === null
+    ? "yes (its creation marker was already collected, so the generation is no longer known)"
+    : `yes, at generation ${e.createdAtGeneration}`
+
 /** SPEC 6: whether it exists, whether FM created it and when, deletion, request, collectibility. */
 export const renderExplanation = (registry: KindRegistry, e: Explanation): string => {
   const kind = e.kind === null ? undefined : registry.find(e.kind)
@@ -24,7 +35,7 @@ export const renderExplanation = (registry: KindRegistry, e: Explanation): strin
     text("id", e.id),
     text("kind", e.kind === null ? "unknown (nothing knows this id)" : noun),
     text("exists", e.exists ? `yes${e.state === null ? "" : ` (state ${e.state})`}` : "no"),
-    text("created by FM", e.fmCreated ? `yes, at generation ${e.createdAtGeneration}` : "no creation marker"),
+    text("created by FM", createdByFm(e)),
     ...(e.fmCreated && e.createdAtGeneration !== null
       ? [text("dropped from the sitreps", e.droppedAtGeneration === null ? "no" : `yes, at generation ${e.droppedAtGeneration}`)]
       : []),

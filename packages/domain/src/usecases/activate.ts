@@ -99,8 +99,10 @@ const activateKind = (
     const skipped = !options.force && executionDone(progress, generation)
     if (generation === undefined) {
       noteError(tally, null, `the held sitrep has no generation for ${kind.plural}; nothing is created or swept`)
-    } else if (!skipped) {
-      tally.stale = false
+    } else if (!skipped && !tally.stale) {
+      // Stale from the start (decided above, from the guard rule against the current sitrep, with
+      // or without requests): nothing is created and no progress recorded. A refused batch can
+      // still find it stale later, if a publish raced with this activation.
       yield* createKind(kind, held, generation, options.batchSize, tally, scope).pipe(observeCreation(scope))
       if (!tally.stale && tally.errorCount === 0) {
         const mark = { generation, at: yield* now, by: executor }

@@ -45,7 +45,7 @@ const activateCommand = Command.make(
         return yield* new Refused({
           message: `Sitrep version ${held.version} is stale for ${words.join(" and ")}: creation of ${
             stale.length > 1 ? "those kinds" : "that kind"
-          } stopped at the first stale batch (the report says how many were created before); activate with the current sitrep (version ${report.currentSitrep?.version ?? "none"}).`
+          } was refused (the report says how many were created before, if a publish landed during the activation); activate with the current sitrep (version ${report.currentSitrep?.version ?? "none"}).`
         })
       }
     }))
