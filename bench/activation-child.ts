@@ -3,7 +3,7 @@
  * start, load the current sitrep as the executor's loader does, activate it, and print
  * process.resourceUsage().maxRSS (KiB) as JSON on stdout. Usage: node bench/activation-child.ts URL
  */
-import { activate, alertKind, SitrepStore } from "@fm-rendezvous/domain"
+import { activate, ActivationMode, alertKind, SitrepStore } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { openDatabase } from "./support/server.ts"
 
@@ -22,7 +22,7 @@ const report = await db.run(activate({
   held: held.value,
   batchSize: 500,
   pageSize: 1000,
-  reconcile: false
+  mode: ActivationMode.Routine()
 }))
 const activationMs = performance.now() - t0
 await db.dispose()

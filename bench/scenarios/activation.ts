@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import {
+  ActivationMode,
   activate,
   type ActivationOptions,
   type ActivationReport,
@@ -71,7 +72,7 @@ export const options = (held: Sitrep): ActivationOptions => ({
   held,
   batchSize: BATCH_SIZE,
   pageSize: PAGE_SIZE,
-  reconcile: false
+  mode: ActivationMode.Routine()
 })
 
 /**

@@ -2,7 +2,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { activateHeld } from "@fm-rendezvous/app/daemon/activation"
 import { tracingLayer } from "@fm-rendezvous/app/observability/tracing"
-import type { Sitrep } from "@fm-rendezvous/domain"
+import { ActivationMode, type Sitrep } from "@fm-rendezvous/domain"
 import { Effect, ManagedRuntime } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 import { addLiveRows, alertSitrep, freshIds, publishAndLoad } from "../support/data.ts"
@@ -65,7 +65,7 @@ export const observabilityScenario = async (
     await addLiveRows(db, config.background, 1n)
     const settings = { batchSize: BATCH_SIZE, sweepPageSize: PAGE_SIZE }
     const once = async (on: boolean) => {
-      const activation = activateHeld("bench-executor", held, settings, false)
+      const activation = activateHeld("bench-executor", held, settings, ActivationMode.Routine())
       const t0 = performance.now()
       await db.run(on ? Effect.provide(activation, traced) : activation)
       const took = ms(t0)

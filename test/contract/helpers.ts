@@ -1,5 +1,6 @@
 import { publishAsAdmin } from "../support/ports.ts"
 import {
+  ActivationMode,
   activate,
   type KindName,
   type ResourceId,
@@ -22,13 +23,13 @@ export const currentSitrep = Effect.flatMap(SitrepStore, (s) => s.current).pipe(
 export const sitrepAt = (version: number) =>
   Effect.flatMap(SitrepStore, (s) => s.byVersion(version as SitrepVersion)).pipe(Effect.map(Option.getOrThrow))
 
-export const activateHeld = (held: Sitrep, options: { executor?: string; batchSize?: number; pageSize?: number; reconcile?: boolean } = {}) =>
+export const activateHeld = (held: Sitrep, options: { executor?: string; batchSize?: number; pageSize?: number; mode?: ActivationMode } = {}) =>
   activate({
     executor: options.executor ?? "executor-1",
     held,
     batchSize: options.batchSize ?? 2,
     pageSize: options.pageSize ?? 2,
-    reconcile: options.reconcile ?? false
+    mode: options.mode ?? ActivationMode.Routine()
   })
 
 export const admin = { name: "alice", role: "admin" as const }

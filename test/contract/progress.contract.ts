@@ -1,5 +1,5 @@
 import { describe } from "@effect/vitest"
-import { type Generation, ProgressStore, ReportStore } from "@fm-rendezvous/domain"
+import { ActivationMode, type Generation, ProgressStore, ReportStore, requestsOf } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { CreationFaults } from "../support/faults.ts"
 import { assert, type ContractTest, S, C, A, B, alert, marker, row, firstSitrep } from "./fixtures.ts"
@@ -67,6 +67,27 @@ export const progressContract = (test: ContractTest) =>
         assert.deepStrictEqual([progress.executedThrough!.generation, progress.executedThrough!.by], [1n, "executor-1"])
         // Bundles never changed (generation 1 everywhere): that kind is not stale.
         assert.isFalse((yield* activateHeld(v2, { executor: "stale" })).kinds["support_bundle"]!.stale)
+      }))
+
+    test("each request carries the generation at which it entered the lineage (issue 13)", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)], bundles: [B(1)] }] })
+        const v2 = yield* currentSitrep
+        const entered = (k: string) => requestsOf(v2, kind(k)).map((r) => [r.id, r.enteredAt])
+        assert.deepStrictEqual(entered("alert"), [[A(1), 1n], [A(2), 1n], [A(3), 2n]])
+        assert.deepStrictEqual(entered("support_bundle"), [[B(1), 1n]])
+      }))
+
+    test("with progress at h, a routine activation executes only what entered after h; reconciling executes all", () =>
+      Effect.gen(function*() {
+        yield* activateHeld(yield* firstSitrep)
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1), A(2), A(3)], bundles: [B(1)] }] })
+        const v2 = yield* currentSitrep
+        const delta = (yield* activateHeld(v2, { batchSize: 1 })).kinds["alert"]!
+        assert.deepStrictEqual([delta.requested, delta.created, delta.alreadyExisted, delta.executedThrough, delta.skipped], [3, 1, 0, 2n, false])
+        const full = (yield* activateHeld(v2, { mode: ActivationMode.Reconcile() })).kinds["alert"]!
+        assert.deepStrictEqual([full.created, full.alreadyExisted, full.skipped, full.sweepSkipped, full.reconciled], [0, 3, false, false, true])
       }))
 
     test("one kind failing persistently holds up neither the other's creation nor any sweep", () =>

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:chil
 import { randomUUID } from "node:crypto"
 import { defaultSqlKinds, pgLayer, sqlLayer } from "@fm-rendezvous/adapters-sql"
 import {
+  ActivationMode,
   activate,
   type ActivationReport,
   alertKind,
@@ -283,7 +284,7 @@ export const faultWorld = async (options: { readonly server?: string } = {}): Pr
       const target = await current()
       const state = await sql((s) => readState(s, defaultSqlKinds))
       const again = await control.runPromise(
-        activate({ executor: "fault-check", held: target, batchSize: 500, pageSize: 500, reconcile: true, force: true })
+        activate({ executor: "fault-check", held: target, batchSize: 500, pageSize: 500, mode: ActivationMode.Reconcile() })
       )
       const after = await sql((s) => readState(s, defaultSqlKinds))
       return checkInvariants({

@@ -1,9 +1,16 @@
 import { publishAsAdmin, pruneAsAdmin } from "../support/ports.ts"
 import {
   activate,
+  ActivationMode,
+  advance,
   deleteResource,
+  type Generation,
   type KindName,
+  type KindProgress,
   Kinds,
+  noProgress,
+  ProgressStore,
+  type ProgressMark,
   type ResourceId,
   ResourceStore,
   requestsOf,
@@ -18,7 +25,7 @@ import { type CaseSpec, sitrepDoc, uuid } from "../support/documents.ts"
 import { CreationFaults } from "../support/faults.ts"
 import { testKinds } from "../support/kinds.ts"
 import type { Ports, PortTarget } from "../support/ports.ts"
-import { checkAlways, checkLiveness, invariant, key, type ModelView, sameState, snapshot } from "./invariants.ts"
+import { checkAlways, checkLiveness, invariant, key, type ModelView, sameState, type Snapshot, snapshot } from "./invariants.ts"
 
 type Runtime = ManagedRuntime.ManagedRuntime<Ports | CreationFaults, unknown>
 
@@ -38,10 +45,39 @@ interface Model extends ModelView {
   failing: Set<string>
   newestVersion: number
   progress: Map<string, { executed: bigint; swept: bigint }>
+  /** Kinds whose execution progress was set ahead of what was executed: convergence may wait. */
+  corrupt: Set<string>
+  /** Kinds whose delta world went its own way after a corruption: no longer compared. */
+  diverged: Set<string>
 }
 
+/**
+ * Two worlds run every command (issue 13): `run`, the delta world, where activations read
+ * progress and execute only what entered after it; and `full`, the same adapter with progress
+ * hidden from activations (they execute every request and sweep every time, as without progress).
+ * After every command both must hold the same resources and markers. `tamper` edits the delta
+ * world's execution progress row as a restored backup or a hand edit would.
+ */
 interface Real {
   readonly run: <A>(effect: Effect.Effect<A, unknown, Ports | CreationFaults>) => Promise<A>
+  readonly full: <A>(effect: Effect.Effect<A, unknown, Ports | CreationFaults>) => Promise<A>
+  readonly tamper: (kind: string, mark: ProgressMark) => void
+}
+
+/** Runs on both worlds; answers the delta world's result. */
+const both = async <A>(real: Real, effect: Effect.Effect<A, unknown, Ports | CreationFaults>): Promise<A> => {
+  const a = await real.run(effect)
+  await real.full(effect)
+  return a
+}
+
+/** What must agree between the two worlds: which rows exist (with their state) and the markers. */
+const outcomeOf = (now: Snapshot, kinds: ReadonlySet<string>) => {
+  const of = (k: string) => kinds.has(k.split("/")[0]!)
+  return JSON.stringify({
+    rows: [...now.rows].filter(([k]) => of(k)).map(([k, r]) => [k, r.state ?? null]).sort(),
+    markers: [...now.markers].filter(([k]) => of(k)).map(([k, m]) => [k, String(m.createdAt), m.deleted]).sort()
+  })
 }
 
 /** How many times each command ran, for the summary line a run prints. */
@@ -82,6 +118,10 @@ const observe = (m: Model, real: Real) =>
 const afterEach = async (m: Model, real: Real) => {
   const now = await observe(m, real)
   m.newestVersion = await real.run(checkAlways(m, now))
+  const compared = new Set(m.kinds.filter((k) => !m.diverged.has(k)))
+  const full = await real.full(snapshot(m.kinds, m.everRequested))
+  invariant("Convergence", outcomeOf(now, compared) === outcomeOf(full, compared), () =>
+    `the delta activation's world differs from the full one's: ${outcomeOf(now, compared)} vs ${outcomeOf(full, compared)}`)
   return now
 }
 
@@ -108,7 +148,7 @@ const publishCmd = (drops: number, adds: ReadonlyArray<number>, close: number, n
     if (target["closed"] !== true) target[FIELD[kind]!] = [...((target[FIELD[kind]!] as Array<string>) ?? []), ...fresh]
   })
   const id = uuid(m.nextId++, 0x5)
-  const published = await real.run(publishAsAdmin(sitrepDoc({ id, parentId: parent?.id ?? null, cases })))
+  const published = await both(real, publishAsAdmin(sitrepDoc({ id, parentId: parent?.id ?? null, cases })))
   invariant("Monotonicity", published.version === m.newestVersion + 1, () =>
     `publish gave version ${published.version} after ${m.newestVersion}`)
   const stored = await real.run(Effect.flatMap(SitrepStore, (s) => s.byVersion(published.version as SitrepVersion)).pipe(Effect.map(Option.getOrThrow)))
@@ -132,8 +172,10 @@ const activateCmd = (pick: number, executor: number, reconcile: boolean): Comman
   const current = m.current!
   const before = await observe(m, real)
   const progressBefore = new Map(m.progress)
-  const options = { executor: `executor-${executor}`, held, batchSize: 2, pageSize: 3, reconcile: reconcile }
+  const mode = reconcile ? ActivationMode.Reconcile() : ActivationMode.Routine()
+  const options = { executor: `executor-${executor}`, held, batchSize: 2, pageSize: 3, mode }
   const report = await real.run(activate(options))
+  const fullReport = await real.full(activate(options))
   const after = await afterEach(m, real)
   for (const kind of m.kinds) {
     const requested = new Set<string>(requestsOf(held, kind as KindName).map((r) => r.id))
@@ -152,7 +194,16 @@ const activateCmd = (pick: number, executor: number, reconcile: boolean): Comman
       invariant("No stale creation", guardPassed && requested.has(id), () =>
         `${kind} ${id} was created from version ${held.version} (generation ${held.generations[kind]}) while the current generation is ${current.generations[kind]}`)
     }
-    if (held.id === current.id && !m.failing.has(kind)) {
+    if (!m.diverged.has(kind)) {
+      const outcome = (r: typeof report) => JSON.stringify([r.kinds[kind]!.created, r.kinds[kind]!.stale])
+      invariant("Convergence", outcome(report) === outcome(fullReport), () =>
+        `${kind}: the delta activation created/stale ${outcome(report)}, the full one ${outcome(fullReport)}`)
+    }
+    // A corrupted progress row may only delay convergence, until a reconciliation holding the
+    // current sitrep executes everything (and progress no longer claims more than that).
+    if (reconcile && held.id === current.id && report.kinds[kind]!.errorCount === 0 &&
+      (m.progress.get(kind)?.executed ?? 0n) <= current.generations[kind]!) m.corrupt.delete(kind)
+    if (held.id === current.id && !m.failing.has(kind) && !m.corrupt.has(kind)) {
       for (const id of requested) {
         if (m.deleted.get(kind)?.has(id)) continue
         invariant("Convergence", after.rows.has(key(kind, id)), () =>
@@ -161,8 +212,9 @@ const activateCmd = (pick: number, executor: number, reconcile: boolean): Comman
     }
   }
   if (held.id === current.id) checkLiveness(m, after)
-  // Forced, so the re-run really re-executes instead of being skipped by progress.
-  await real.run(activate({ ...options, force: true }))
+  // The same activation again (a reconciling one really re-executes every request; a routine one
+  // re-runs what progress did not record as done).
+  await both(real, activate(options))
   const again = await afterEach(m, real)
   invariant("Idempotence", sameState(after, again), () => `re-running the activation of version ${held.version} changed resources or markers`)
   })
@@ -177,6 +229,7 @@ const deleteCmd = (kindPick: number, pick: number, asAdmin: boolean): Command =>
   const actor = asAdmin ? { name: "alice", role: "admin" as const } : { name: "victor", role: "viewer" as const }
   const before = await observe(m, real)
   const outcome = await real.run(Effect.result(deleteResource(actor, kind, id)))
+  await real.full(Effect.result(deleteResource(actor, kind, id)))
   if (!asAdmin) {
     const after = await observe(m, real)
     invariant("Authorization", outcome._tag === "Failure" && outcome.failure._tag === "NotAuthorized" && sameState(before, after), () =>
@@ -191,14 +244,14 @@ const deleteCmd = (kindPick: number, pick: number, asAdmin: boolean): Command =>
 const sweepCmd = (pick: number, reconcile: boolean): Command =>
   command(`Sweep(pick=${pick}, reconcile=${reconcile})`, (m: Readonly<Model>) => m.loaded.length > 0, async (m, real) => {
   const held = m.loaded[pick % m.loaded.length]!
-  for (const kind of m.kinds) await real.run(sweepKind(kind as KindName, held.id, 2, reconcile))
+  for (const kind of m.kinds) await both(real, sweepKind(kind as KindName, held.id, 2, reconcile))
   const after = await afterEach(m, real)
   if (held.id === m.current?.id) checkLiveness(m, after)
   })
 
 const pruneCmd = (keep: number): Command =>
   command(`Prune(keep=${keep})`, (m: Readonly<Model>) => m.current !== undefined, async (m, real) => {
-  await real.run(pruneAsAdmin(keep, 2))
+  await both(real, pruneAsAdmin(keep, 2))
   const current = await real.run(Effect.flatMap(SitrepStore, (s) => s.current))
   invariant("Monotonicity", Option.isSome(current) && current.value.id === m.current!.id, () => "pruning removed the current sitrep")
   await afterEach(m, real)
@@ -207,7 +260,7 @@ const pruneCmd = (keep: number): Command =>
 const injectFailureCmd = (kindPick: number, failing: boolean): Command =>
   command(`InjectFailure(kind=${kindPick}, failing=${failing})`, () => true, async (m, real) => {
   const kind = m.kinds[kindPick % m.kinds.length]!
-  await real.run(Effect.flatMap(CreationFaults, (f) => f.setFailing(kind, failing)))
+  await both(real, Effect.flatMap(CreationFaults, (f) => f.setFailing(kind, failing)))
   if (failing) m.failing.add(kind)
   else m.failing.delete(kind)
   await afterEach(m, real)
@@ -215,9 +268,66 @@ const injectFailureCmd = (kindPick: number, failing: boolean): Command =>
 
 const collectBundlesCmd = (): Command =>
   command("CollectBundles", () => true, async (m, real) => {
-  await real.run(Effect.flatMap(ResourceStore, (r) => r.finishDestroying("support_bundle" as KindName, 3)))
+  await both(real, Effect.flatMap(ResourceStore, (r) => r.finishDestroying("support_bundle" as KindName, 3)))
   await afterEach(m, real)
   })
+
+/**
+ * Corrupts one kind's execution progress (issue 13): set it ahead of the current generation,
+ * behind what was executed, or to another kind's value. Behind only makes activations do more;
+ * ahead (or another kind's higher value) makes them skip requests: convergence waits until a
+ * reconciliation pass, every other invariant holds throughout.
+ */
+const tamperCmd = (kindPick: number, how: "ahead" | "behind" | "otherKind", by: number): Command =>
+  command(`TamperProgress(kind=${kindPick}, how=${how}, by=${by})`, (m: Readonly<Model>) => m.current !== undefined, async (m, real) => {
+  const kind = m.kinds[kindPick % m.kinds.length]!
+  const stored = m.progress.get(kind)?.executed ?? 0n
+  const other = m.progress.get(m.kinds[(kindPick + 1 + by) % m.kinds.length]!)?.executed ?? 0n
+  const value = how === "ahead" ? m.current!.generations[kind]! + BigInt(by) : how === "behind" ? stored - BigInt(by) : other
+  if (value < 1n) return
+  real.tamper(kind, { generation: value as Generation, at: new Date(0), by: "tampered" })
+  m.progress.set(kind, { executed: value, swept: m.progress.get(kind)?.swept ?? 0n })
+  if (value > stored) {
+    m.corrupt.add(kind)
+    m.diverged.add(kind)
+  }
+  await afterEach(m, real)
+  })
+
+/**
+ * The delta world's progress as a row an operator can edit: `overrides` replaces a kind's
+ * executed mark when read, and moves forward with every mark recorded, as the row would.
+ */
+const tamperableProgress = (overrides: Map<string, ProgressMark>) =>
+  Layer.effect(
+    ProgressStore,
+    Effect.gen(function*() {
+      const stored = yield* ProgressStore
+      return ProgressStore.of({
+        readAll: Effect.map(stored.readAll, (all) => {
+          const out: Record<string, KindProgress> = { ...all }
+          for (const [kind, mark] of overrides) out[kind] = { ...(all[kind] ?? noProgress), executedThrough: mark }
+          return out
+        }),
+        recordExecuted: (kind, mark) =>
+          Effect.tap(stored.recordExecuted(kind, mark), () =>
+            Effect.sync(() => {
+              const o = overrides.get(kind)
+              if (o !== undefined) overrides.set(kind, advance(o, mark))
+            })),
+        recordSwept: stored.recordSwept
+      })
+    })
+  )
+
+/** The full world: activations never see progress, so they execute and sweep everything. */
+const hiddenProgress = Layer.effect(
+  ProgressStore,
+  Effect.gen(function*() {
+    const stored = yield* ProgressStore
+    return ProgressStore.of({ ...stored, readAll: Effect.succeed({}) })
+  })
+)
 
 const publishes = fc.tuple(
   fc.nat(),
@@ -238,7 +348,9 @@ const commands = [
   fc.tuple(fc.nat(), fc.boolean()).map(([p, r]) => sweepCmd(p, r)),
   fc.integer({ min: 1, max: 3 }).map((k) => pruneCmd(k)),
   fc.tuple(fc.nat(), fc.boolean()).map(([k, f]) => injectFailureCmd(k, f)),
-  fc.constant(collectBundlesCmd())
+  fc.constant(collectBundlesCmd()),
+  fc.tuple(fc.nat(), fc.constantFrom("ahead" as const, "behind" as const, "otherKind" as const), fc.integer({ min: 0, max: 2 }))
+    .map(([k, how, by]) => tamperCmd(k, how, by))
 ]
 
 const freshModel = (): Model => ({
@@ -251,7 +363,9 @@ const freshModel = (): Model => ({
   everRequested: new Map(),
   failing: new Set(),
   newestVersion: 0,
-  progress: new Map()
+  progress: new Map(),
+  corrupt: new Set(),
+  diverged: new Set()
 })
 
 /**
@@ -264,12 +378,19 @@ export const runModel = async (target: PortTarget, numRuns: number, maxCommands 
   const path = process.env["FM_MODEL_PATH"]
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { maxCommands, size: "max" }), async (cmds) => {
-      const runtime: Runtime = ManagedRuntime.make(Layer.fresh(target.layer))
+      const overrides = new Map<string, ProgressMark>()
+      const runtime: Runtime = ManagedRuntime.make(Layer.provideMerge(tamperableProgress(overrides), Layer.fresh(target.layer)))
+      const fullRuntime: Runtime = ManagedRuntime.make(Layer.provideMerge(hiddenProgress, Layer.fresh(target.layer)))
       try {
-        const real: Real = { run: (effect) => runtime.runPromise(effect) }
+        const real: Real = {
+          run: (effect) => runtime.runPromise(effect),
+          full: (effect) => fullRuntime.runPromise(effect),
+          tamper: (kind, mark) => void overrides.set(kind, mark)
+        }
         await fc.asyncModelRun(() => ({ model: freshModel(), real }), cmds)
       } finally {
         await runtime.dispose()
+        await fullRuntime.dispose()
       }
     }),
     { numRuns, ...(seed ? { seed: Number(seed) } : {}), ...(path ? { path } : {}), endOnFailure: process.env["CI"] === "true" }

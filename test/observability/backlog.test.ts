@@ -3,6 +3,7 @@ import { memoryLayer } from "@fm-rendezvous/adapters-memory"
 import { backlogGaugesLayer } from "@fm-rendezvous/app/observability/daemonMetrics"
 import {
   activate,
+  ActivationMode,
   CollectionBacklog,
   Kinds,
   markersAwaitingCollection,
@@ -37,7 +38,7 @@ const scenario = Effect.gen(function*() {
   const sitreps = yield* SitrepStore
   const run = (version: number) =>
     Effect.flatMap(sitreps.byVersion(version as never), (held) =>
-      activate({ executor: "gauges", held: Option.getOrThrow(held), batchSize: 100, pageSize: 100, reconcile: false }))
+      activate({ executor: "gauges", held: Option.getOrThrow(held), batchSize: 100, pageSize: 100, mode: ActivationMode.Routine() }))
   assert.deepStrictEqual(yield* gauges("alert"), { awaiting: 0, age: 0 })
 
   yield* publishAsAdmin(sitrepDoc({ id: uuid(1, 0x51), parentId: null, cases: [{ id: uuid(1, 0xc), alerts }] }))

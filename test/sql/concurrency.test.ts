@@ -2,6 +2,7 @@ import { adminGrant, publishAsAdmin } from "../support/ports.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { migrate, pgLayer, sqlLayer } from "@fm-rendezvous/adapters-sql"
 import {
+  ActivationMode,
   activate,
   deleteResource,
   type KindName,
@@ -159,7 +160,7 @@ const chaos = (isolation: "read committed" | "serializable") =>
           holdFor -= 1
           if (held !== undefined) {
             const report = yield* Effect.promise(() =>
-              rt.runPromise(activate({ executor: `executor-${n}`, held: held!, batchSize: 3, pageSize: 4, reconcile: Math.random() < 0.1 }))
+              rt.runPromise(activate({ executor: `executor-${n}`, held: held!, batchSize: 3, pageSize: 4, mode: Math.random() < 0.1 ? ActivationMode.Reconcile() : ActivationMode.Routine() }))
             )
             counts.activations += 1
             for (const k of Object.values(report.kinds)) {
@@ -223,16 +224,16 @@ const chaos = (isolation: "read committed" | "serializable") =>
     // reconciliation, then the same activation again (idempotence), then the collector runs.
     const final = executors[0]!
     const current = Option.getOrThrow(yield* Effect.promise(() => final.runPromise(Effect.flatMap(SitrepStore, (s) => s.current))))
-    const settle = (force: boolean) =>
+    const settle = () =>
       Effect.promise(() =>
-        final.runPromise(activate({ executor: "final", held: current, batchSize: 50, pageSize: 50, reconcile: true, force }))
+        final.runPromise(activate({ executor: "final", held: current, batchSize: 50, pageSize: 50, mode: ActivationMode.Reconcile() }))
       )
-    const first = yield* settle(true)
+    const first = yield* settle()
     const inspect = <A>(f: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
       Effect.promise(() => final.runPromise(Effect.flatMap(SqlClient.SqlClient, f) as Effect.Effect<A, never, any>))
     const state = (sql: SqlClient.SqlClient) => readState(sql, allKinds)
     const before = yield* inspect(state)
-    const again = yield* settle(true)
+    const again = yield* settle()
     const after = yield* inspect(state)
 
     // ---- SPEC 4 invariants (test/support/invariants.ts) ----

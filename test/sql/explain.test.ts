@@ -84,6 +84,7 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["prune: sitreps", S.deleteSitreps(sql, [id])],
   ["history range", S.selectHistoryRange(sql)],
   ["sitrep exists", S.selectSitrepExists(sql, id)],
+  ["explain: does the current sitrep request this id", S.selectCurrentRequests(sql, "alert", id)],
   ["progress read", P.selectProgress(sql)],
   ["progress advance", P.recordProgress(sql, "executed", "alert" as never, { generation: held, at: now, by: "e" })],
   ["reports", P.selectReports(sql)]
@@ -116,6 +117,17 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             assert.notInclude(p, "Seq Scan", p)
           }
         }
+      }))
+
+    it.effect("explain looks one id of the current sitrep up by index, not the sitrep's requests (constant cost)", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const { plan: p } = yield* plan(sql, S.selectCurrentRequests(sql, "alert", id))
+        // The primary key (sitrep, kind, id), or (kind, id) filtered on the sitrep: either reads
+        // the rows of this one id, whatever the size of the current sitrep.
+        assert.match(p, /Index (Only )?Scan using sitrep_request_(pkey|by_id) on sitrep_request/, p)
+        assert.match(p, /Index Cond: .*id = '00000000-0000-4000-8000-000000000001'::uuid/, p)
+        assert.notInclude(p, "Seq Scan", p)
       }))
 
     it.effect("the SQL text of the alert statements is what was reviewed (snapshot)", () =>

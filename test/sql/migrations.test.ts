@@ -17,11 +17,11 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         const newest = coreTrack.steps[coreTrack.steps.length - 1]!.version
         assert.isAtLeast(newest, 2)
 
-        // The database as the previous release left it: core at N-1, the two production kinds at
+        // The database as the first release left it: core at 1, the two production kinds at
         // version 1, with their separate GC candidate ledgers.
-        const old = yield* migrate(allKinds.slice(0, 2), { core: newest - 1, "kind:alert": 1, "kind:support_bundle": 1 })
+        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1 })
         assert.deepStrictEqual(old.map((s) => `${s.component}@${s.version}`), [
-          ...coreTrack.steps.slice(0, -1).map((s) => `core@${s.version}`),
+          "core@1",
           "kind:alert@1",
           "kind:support_bundle@1"
         ])
@@ -39,17 +39,21 @@ describe("migrations: versioned, idempotent, upgradable", () => {
 
         const stamped = yield* sql<{ component: string; applied_at: Date }>`SELECT component, applied_at FROM fm_schema_version`
 
-        // The upgrade runs only what is missing: core N, the fold of each kind's ledger into its
+        // The upgrade runs only what is missing: core 2..N, the fold of each kind's ledger into its
         // markers, and both steps of the new widget kind.
         const upgrade = yield* migrate(allKinds)
         assert.deepStrictEqual(upgrade.map((s) => `${s.component}@${s.version}`), [
-          `core@${newest}`,
+          ...coreTrack.steps.slice(1).map((s) => `core@${s.version}`),
           "kind:alert@2",
           "kind:support_bundle@2",
           "kind:widget@1",
           "kind:widget@2"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
+        // Requests stored before the entry column existed keep NULL there (read as their sitrep's generation).
+        const entered = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.columns
+          WHERE table_name = 'sitrep_request' AND column_name = 'entered_at_generation'`
+        assert.strictEqual(entered[0]?.n, 1)
         for (const k of allKinds) {
           assert.isFalse(yield* tableExists(k.legacyCandidateTable), k.legacyCandidateTable)
           assert.isTrue(yield* tableExists(k.candidateIndex), k.candidateIndex)

@@ -83,6 +83,11 @@ export const MemorySitrepStore = Layer.effect(
             newest: db.history[db.history.length - 1]!.version as SitrepVersion
           })
       ),
+      currentRequests: (kind, id) =>
+        read((db) => {
+          const current = currentSitrep(db)
+          return current !== undefined && requestsOf(current, kind).some((r) => r.id === id)
+        }),
       exists: (id) => read((db) => db.sitreps.has(id))
     })
   })

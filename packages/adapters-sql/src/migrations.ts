@@ -98,6 +98,17 @@ export const coreTrack: MigrationTrack = {
           saved_at TIMESTAMPTZ NOT NULL
         )`
       ]
+    },
+    {
+      version: 3,
+      name: "the generation at which each request entered the lineage",
+      statements: [
+        // Issue 13: written by every publish (carried from the parent, or the child's generation
+        // for a new request). Rows written before this step stay NULL, read as their sitrep's
+        // generation for the kind: an upper bound, so a delta activation executes them.
+        `ALTER TABLE sitrep_request ADD COLUMN IF NOT EXISTS entered_at_generation INT8
+          CHECK (entered_at_generation >= 1)`
+      ]
     }
   ]
 }

@@ -5,11 +5,11 @@ import {
   type KindName,
   parentIsCurrent,
   type PublishOutcome,
-  type Request,
   type ResourceId,
   type Sitrep,
   type SitrepHeader,
   type SitrepId,
+  type SitrepRequest,
   SitrepStore,
   type SitrepToPublish
 } from "@fm-rendezvous/domain"
@@ -42,11 +42,14 @@ const loadSitrep = (sql: Sql, id: string, version: bigint) =>
     const generations: Record<KindName, Generation> = {}
     for (const g of yield* S.selectGenerations(sql, id)) generations[g.kind as KindName] = toGeneration(g.generation)
     const requests = yield* S.selectRequests(sql, id)
-    const byCase = new Map<string, Array<Request>>()
+    const byCase = new Map<string, Array<SitrepRequest>>()
     for (const r of requests) {
       const key = `${r.case_position}/${r.kind}`
       const list = byCase.get(key) ?? []
-      list.push({ id: r.id as ResourceId, caseId: r.case_id as Case["id"], body: r.body })
+      // A request stored before the entry column existed (NULL) is given its sitrep's generation:
+      // an upper bound of when it entered, so a delta activation executes it rather than skip it.
+      const enteredAt = toGeneration(r.entered_at_generation ?? generations[r.kind as KindName]!)
+      list.push({ id: r.id as ResourceId, caseId: r.case_id as Case["id"], body: r.body, enteredAt })
       byCase.set(key, list)
     }
     const cases = (yield* S.selectCases(sql, id)).map((c): Case => ({
@@ -173,6 +176,11 @@ export const SqlSitrepStore = Layer.effect(
         }),
         storeError("reading the sitrep history range")
       ),
+      currentRequests: (kind, id) =>
+        withRetry(S.selectCurrentRequests(sql, kind, id)).pipe(
+          Effect.map((rows) => rows.length > 0),
+          storeError(`looking up ${kind} request ${id} in the current sitrep`)
+        ),
       exists: (id) =>
         withRetry(S.selectSitrepExists(sql, id)).pipe(Effect.map((rows) => rows.length > 0), storeError(`looking up sitrep ${id}`))
     })

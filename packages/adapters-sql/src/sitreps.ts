@@ -41,23 +41,25 @@ export interface RequestRow {
   readonly position: number
   readonly caseId: string
   readonly body: string
+  readonly enteredAt: Generation
 }
 
 export const requestRows = (s: SitrepToPublish): ReadonlyArray<RequestRow> =>
   s.cases.flatMap((c, casePosition) =>
     Object.entries(c.requests).flatMap(([kind, requests]) =>
-      requests.map((r, position) => ({ kind, id: r.id, casePosition, position, caseId: r.caseId, body: JSON.stringify(r.body) }))
+      requests.map((r, position) => ({ kind, id: r.id, casePosition, position, caseId: r.caseId, body: JSON.stringify(r.body), enteredAt: r.enteredAt }))
     )
   )
 
 export const insertRequests = (sql: Sql, id: SitrepId, rows: ReadonlyArray<RequestRow>) =>
-  sql`INSERT INTO sitrep_request (sitrep_id, kind, id, case_position, position, case_id, body)
-    SELECT ${id}, r.kind, r.id::uuid, r.case_position, r.position, r.case_id::uuid, r.body::jsonb
+  sql`INSERT INTO sitrep_request (sitrep_id, kind, id, case_position, position, case_id, body, entered_at_generation)
+    SELECT ${id}, r.kind, r.id::uuid, r.case_position, r.position, r.case_id::uuid, r.body::jsonb, r.entered_at_generation
     FROM unnest(
       ${textArray(rows.map((r) => r.kind))}::text[], ${textArray(rows.map((r) => r.id))}::text[],
       ${int4Array(rows.map((r) => r.casePosition))}::int4[], ${int4Array(rows.map((r) => r.position))}::int4[],
-      ${textArray(rows.map((r) => r.caseId))}::text[], ${textArray(rows.map((r) => r.body))}::text[]
-    ) AS r(kind, id, case_position, position, case_id, body)`
+      ${textArray(rows.map((r) => r.caseId))}::text[], ${textArray(rows.map((r) => r.body))}::text[],
+      ${int8Array(rows.map((r) => r.enteredAt))}::int8[]
+    ) AS r(kind, id, case_position, position, case_id, body, entered_at_generation)`
 
 /**
  * SPEC 3.4: mark the markers of the ids a publish drops with the generation that dropped them,
@@ -138,9 +140,24 @@ export const selectCases = (sql: Sql, id: string) =>
     FROM sitrep_case WHERE sitrep_id = ${id} ORDER BY position`
 
 export const selectRequests = (sql: Sql, id: string) =>
-  sql<{ kind: string; id: string; case_position: number; case_id: string; body: Record<string, unknown> }>`
-    SELECT kind, id, case_position, case_id, body FROM sitrep_request
+  sql<{
+    kind: string
+    id: string
+    case_position: number
+    case_id: string
+    body: Record<string, unknown>
+    entered_at_generation: bigint | null
+  }>`
+    SELECT kind, id, case_position, case_id, body, entered_at_generation FROM sitrep_request
     WHERE sitrep_id = ${id} ORDER BY case_position, kind, position`
+
+/**
+ * Whether the current sitrep requests one id of one kind (`fm explain`): one primary-key lookup
+ * (sitrep, kind, id) from the current pointer, whatever the size of the sitrep or of history.
+ */
+export const selectCurrentRequests = (sql: Sql, kind: string, id: string) =>
+  sql<{ found: number }>`SELECT 1 AS found FROM sitrep_request
+    WHERE sitrep_id = (SELECT sitrep_id FROM sitrep_current WHERE singleton) AND kind = ${kind} AND id = ${id}`
 
 /**
  * SPEC 2 (ids never reappear), as far as detectable (SPEC 7.1): every lookup is by index, on the

@@ -1,4 +1,4 @@
-import { activate, type ActivationReport, observeActivation, type Sitrep } from "@fm-rendezvous/domain"
+import { activate, ActivationMode, type ActivationReport, observeActivation, type Sitrep } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
 import type { ExecutorSettings } from "../config.ts"
 
@@ -11,10 +11,10 @@ export const activateHeld = (
   executor: string,
   held: Sitrep,
   settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize">,
-  reconcile: boolean
+  mode: ActivationMode
 ): Effect.Effect<ActivationReport, Effect.Error<ReturnType<typeof activate>>, Effect.Services<ReturnType<typeof activate>>> =>
   Effect.uninterruptible(
-    activate({ executor, held, batchSize: settings.batchSize, pageSize: settings.sweepPageSize, reconcile }).pipe(
+    activate({ executor, held, batchSize: settings.batchSize, pageSize: settings.sweepPageSize, mode }).pipe(
       observeActivation({ executor, sitrepVersion: held.version })
     )
   )
@@ -22,3 +22,7 @@ export const activateHeld = (
 /** The kinds for which the held sitrep was stale: the guard refused to create anything for them. */
 export const staleKinds = (report: ActivationReport): ReadonlyArray<string> =>
   Object.entries(report.kinds).filter(([, k]) => k.stale).map(([name]) => name)
+
+/** The nth activation of an executor (from 1) reconciles every `FM_RECONCILE_EVERY` (SPEC 3.4). */
+export const modeOfActivation = (n: number, settings: Pick<ExecutorSettings, "reconcileEvery">): ActivationMode =>
+  n % settings.reconcileEvery === 0 ? ActivationMode.Reconcile() : ActivationMode.Routine()

@@ -1,5 +1,5 @@
-import { Authorization, Kinds, pruneHistory, ResourceStore } from "@fm-rendezvous/domain"
-import { Effect } from "effect"
+import { Authorization, Kinds, pages, pruneHistory, ResourceStore } from "@fm-rendezvous/domain"
+import { Effect, Option, Stream } from "effect"
 
 const COLLECT_BATCH = 500
 
@@ -13,12 +13,11 @@ export const collectDestroyed = Effect.gen(function*() {
   const removed: Record<string, number> = {}
   for (const kind of kinds.all) {
     if (kind.lifecycle === null) continue
-    let total = 0
-    while (true) {
-      const n = yield* Effect.uninterruptible(resources.finishDestroying(kind.name, COLLECT_BATCH))
-      total += n
-      if (n < COLLECT_BATCH) break
-    }
+    const total = yield* pages(undefined, () =>
+      Effect.map(
+        Effect.uninterruptible(resources.finishDestroying(kind.name, COLLECT_BATCH)),
+        (n) => [n, n < COLLECT_BATCH ? Option.none() : Option.some(undefined)] as const
+      )).pipe(Stream.runSum)
     if (total > 0) removed[kind.name] = total
   }
   return removed

@@ -1,4 +1,5 @@
 import {
+  ActivationMode,
   type ActivationReport,
   Authorization,
   Kinds,
@@ -7,7 +8,7 @@ import {
 } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import type { ExecutorSettings } from "../config.ts"
-import { activateHeld } from "../daemon/activation.ts"
+import { activateHeld, modeOfActivation } from "../daemon/activation.ts"
 import { collectDestroyed, pruneOldHistory } from "../daemon/housekeeping.ts"
 import {
   checkConvergence,
@@ -82,12 +83,12 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
     const totals = { created: {} as Record<string, number>, tombstoned: 0, stale: 0, swept: 0, collected: 0, pruned: 0 }
     const kindNames = kinds.all.map((k) => k.name)
 
-    const activate = (step: number, executor: SimulatedExecutor, reconcile: boolean) =>
+    const activate = (step: number, executor: SimulatedExecutor, mode: ActivationMode) =>
       Effect.gen(function*() {
         const held = yield* executor.loader.held
         if (Option.isNone(held)) return
         executor.activations += 1
-        const report = yield* activateHeld(executor.name, held.value, options.settings, reconcile)
+        const report = yield* activateHeld(executor.name, held.value, options.settings, mode)
         checkReport(ledger, report)
         for (const [kind, k] of Object.entries(report.kinds)) {
           totals.created[kind] = (totals.created[kind] ?? 0) + k.created
@@ -112,8 +113,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
       for (const executor of executors) {
         if (executor.pausedAt(step)) continue
         if (executor.reloadsAt(step)) yield* executor.loader.refresh
-        const reconcile = (executor.activations + 1) % options.settings.reconcileEvery === 0
-        yield* activate(step, executor, reconcile)
+        yield* activate(step, executor, modeOfActivation(executor.activations + 1, options.settings))
       }
       if (step % 3 === 2) {
         const gone = yield* operatorDeletes(random)
@@ -141,7 +141,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
     yield* events.note(step, "final round: every executor loads the current sitrep and reconciles")
     for (const executor of executors) {
       yield* executor.loader.refresh
-      yield* activate(step, executor, true)
+      yield* activate(step, executor, ActivationMode.Reconcile())
     }
     totals.collected += Object.values(yield* collectDestroyed).reduce((a, b) => a + b, 0)
     const current = yield* sitreps.current
@@ -152,7 +152,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
       // Idempotence: the same activation again creates nothing and changes no row.
       const before = yield* snapshotResources
       const first = executors[0]!
-      const again = yield* activateHeld(first.name, current.value, options.settings, false)
+      const again = yield* activateHeld(first.name, current.value, options.settings, ActivationMode.Routine())
       const createdAgain = Object.values(again.kinds).reduce((a, k) => a + k.created, 0)
       const after = yield* snapshotResources
       ledger.check("Idempotence", createdAgain === 0 && before === after ? null : `re-running the activation created ${createdAgain} and changed rows`)

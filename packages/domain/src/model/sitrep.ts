@@ -8,12 +8,22 @@ export interface Request {
   readonly body: Readonly<Record<string, unknown>>
 }
 
+/**
+ * A request as a sitrep carries it: with the generation of its kind at which it entered the
+ * lineage (issue 13). Publishing derives it from the parent; the sitrep document does not carry it.
+ * An activation with execution progress at h need only execute the requests that entered after h
+ * (`rules/progress.ts`, `executionPlan`).
+ */
+export interface SitrepRequest extends Request {
+  readonly enteredAt: Generation
+}
+
 export interface Case {
   readonly id: CaseId
   readonly comment: string
   readonly closed: boolean
   /** Requests of each registered kind, by kind name. */
-  readonly requests: Readonly<Record<string, ReadonlyArray<Request>>>
+  readonly requests: Readonly<Record<string, ReadonlyArray<SitrepRequest>>>
   /** The sitrep that first carried this case, and the one that closed it (SPEC 2, case). */
   readonly firstSitrepId: SitrepId
   readonly closedSitrepId: SitrepId | null
@@ -41,7 +51,7 @@ export interface SitrepHeader {
 export const headerOf = (s: Sitrep): SitrepHeader => ({ id: s.id, version: s.version, generations: s.generations })
 
 /** Every request of one kind that a sitrep carries, in case order. */
-export const requestsOf = (s: Pick<Sitrep, "cases">, kind: KindName): ReadonlyArray<Request> =>
+export const requestsOf = (s: Pick<Sitrep, "cases">, kind: KindName): ReadonlyArray<SitrepRequest> =>
   s.cases.flatMap((c) => c.requests[kind] ?? [])
 
 /**

@@ -46,5 +46,7 @@ export class SitrepStore extends Context.Service<SitrepStore, {
   /** One page of pruning: trim history to the newest `keep` versions, remove unreferenced sitreps. */
   readonly prunePage: (grant: AdminGrant, keep: number, pageSize: number) => Effect.Effect<PruneResult & { readonly done: boolean }, StoreError>
   readonly historyRange: Effect.Effect<Option.Option<{ readonly oldest: SitrepVersion; readonly newest: SitrepVersion }>, StoreError>
+  /** Whether the current sitrep requests this id of this kind: one index lookup (`fm explain`). */
+  readonly currentRequests: (kind: KindName, id: ResourceId) => Effect.Effect<boolean, StoreError>
   readonly exists: (id: SitrepId) => Effect.Effect<boolean, StoreError>
 }>()("fm/SitrepStore") {}

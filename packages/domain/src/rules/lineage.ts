@@ -3,7 +3,7 @@ import type { KindRegistry } from "../kinds/registry.ts"
 import type { SitrepDocument } from "../model/document.ts"
 import { FIRST_GENERATION, type Generation, nextGeneration } from "../model/generation.ts"
 import type { CaseId, KindName, ResourceId, SitrepId } from "../model/ids.ts"
-import { type Case, type Request, requestsOf, type Sitrep } from "../model/sitrep.ts"
+import { type Case, type Request, requestsOf, type Sitrep, type SitrepRequest } from "../model/sitrep.ts"
 
 /** A request id the child no longer carries, with the generation that dropped it (SPEC 3.4 ledger). */
 export interface DroppedRequest {
@@ -21,9 +21,12 @@ export interface ChildPlan {
   readonly added: ReadonlyArray<{ readonly kind: KindName; readonly id: ResourceId }>
 }
 
+/** A case of the child before its generations are known: requests without their entry generation. */
+type DraftCase = Omit<Case, "requests"> & { readonly requests: Readonly<Record<string, ReadonlyArray<Request>>> }
+
 const casesFromDocument = (registry: KindRegistry, doc: SitrepDocument, parent: Sitrep | undefined) => {
   const parentCases = new Map((parent?.cases ?? []).map((c) => [c.id, c]))
-  return doc.cases.map((c): Case => {
+  return doc.cases.map((c): DraftCase => {
     const requests: Record<string, ReadonlyArray<Request>> = {}
     for (const kind of registry.all) {
       const raw = (c[kind.documentField] ?? []) as ReadonlyArray<{ readonly id: ResourceId } & Record<string, unknown>>
@@ -84,10 +87,11 @@ export const planChild = (
   const generations: Record<string, Generation> = {}
   const dropped: Array<DroppedRequest> = []
   const added: Array<{ kind: KindName; id: ResourceId }> = []
+  const entered = new Map<string, Generation>()
   for (const kind of registry.all) {
-    const childRequests = requestsOf({ cases }, kind.name)
+    const childRequests = cases.flatMap((c) => c.requests[kind.name] ?? [])
     const parentRequests = parent === undefined ? [] : requestsOf(parent, kind.name)
-    const parentById = new Map<string, Request>(parentRequests.map((r) => [r.id, r]))
+    const parentById = new Map<string, SitrepRequest>(parentRequests.map((r) => [r.id, r]))
     for (const r of childRequests) {
       const before = parentById.get(r.id)
       if (before === undefined) added.push({ kind: kind.name, id: r.id })
@@ -120,13 +124,22 @@ export const planChild = (
       )
     }
     generations[kind.name] = generation
+    // A carried request keeps the generation it entered at; a new one enters at this generation
+    // (which bumped, since the request set changed).
+    for (const r of childRequests) entered.set(r.id, parentById.get(r.id)?.enteredAt ?? generation)
     if (generation !== parentGeneration) {
       for (const r of parentRequests) {
         if (!childIds.has(r.id)) dropped.push({ kind: kind.name, id: r.id, droppedAtGeneration: generation })
       }
     }
   }
-  return Result.succeed({ generations, cases, dropped, added })
+  const withEntries = cases.map((c): Case => ({
+    ...c,
+    requests: Object.fromEntries(
+      Object.entries(c.requests).map(([k, rs]) => [k, rs.map((r) => ({ ...r, enteredAt: entered.get(r.id)! }))])
+    )
+  }))
+  return Result.succeed({ generations, cases: withEntries, dropped, added })
 }
 
 // Request bodies are JSON: compare them structurally through their canonical text.

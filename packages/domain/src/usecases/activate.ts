@@ -1,19 +1,35 @@
-import { Effect, Option } from "effect"
+import { Array as Arr, Data, Effect, Option, Stream } from "effect"
 import type { StoreError } from "../errors.ts"
 import type { ResourceKind } from "../kinds/kind.ts"
 import { Kinds } from "../kinds/registry.ts"
 import type { Generation } from "../model/generation.ts"
 import type { ActivationReport, KindReport, RequestError } from "../model/report.ts"
-import { generationOf, requestsOf, type Sitrep, type SitrepHeader } from "../model/sitrep.ts"
+import { generationOf, requestsOf, type Sitrep, type SitrepHeader, type SitrepRequest } from "../model/sitrep.ts"
+import type { MarkerStore } from "../ports/markerStore.ts"
 import { ProgressStore } from "../ports/progressStore.ts"
 import { ReportStore } from "../ports/reportStore.ts"
-import { ResourceStore } from "../ports/resourceStore.ts"
+import { type GuardedBatchResult, ResourceStore } from "../ports/resourceStore.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
 import { guardPasses } from "../rules/guard.ts"
-import { advance, executionDone, type KindProgress, noProgress, sweepDone } from "../rules/progress.ts"
+import { advance, type ExecutionPlan, executionPlan, type KindProgress, noProgress, requestsToExecute, sweepDone } from "../rules/progress.ts"
 import { kindScope, type KindScope, observeBatch, observeCreation, observeKind, observeSweep } from "../observability/observe.ts"
 import { now } from "./clock.ts"
 import { sweepKind } from "./sweep.ts"
+
+/**
+ * How much an activation does (SPEC 3.4, 3.6):
+ * - `Routine`, the periodic one: what progress says is done is skipped, creation executes only
+ *   the requests that entered after the executed generation (`executionPlan`), and the sweep
+ *   pages through the GC candidates unless that generation was swept.
+ * - `Reconcile`, every `FM_RECONCILE_EVERY` activations and `fm activate --reconcile`: progress
+ *   is not consulted; every request is executed again and the sweep adds the full pass over all
+ *   markers. It bounds how long a wrong progress row or a missed candidate can delay anything.
+ */
+export type ActivationMode = Data.TaggedEnum<{
+  Routine: {}
+  Reconcile: {}
+}>
+export const ActivationMode = Data.taggedEnum<ActivationMode>()
 
 export interface ActivationOptions {
   readonly executor: string
@@ -21,10 +37,7 @@ export interface ActivationOptions {
   readonly held: Sitrep
   readonly batchSize: number
   readonly pageSize: number
-  /** Also run the full reconciliation pass of SPEC 3.4 (rarely, or on demand). */
-  readonly reconcile: boolean
-  /** Re-execute and re-sweep even where progress says the work is done (on demand, for operators). */
-  readonly force?: boolean
+  readonly mode: ActivationMode
 }
 
 /** A report lists at most this many per-request errors; `errorCount` has them all. */
@@ -32,143 +45,176 @@ export const MAX_LISTED_ERRORS = 20
 
 const describe = (e: StoreError): string => e.message
 
-interface Tally {
-  created: number
-  alreadyExisted: number
-  tombstoned: number
-  stale: boolean
-  currentGeneration: Generation | null
-  errors: Array<RequestError>
-  errorCount: number
+/**
+ * What one step of a kind's activation found (a guarded batch, recording progress, the sweep).
+ * The steps' results fold, in order, into the kind's report (`addStep`).
+ */
+interface StepResult {
+  readonly created?: number
+  readonly alreadyExisted?: number
+  readonly tombstoned?: number
+  readonly errors?: ReadonlyArray<RequestError>
+  /** A guarded batch was refused: the held sitrep is stale; the current generation it found. */
+  readonly refused?: { readonly currentGeneration: Generation | null }
+  readonly executedThrough?: Generation
+  readonly markersSwept?: number
+  readonly sweepPages?: number
+  readonly reconciled?: boolean
 }
 
-const noteError = (t: Tally, requestId: string | null, message: string) => {
-  t.errorCount += 1
-  if (t.errors.length < MAX_LISTED_ERRORS) t.errors.push({ requestId, message })
+const failed = (requestId: string | null, message: string): StepResult => ({ errors: [{ requestId, message }] })
+
+const addStep = (r: KindReport, s: StepResult): KindReport => {
+  const errors = s.errors ?? []
+  return {
+    ...r,
+    created: r.created + (s.created ?? 0),
+    alreadyExisted: r.alreadyExisted + (s.alreadyExisted ?? 0),
+    tombstoned: r.tombstoned + (s.tombstoned ?? 0),
+    errors: errors.length === 0 ? r.errors : [...r.errors, ...errors].slice(0, MAX_LISTED_ERRORS),
+    errorCount: r.errorCount + errors.length,
+    stale: r.stale || s.refused !== undefined,
+    currentGeneration: s.refused === undefined ? r.currentGeneration : s.refused.currentGeneration,
+    executedThrough: s.executedThrough ?? r.executedThrough,
+    markersSwept: r.markersSwept + (s.markersSwept ?? 0),
+    sweepPages: r.sweepPages + (s.sweepPages ?? 0),
+    reconciled: r.reconciled || s.reconciled === true
+  }
 }
 
-/** Creation for one kind, in guarded batches (SPEC 3.1, 3.6). */
-const createKind = (kind: ResourceKind, held: Sitrep, generation: Generation, batchSize: number, tally: Tally, scope: KindScope) =>
+/** Everything the activation of one kind decides before it touches a store. */
+interface KindPlan {
+  readonly progress: KindProgress
+  readonly generation: Generation | undefined
+  readonly execution: ExecutionPlan
+  /** The requests creation executes: all, or those that entered after the executed generation. */
+  readonly toExecute: ReadonlyArray<SitrepRequest>
+  readonly sweep: boolean
+}
+
+const planKind = (options: ActivationOptions, kind: ResourceKind, progress: KindProgress, current: Option.Option<SitrepHeader>) => {
+  const { held, mode } = options
+  const generation = generationOf(held, kind.name)
+  const currentGeneration = Option.getOrUndefined(current)?.generations[kind.name]
+  const execution: ExecutionPlan = generation === undefined
+    ? { _tag: "Done" }
+    : mode._tag === "Reconcile"
+    ? { _tag: "All" }
+    : executionPlan(progress, generation)
+  // Staleness is decided once, by the guard rule against the current sitrep, for every kind with
+  // or without requests (issue 15); a refused batch (a publish racing with this activation) can
+  // only add to it. A stale kind creates nothing and records no execution progress.
+  const stale = !guardPasses(generation, currentGeneration)
+  const plan: KindPlan = {
+    progress,
+    generation,
+    execution,
+    toExecute: stale ? [] : requestsToExecute(execution, requestsOf(held, kind.name)),
+    sweep: generation !== undefined && (mode._tag === "Reconcile" || !sweepDone(progress, generation))
+  }
+  const report: KindReport = {
+    generation: generation ?? null,
+    currentGeneration: currentGeneration ?? null,
+    requested: requestsOf(held, kind.name).length,
+    created: 0,
+    alreadyExisted: 0,
+    tombstoned: 0,
+    stale,
+    errors: [],
+    errorCount: 0,
+    executedThrough: progress.executedThrough?.generation ?? null,
+    markersSwept: 0,
+    sweepPages: 0,
+    skipped: execution._tag === "Done" && generation !== undefined,
+    sweepSkipped: !plan.sweep,
+    reconciled: false
+  }
+  return { plan, report }
+}
+
+const batchResult = (result: GuardedBatchResult): StepResult => {
+  if (result._tag === "StaleSitrep") return { refused: { currentGeneration: result.currentGeneration } }
+  const count = (o: string) => result.outcomes.filter((x) => x.outcome === o).length
+  return { created: count("Created"), alreadyExisted: count("AlreadyExists"), tombstoned: count("Tombstoned") }
+}
+
+/** Creation in guarded batches (SPEC 3.1), stopping at the first refused one. */
+const create = (kind: ResourceKind, generation: Generation, plan: KindPlan, batchSize: number, report: KindReport, scope: KindScope) =>
   Effect.gen(function*() {
     const resources = yield* ResourceStore
-    const requests = requestsOf(held, kind.name)
-    for (let start = 0; start < requests.length; start += batchSize) {
-      const batch = requests.slice(start, start + batchSize)
-      const result = yield* Effect.result(resources.createGuarded(kind.name, generation, batch).pipe(observeBatch(scope, batch.length)))
-      if (result._tag === "Failure") {
-        for (const r of batch) noteError(tally, r.id, describe(result.failure))
-        continue
-      }
-      const applied = result.success
-      if (applied._tag === "StaleSitrep") {
-        // Not an error: stop creating this kind and let the loader fetch the current sitrep.
-        tally.stale = true
-        tally.currentGeneration = applied.currentGeneration
-        return
-      }
-      for (const { outcome } of applied.outcomes) {
-        if (outcome === "Created") tally.created += 1
-        else if (outcome === "AlreadyExists") tally.alreadyExisted += 1
-        else tally.tombstoned += 1
-      }
+    return yield* Stream.fromIterable(Arr.chunksOf(plan.toExecute, batchSize)).pipe(
+      Stream.mapEffect((batch) =>
+        resources.createGuarded(kind.name, generation, batch).pipe(
+          observeBatch(scope, batch.length),
+          Effect.match({
+            onFailure: (e): StepResult => ({ errors: batch.map((r) => ({ requestId: r.id, message: describe(e) })) }),
+            onSuccess: batchResult
+          })
+        )
+      ),
+      // Not an error: creation of this kind stops, and the loader fetches the current sitrep.
+      Stream.takeUntil((s) => s.refused !== undefined),
+      Stream.runFold(() => report, addStep)
+    )
+  }).pipe(observeCreation(scope))
+
+/** Execution progress advances only when every executed request was accounted for, never stale. */
+const recordExecution = (options: ActivationOptions, kind: ResourceKind, generation: Generation, plan: KindPlan, report: KindReport) =>
+  report.stale || report.errorCount > 0
+    ? Effect.succeed(report)
+    : Effect.gen(function*() {
+      const progress = yield* ProgressStore
+      const mark = { generation, at: yield* now, by: options.executor }
+      return yield* progress.recordExecuted(kind.name, mark).pipe(
+        Effect.match({
+          onFailure: (e) => addStep(report, failed(null, `recording execution progress failed: ${describe(e)}`)),
+          // Monotonic (SPEC 4): never below what was already recorded.
+          onSuccess: () => addStep(report, { executedThrough: advance(plan.progress.executedThrough, mark).generation })
+        })
+      )
+    })
+
+/**
+ * The sweep is safe from any held sitrep, stale or not (SPEC 3.3), and runs whatever happened to
+ * creation: failures to create never hold up garbage collection.
+ */
+const sweep = (options: ActivationOptions, kind: ResourceKind, generation: Generation, report: KindReport, scope: KindScope) =>
+  Effect.gen(function*() {
+    const progress = yield* ProgressStore
+    const reconcile = options.mode._tag === "Reconcile"
+    const swept = yield* Effect.result(sweepKind(kind.name, options.held.id, options.pageSize, reconcile).pipe(observeSweep(scope)))
+    if (swept._tag === "Failure") return addStep(report, failed(null, `sweep failed: ${describe(swept.failure)}`))
+    const { swept: markersSwept, pages: sweepPages, sitrepMissing } = swept.success
+    const done = addStep(report, { markersSwept, sweepPages, reconciled: reconcile && !sitrepMissing })
+    if (sitrepMissing) {
+      return addStep(done, failed(null, `sitrep ${options.held.id} is no longer stored, so no marker could be judged from it; load the current sitrep`))
     }
+    const recorded = yield* Effect.result(progress.recordSwept(kind.name, { generation, at: yield* now, by: options.executor }))
+    return recorded._tag === "Failure" ? addStep(done, failed(null, `recording sweep progress failed: ${describe(recorded.failure)}`)) : done
   })
 
+/**
+ * One kind's activation (SPEC 3.6): plan, then fold each step's result into the kind's report:
+ * creation in guarded batches, execution progress, the sweep and its progress.
+ */
 const activateKind = (
   options: ActivationOptions,
   kind: ResourceKind,
   progress: KindProgress,
-  current: Option.Option<SitrepHeader>
+  current: Option.Option<SitrepHeader>,
+  scope: KindScope
 ) =>
   Effect.gen(function*() {
-    const progressStore = yield* ProgressStore
-    const { held, executor } = options
-    const generation = generationOf(held, kind.name)
-    const scope = kindScope(executor, held, kind.name)
-    const currentGeneration = Option.getOrUndefined(current)?.generations[kind.name]
-    const tally: Tally = {
-      created: 0,
-      alreadyExisted: 0,
-      tombstoned: 0,
-      stale: !guardPasses(generation, currentGeneration),
-      currentGeneration: currentGeneration ?? null,
-      errors: [],
-      errorCount: 0
-    }
-    let executedThrough = progress.executedThrough
-    const skipped = !options.force && executionDone(progress, generation)
+    const { plan, report } = planKind(options, kind, progress, current)
+    const generation = plan.generation
     if (generation === undefined) {
-      noteError(tally, null, `the held sitrep has no generation for ${kind.plural}; nothing is created or swept`)
-    } else if (!skipped && !tally.stale) {
-      // Stale from the start (decided above, from the guard rule against the current sitrep, with
-      // or without requests): nothing is created and no progress recorded. A refused batch can
-      // still find it stale later, if a publish raced with this activation.
-      yield* createKind(kind, held, generation, options.batchSize, tally, scope).pipe(observeCreation(scope))
-      if (!tally.stale && tally.errorCount === 0) {
-        const mark = { generation, at: yield* now, by: executor }
-        const recorded = yield* Effect.result(progressStore.recordExecuted(kind.name, mark))
-        if (recorded._tag === "Failure") noteError(tally, null, `recording execution progress failed: ${describe(recorded.failure)}`)
-        else executedThrough = advance(executedThrough, mark)
-      }
+      return addStep(report, failed(null, `the held sitrep has no generation for ${kind.plural}; nothing is created or swept`))
     }
-
-    // The sweep is safe from any held sitrep, stale or not (SPEC 3.3), and runs whatever
-    // happened to creation: failures to create never hold up garbage collection.
-    let markersSwept = 0
-    let sweepPages = 0
-    const sweepSkipped = generation === undefined || (sweepDone(progress, generation) && !options.reconcile && !options.force)
-    if (!sweepSkipped) {
-      const swept = yield* Effect.result(sweepKind(kind.name, held.id, options.pageSize, options.reconcile).pipe(observeSweep(scope)))
-      if (swept._tag === "Failure") noteError(tally, null, `sweep failed: ${describe(swept.failure)}`)
-      else {
-        markersSwept = swept.success.swept
-        sweepPages = swept.success.pages
-        if (swept.success.sitrepMissing) {
-          noteError(tally, null, `sitrep ${held.id} is no longer stored, so no marker could be judged from it; load the current sitrep`)
-        } else {
-          const recorded = yield* Effect.result(progressStore.recordSwept(kind.name, { generation, at: yield* now, by: executor }))
-          if (recorded._tag === "Failure") noteError(tally, null, `recording sweep progress failed: ${describe(recorded.failure)}`)
-        }
-      }
-    }
-
-    const report: KindReport = {
-      generation: generation ?? null,
-      currentGeneration: tally.currentGeneration,
-      requested: requestsOf(held, kind.name).length,
-      created: tally.created,
-      alreadyExisted: tally.alreadyExisted,
-      tombstoned: tally.tombstoned,
-      stale: tally.stale,
-      errors: tally.errors,
-      errorCount: tally.errorCount,
-      executedThrough: executedThrough?.generation ?? null,
-      markersSwept,
-      sweepPages,
-      skipped,
-      sweepSkipped,
-      reconciled: options.reconcile && !sweepSkipped
-    }
-    return report
+    const executed = plan.execution._tag === "Done" || report.stale
+      ? report
+      : yield* Effect.flatMap(create(kind, generation, plan, options.batchSize, report, scope), (r) => recordExecution(options, kind, generation, plan, r))
+    return plan.sweep ? yield* sweep(options, kind, generation, executed, scope) : executed
   })
-
-const failedKind = (held: Sitrep, kind: ResourceKind, message: string): KindReport => ({
-  generation: generationOf(held, kind.name) ?? null,
-  currentGeneration: null,
-  requested: requestsOf(held, kind.name).length,
-  created: 0,
-  alreadyExisted: 0,
-  tombstoned: 0,
-  stale: false,
-  errors: [{ requestId: null, message }],
-  errorCount: 1,
-  executedThrough: null,
-  markersSwept: 0,
-  sweepPages: 0,
-  skipped: false,
-  sweepSkipped: false,
-  reconciled: false
-})
 
 /**
  * One executor activation (SPEC 3.6): for each registered kind independently, skip what progress
@@ -184,18 +230,19 @@ export const activate = Effect.fn("activate")(function*(options: ActivationOptio
   const current = yield* sitreps.currentHeader
   // Progress is advisory (SPEC 2): if it cannot be read, every kind does its full work.
   const progress = yield* Effect.result(progressStore.readAll)
+  const unread: StepResult = progress._tag === "Success"
+    ? {}
+    : failed(null, `reading progress failed, so nothing was skipped: ${describe(progress.failure)}`)
   const byKind: Record<string, KindReport> = {}
   for (const kind of kinds.all) {
     const known = progress._tag === "Success" ? progress.success[kind.name] ?? noProgress : noProgress
-    byKind[kind.name] = yield* activateKind(options, kind, known, current).pipe(
-      Effect.map((report) =>
-        progress._tag === "Success"
-          ? report
-          : { ...report, errorCount: report.errorCount + 1, errors: [...report.errors, { requestId: null, message: `reading progress failed, so nothing was skipped: ${describe(progress.failure)}` }] }
-      ),
-      Effect.catch((e: StoreError) => Effect.succeed(failedKind(options.held, kind, describe(e)))),
-      observeKind(kindScope(options.executor, options.held, kind.name))
+    // Every store call of a kind's activation ends up in its report: nothing here fails.
+    const scope = kindScope(options.executor, options.held, kind.name)
+    const kindActivation: Effect.Effect<KindReport, never, ProgressStore | ResourceStore | MarkerStore> = activateKind(options, kind, known, current, scope).pipe(
+      Effect.map((report) => addStep(report, unread)),
+      observeKind(scope)
     )
+    byKind[kind.name] = yield* kindActivation
   }
   const report: ActivationReport = {
     executor: options.executor,

@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import { Kinds } from "../kinds/registry.ts"
 import type { ResourceId } from "../model/ids.ts"
 import type { Marker, Resource } from "../model/resource.ts"
-import { generationOf, requestsOf, type Sitrep } from "../model/sitrep.ts"
+import { generationOf, type SitrepHeader } from "../model/sitrep.ts"
 import { MarkerStore } from "../ports/markerStore.ts"
 import { ResourceStore } from "../ports/resourceStore.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
@@ -29,7 +29,7 @@ const reasonFor = (
   row: Resource | undefined,
   marker: Marker | undefined,
   requested: boolean,
-  current: Sitrep | undefined,
+  current: SitrepHeader | undefined,
   generation: bigint | undefined
 ): { collectible: boolean; reason: string } => {
   if (marker !== undefined) {
@@ -64,11 +64,13 @@ export const explain = Effect.fn("explain")(function*(id: ResourceId) {
   const resources = yield* ResourceStore
   const markers = yield* MarkerStore
   const sitreps = yield* SitrepStore
-  const current = Option.getOrUndefined(yield* sitreps.current)
+  // The current sitrep's header and, per kind, one index lookup of the id: constant cost,
+  // whatever the size of the current sitrep (issue 13).
+  const current = Option.getOrUndefined(yield* sitreps.currentHeader)
   for (const kind of kinds.all) {
     const row = Option.getOrUndefined(yield* resources.get(kind.name, id))
     const marker = Option.getOrUndefined(yield* markers.get(kind.name, id))
-    const requested = current !== undefined && requestsOf(current, kind.name).some((r) => r.id === id)
+    const requested = current !== undefined && (yield* sitreps.currentRequests(kind.name, id))
     if (row === undefined && marker === undefined && !requested) continue
     const { collectible, reason } = reasonFor(
       kind.singular, row, marker, requested, current, current === undefined ? undefined : generationOf(current, kind.name))

@@ -1,7 +1,8 @@
-import { Effect } from "effect"
+import { Effect, Option, Stream } from "effect"
 import type { StoreError } from "../errors.ts"
-import type { KindName, SitrepId } from "../model/ids.ts"
+import type { KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import { type CandidateCursor, MarkerStore, type SweepPage } from "../ports/markerStore.ts"
+import { pages } from "./paging.ts"
 
 export interface SweepSummary {
   readonly swept: number
@@ -10,26 +11,25 @@ export interface SweepSummary {
   readonly sitrepMissing: boolean
 }
 
-const pageThrough = <C>(page: (cursor: C | null) => Effect.Effect<SweepPage<C>, StoreError>) =>
-  Effect.gen(function*() {
-    let cursor: C | null = null
-    let swept = 0
-    let pages = 0
-    while (true) {
-      const result: SweepPage<C> = yield* page(cursor)
-      if (result._tag === "SitrepMissing") return { swept, pages, sitrepMissing: true }
-      pages += 1
-      swept += result.deleted.length
-      if (result.next === null) return { swept, pages, sitrepMissing: false }
-      cursor = result.next
-    }
-  })
+const nothingSwept: SweepSummary = { swept: 0, pages: 0, sitrepMissing: false }
+
+const addPage = <C>(total: SweepSummary, page: SweepPage<C>): SweepSummary =>
+  page._tag === "SitrepMissing"
+    ? { ...total, sitrepMissing: true }
+    : { ...total, swept: total.swept + page.deleted.length, pages: total.pages + 1 }
+
+/** Pages through one sweep until its last page, or until the held sitrep turns out to be gone. */
+const sweepPages = <C>(page: (cursor: C | null) => Effect.Effect<SweepPage<C>, StoreError>, from: SweepSummary) =>
+  pages<C | null, SweepPage<C>, StoreError, never>(null, (cursor) =>
+    Effect.map(page(cursor), (p) => [p, p._tag === "Page" ? Option.fromNullishOr(p.next) : Option.none()] as const)).pipe(
+      Stream.runFold(() => from, addPage)
+    )
 
 /**
  * SPEC 3.4: sweep the GC candidates of one kind (markers marked with the generation that dropped
  * their id), judged from the held sitrep, one bounded page per statement. With `reconcile`, also
  * page through every marker by id, which bounds how long a marker that missed its mark can delay
- * collection.
+ * collection: that pass ran to its end exactly when `reconcile` was asked and the sitrep was stored.
  */
 export const sweepKind = Effect.fn("sweepKind")(function*(
   kind: KindName,
@@ -38,8 +38,7 @@ export const sweepKind = Effect.fn("sweepKind")(function*(
   reconcile: boolean
 ) {
   const markers = yield* MarkerStore
-  const ledger: SweepSummary = yield* pageThrough<CandidateCursor>((c) => markers.sweepCandidates(kind, held, c, pageSize))
-  if (!reconcile || ledger.sitrepMissing) return ledger
-  const full: SweepSummary = yield* pageThrough<string>((c) => markers.reconcilePage(kind, held, c as never, pageSize))
-  return { swept: ledger.swept + full.swept, pages: ledger.pages + full.pages, sitrepMissing: full.sitrepMissing }
+  const candidates = yield* sweepPages<CandidateCursor>((c) => markers.sweepCandidates(kind, held, c, pageSize), nothingSwept)
+  if (!reconcile || candidates.sitrepMissing) return candidates
+  return yield* sweepPages<ResourceId>((c) => markers.reconcilePage(kind, held, c, pageSize), candidates)
 })

@@ -1,4 +1,4 @@
-import { Kinds } from "@fm-rendezvous/domain"
+import { ActivationMode, Kinds } from "@fm-rendezvous/domain"
 import { Config, Effect, Option, Ref } from "effect"
 import { Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
@@ -25,7 +25,7 @@ const activateCommand = Command.make(
       Flag.optional
     ),
     reconcile: Flag.Boolean("reconcile").pipe(
-      Flag.withDescription("Also run the full marker reconciliation pass (SPEC 3.4)."),
+      Flag.withDescription("Reconcile: execute every request again whatever progress says, and page through every creation marker."),
       Flag.withDefault(false)
     )
   },
@@ -36,7 +36,7 @@ const activateCommand = Command.make(
       const settings = yield* ExecutorSettings
       const held = yield* lookUpSitrep(sitrep, "--sitrep")
       yield* output.progress(`activating ${executor} with sitrep version ${held.version}...`)
-      const report = yield* activateHeld(executor, held, settings, reconcile)
+      const report = yield* activateHeld(executor, held, settings, reconcile ? ActivationMode.Reconcile() : ActivationMode.Routine())
       yield* output.emit(reportToJson(report), () => renderReport(kinds, report))
       const stale = staleKinds(report)
       if (stale.length > 0) {
