@@ -10,6 +10,7 @@ import { sweepChart } from "./chart.ts"
 import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activation.ts"
 import { observabilityScenario } from "./scenarios/observability.ts"
 import { startupScenario } from "./scenarios/startup.ts"
+import { DELTA, deltaScenarios } from "./scenarios/delta.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
 import { progress, type Summary } from "./support/stats.ts"
 import { serverFacts, startServer } from "./support/server.ts"
@@ -24,6 +25,7 @@ const config = quick
     ],
     steadyRuns: 3,
     background: 10_000,
+    delta: { sizes: [10, 1_000, 10_000], runs: 2, explainCalls: 50 },
     sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 },
     observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 },
     startupRounds: 3
@@ -36,6 +38,7 @@ const config = quick
     ],
     steadyRuns: 7,
     background: 100_000,
+    delta: { sizes: [10, 1_000, 100_000], runs: 5, explainCalls: 500 },
     sweep: {
       collectible: 10_000,
       sizes: [10_000, 100_000, 1_000_000],
@@ -59,6 +62,7 @@ try {
   const sweep = await sweepScenarios(server, config.sweep)
   const observability = await observabilityScenario(server, config.observability)
   const startup = await startupScenario(server, config.startupRounds)
+  const delta = await deltaScenarios(server, config.delta.sizes, config.delta.runs, config.background, config.delta.explainCalls)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -66,7 +70,26 @@ try {
   const largest = sweep.sweeps[sweep.sweeps.length - 1]!
   const ledgerGrowth = sweep.growth.ledger.median
   const r = (s: Summary) => `${s.median.toFixed(2)}x [${s.min.toFixed(2)}-${s.max.toFixed(2)}]`
+  const deltaSizes = delta.filter((d) => d.requested >= 1000)
+  const deltaStatements = deltaSizes.flatMap((d) => [d.delta.statements.min, d.delta.statements.max])
+  const explainSmall = delta[0]!
+  const explainLarge = delta[delta.length - 1]!
   const targets = [
+    {
+      target: `8. new generation adding ${DELTA} requests: the same statements at every R (ceil(${DELTA} / ${BATCH_SIZE}) + a constant)`,
+      value: `${[...new Set(deltaStatements)].join(", ")} statements at R = ${deltaSizes.map((d) => d.requested.toLocaleString("en")).join(", ")} (full re-execution: ${deltaSizes.map((d) => d.full.statements.median).join(", ")})`,
+      met: new Set(deltaStatements).size === 1
+    },
+    ...deltaSizes.map((d) => ({
+      target: `8. new generation adding ${DELTA} requests at R = ${d.requested.toLocaleString("en")}: wall time within 2x of the steady state`,
+      value: r(d.deltaOverSteady),
+      met: d.deltaOverSteady.median <= 2
+    })),
+    {
+      target: `9. explain p50 with a current sitrep of ${explainLarge.requested.toLocaleString("en")} / of ${explainSmall.requested.toLocaleString("en")} requests <= 1.2`,
+      value: `${(explainLarge.explain.p50 / explainSmall.explain.p50).toFixed(2)}x (p99 ${(explainLarge.explain.p99 / explainSmall.explain.p99).toFixed(2)}x)`,
+      met: explainLarge.explain.p50 / explainSmall.explain.p50 <= 1.2
+    },
     {
       target: "1. steady-state activation: the same small number of statements for every R",
       value: `${[...new Set(steadyCounts)].join(", ")} statements at R = ${activation.steady.map((s) => s.requested.toLocaleString("en")).join(", ")}`,
@@ -118,6 +141,7 @@ try {
     sweep,
     observability,
     startup,
+    delta,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -173,7 +197,7 @@ try {
   rows.push("")
   if (activation.memory !== null) {
     const m = activation.memory
-    rows.push(`5. executor activation at R = ${m.requested.toLocaleString("en")} in a child process: peak RSS ${f(m.peakRssMiB, 0)} MiB (RSS at start ${f(m.rssAtStartMiB, 0)} MiB, after loading the sitrep ${f(m.rssBeforeActivationMiB, 0)} MiB; activation ${f(m.activationMs, 0)} ms)`)
+    rows.push(`5. executor activation at R = ${m.requested.toLocaleString("en")} in a child process: peak RSS ${f(m.peakRssMiB, 0)} MiB (RSS at start ${f(m.rssAtStartMiB, 0)} MiB, after loading the sitrep ${f(m.rssBeforeActivationMiB, 0)} MiB; activation ${f(m.activationMs, 0)} ms); ${Math.round((m.peakRssMiB.median - m.rssAtStartMiB.median) * 2 ** 20 / m.requested)} bytes per request at the peak, ${Math.round((m.rssBeforeActivationMiB.median - m.rssAtStartMiB.median) * 2 ** 20 / m.requested)} for the held sitrep`)
     rows.push("")
   }
   const o = observability
@@ -188,6 +212,13 @@ try {
   for (const key of Object.keys(startup.ms)) {
     const [via, ...command] = key.split(" ")
     line(via!, command.join(" "), f(startup.ms[key]!, 0), startup.ratio[key] === undefined ? "1" : r(startup.ratio[key]!))
+  }
+  rows.push("")
+  rows.push(`8. new generation adding ${DELTA} requests (progress at the previous generation), against today's full re-execution and the steady state; publish of that child; explain with that current sitrep`)
+  line("R", "delta statements", "delta ms", "full statements", "full ms", "steady ms", "delta/steady", "publish statements", "publish ms", "publish rows", "explain p50 ms", "explain p99 ms")
+  for (const d of delta) {
+    line(d.requested.toLocaleString("en"), n(d.delta.statements), f(d.delta.ms, 1), n(d.full.statements), f(d.full.ms, 0), f(d.steady.ms, 1), r(d.deltaOverSteady),
+      n(d.publish.statements), f(d.publish.ms, 0), String(d.publish.rowsWritten), d.explain.p50.toFixed(2), d.explain.p99.toFixed(2))
   }
   rows.push("")
   rows.push("targets")
