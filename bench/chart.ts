@@ -1,20 +1,28 @@
+import type { DeltaFigures } from "./scenarios/delta.ts"
 import type { SweepFigures, SweepName } from "./scenarios/sweep.ts"
+import type { Summary } from "./support/stats.ts"
 
-/**
- * The sweep chart: median wall time (with min-max bars) of each sweep against the number of live
- * resources and markers, both axes logarithmic. Plain SVG, no dependency.
- */
-const SERIES: ReadonlyArray<{ readonly name: SweepName; readonly label: string; readonly color: string; readonly dash: string }> = [
-  { name: "ledger", label: "GC candidates on the markers (this design)", color: "#1f77b4", dash: "" },
-  { name: "limit", label: "limit: DELETE the K markers by primary key", color: "#2ca02c", dash: "6 4" },
-  { name: "tombstone", label: "baseline (a): full-table tombstone sweep", color: "#d62728", dash: "" },
-  { name: "reconcile", label: "baseline (b): page through every marker", color: "#ff7f0e", dash: "" }
-]
+/** One line of a chart: a median (with min-max bars) at each x. */
+interface Series {
+  readonly label: string
+  readonly color: string
+  readonly dash: string
+  readonly at: ReadonlyArray<Summary>
+}
 
 const fmtCount = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n))
 const fmtMs = (v: number) => (v >= 1000 ? `${v / 1000} s` : `${v} ms`)
 
-export const sweepChart = (sweeps: ReadonlyArray<SweepFigures>, title: string): string => {
+/** A wall-time chart, both axes logarithmic. Plain SVG, no dependency. */
+const logLogChart = (options: {
+  readonly title: string
+  readonly subtitle: string
+  readonly xLabel: string
+  readonly yLabel: string
+  readonly xs: ReadonlyArray<number>
+  readonly series: ReadonlyArray<Series>
+}): string => {
+  const { xs, series } = options
   const W = 760
   const H = 460
   const left = 70
@@ -23,8 +31,7 @@ export const sweepChart = (sweeps: ReadonlyArray<SweepFigures>, title: string): 
   const bottom = 150
   const pw = W - left - right
   const ph = H - top - bottom
-  const xs = sweeps.map((s) => s.live)
-  const ys = sweeps.flatMap((s) => SERIES.flatMap(({ name }) => [s.byName[name].ms.min, s.byName[name].ms.max]))
+  const ys = series.flatMap((s) => s.at.flatMap((f) => [f.min, f.max]))
   const lx0 = Math.log10(Math.min(...xs)) - 0.15
   const lx1 = Math.log10(Math.max(...xs)) + 0.15
   const ly0 = Math.floor(Math.log10(Math.max(0.1, Math.min(...ys))))
@@ -34,8 +41,8 @@ export const sweepChart = (sweeps: ReadonlyArray<SweepFigures>, title: string): 
   const out: Array<string> = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`)
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`)
-  out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${title}</text>`)
-  out.push(`<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">median wall time per sweep (bars: min to max), log-log</text>`)
+  out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${options.title}</text>`)
+  out.push(`<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">${options.subtitle}</text>`)
   for (let e = ly0; e <= ly1; e++) {
     const v = 10 ** e
     out.push(`<line x1="${left}" x2="${left + pw}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`)
@@ -46,16 +53,15 @@ export const sweepChart = (sweeps: ReadonlyArray<SweepFigures>, title: string): 
     out.push(`<text x="${x(v)}" y="${top + ph + 16}" text-anchor="middle">${fmtCount(v)}</text>`)
   }
   out.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`)
-  out.push(`<text x="${left + pw / 2}" y="${top + ph + 34}" text-anchor="middle">live resources and markers in the tables (K = ${sweeps[0]?.collectible.toLocaleString("en")} collectible markers)</text>`)
-  out.push(`<text transform="translate(16 ${top + ph / 2}) rotate(-90)" text-anchor="middle">sweep wall time</text>`)
-  SERIES.forEach(({ name, label, color, dash }, i) => {
-    const pts = sweeps.map((s) => [x(s.live), y(s.byName[name].ms.median)] as const)
+  out.push(`<text x="${left + pw / 2}" y="${top + ph + 34}" text-anchor="middle">${options.xLabel}</text>`)
+  out.push(`<text transform="translate(16 ${top + ph / 2}) rotate(-90)" text-anchor="middle">${options.yLabel}</text>`)
+  series.forEach(({ label, color, dash, at }, i) => {
+    const pts = at.map((f, j) => [x(xs[j]!), y(f.median)] as const)
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ""} points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" ")}"/>`)
-    for (const s of sweeps) {
-      const f = s.byName[name].ms
-      out.push(`<line x1="${x(s.live)}" x2="${x(s.live)}" y1="${y(f.min)}" y2="${y(f.max)}" stroke="${color}"/>`)
-      out.push(`<circle cx="${x(s.live)}" cy="${y(f.median)}" r="3.5" fill="${color}"><title>${label}: ${f.median.toFixed(1)} ms at ${s.live}</title></circle>`)
-    }
+    at.forEach((f, j) => {
+      out.push(`<line x1="${x(xs[j]!)}" x2="${x(xs[j]!)}" y1="${y(f.min)}" y2="${y(f.max)}" stroke="${color}"/>`)
+      out.push(`<circle cx="${x(xs[j]!)}" cy="${y(f.median)}" r="3.5" fill="${color}"><title>${label}: ${f.median.toFixed(1)} ms at ${xs[j]}</title></circle>`)
+    })
     const ly = top + ph + 56 + i * 20
     out.push(`<line x1="${left}" x2="${left + 30}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ""}/>`)
     out.push(`<text x="${left + 38}" y="${ly + 4}">${label}</text>`)
@@ -63,3 +69,36 @@ export const sweepChart = (sweeps: ReadonlyArray<SweepFigures>, title: string): 
   out.push(`</svg>`)
   return out.join("\n") + "\n"
 }
+
+const SWEEP_SERIES: ReadonlyArray<{ readonly name: SweepName; readonly label: string; readonly color: string; readonly dash: string }> = [
+  { name: "ledger", label: "GC candidates on the markers (this design)", color: "#1f77b4", dash: "" },
+  { name: "limit", label: "limit: DELETE the K markers by primary key", color: "#2ca02c", dash: "6 4" },
+  { name: "tombstone", label: "baseline (a): full-table tombstone sweep", color: "#d62728", dash: "" },
+  { name: "reconcile", label: "baseline (b): page through every marker", color: "#ff7f0e", dash: "" }
+]
+
+/** The sweep chart: each sweep's wall time against the number of live resources and markers. */
+export const sweepChart = (sweeps: ReadonlyArray<SweepFigures>, title: string): string =>
+  logLogChart({
+    title,
+    subtitle: "median wall time per sweep (bars: min to max), log-log",
+    xLabel: `live resources and markers in the tables (K = ${sweeps[0]?.collectible.toLocaleString("en")} collectible markers)`,
+    yLabel: "sweep wall time",
+    xs: sweeps.map((s) => s.live),
+    series: SWEEP_SERIES.map(({ name, ...style }) => ({ ...style, at: sweeps.map((s) => s.byName[name].ms) }))
+  })
+
+/** The delta chart (issue 13): a new generation's activation against R, delta, full and steady. */
+export const deltaChart = (figures: ReadonlyArray<DeltaFigures>, delta: number, title: string): string =>
+  logLogChart({
+    title,
+    subtitle: "median wall time per activation (bars: min to max), log-log",
+    xLabel: `requests R in the held sitrep (the new generation added ${delta})`,
+    yLabel: "activation wall time",
+    xs: figures.map((f) => f.requested),
+    series: [
+      { label: `delta: execute the ${delta} requests that entered after the executed generation`, color: "#1f77b4", dash: "", at: figures.map((f) => f.delta.ms) },
+      { label: "full: execute every request again (before issue 13)", color: "#d62728", dash: "", at: figures.map((f) => f.full.ms) },
+      { label: "steady state: the same generation already executed and swept", color: "#2ca02c", dash: "6 4", at: figures.map((f) => f.steady.ms) }
+    ]
+  })

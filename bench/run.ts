@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
-import { sweepChart } from "./chart.ts"
+import { deltaChart, sweepChart } from "./chart.ts"
 import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activation.ts"
 import { observabilityScenario } from "./scenarios/observability.ts"
 import { startupScenario } from "./scenarios/startup.ts"
@@ -147,6 +147,10 @@ try {
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
   // A quick smoke run must not replace the committed chart that docs/PERFORMANCE.md shows.
   const chartFile = quick ? "./sweep-chart-quick.svg" : "./sweep-chart.svg"
+  writeFileSync(
+    here(quick ? "./delta-chart-quick.svg" : "./delta-chart.svg"),
+    deltaChart(delta, DELTA, `A new generation adding ${DELTA} requests, PostgreSQL ${facts["server_version"]?.split(" ")[0]}`)
+  )
   writeFileSync(
     here(chartFile),
     sweepChart(sweep.sweeps, `Sweeping K = ${smallest.collectible.toLocaleString("en")} collectible markers, PostgreSQL ${facts["server_version"]?.split(" ")[0]}`)

@@ -105,17 +105,18 @@ const planKind = (options: ActivationOptions, kind: ResourceKind, progress: Kind
   // or without requests (issue 15); a refused batch (a publish racing with this activation) can
   // only add to it. A stale kind creates nothing and records no execution progress.
   const stale = !guardPasses(generation, currentGeneration)
+  const requests = requestsOf(held, kind.name)
   const plan: KindPlan = {
     progress,
     generation,
     execution,
-    toExecute: stale ? [] : requestsToExecute(execution, requestsOf(held, kind.name)),
+    toExecute: stale ? [] : requestsToExecute(execution, requests),
     sweep: generation !== undefined && (mode._tag === "Reconcile" || !sweepDone(progress, generation))
   }
   const report: KindReport = {
     generation: generation ?? null,
     currentGeneration: currentGeneration ?? null,
-    requested: requestsOf(held, kind.name).length,
+    requested: requests.length,
     created: 0,
     alreadyExisted: 0,
     tombstoned: 0,
