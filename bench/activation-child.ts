@@ -9,12 +9,20 @@ import { openDatabase } from "./support/server.ts"
 
 const url = process.argv[2]
 if (url === undefined) throw new Error("usage: node bench/activation-child.ts DATABASE_URL")
+/** The live heap after a full collection (the parent runs this process with --expose-gc). */
+const liveHeap = () => {
+  ;(globalThis as { gc?: () => void }).gc?.()
+  return process.memoryUsage().heapUsed
+}
 const rssAtStartKiB = process.memoryUsage().rss / 1024
 const db = openDatabase(url)
+const heapBefore = liveHeap()
 const held = await db.run(Effect.gen(function*() {
   return yield* (yield* SitrepStore).current
 }))
 if (Option.isNone(held)) throw new Error("no current sitrep")
+// What holding the sitrep retains, once the rows it was read from are garbage.
+const heldBytes = liveHeap() - heapBefore
 const rssBeforeKiB = process.memoryUsage().rss / 1024
 const t0 = performance.now()
 const report = await db.run(activate({
@@ -30,6 +38,7 @@ process.stdout.write(JSON.stringify({
   peakRssKiB: process.resourceUsage().maxRSS,
   rssAtStartKiB,
   rssBeforeKiB,
+  heldBytes,
   activationMs,
   created: report.kinds[alertKind.name]?.created ?? 0
 }))

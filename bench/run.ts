@@ -201,7 +201,7 @@ try {
   rows.push("")
   if (activation.memory !== null) {
     const m = activation.memory
-    rows.push(`5. executor activation at R = ${m.requested.toLocaleString("en")} in a child process: peak RSS ${f(m.peakRssMiB, 0)} MiB (RSS at start ${f(m.rssAtStartMiB, 0)} MiB, after loading the sitrep ${f(m.rssBeforeActivationMiB, 0)} MiB; activation ${f(m.activationMs, 0)} ms); ${Math.round((m.peakRssMiB.median - m.rssAtStartMiB.median) * 2 ** 20 / m.requested)} bytes per request at the peak, ${Math.round((m.rssBeforeActivationMiB.median - m.rssAtStartMiB.median) * 2 ** 20 / m.requested)} for the held sitrep`)
+    rows.push(`5. executor activation at R = ${m.requested.toLocaleString("en")} in a child process: peak RSS ${f(m.peakRssMiB, 0)} MiB (RSS at start ${f(m.rssAtStartMiB, 0)} MiB, after loading the sitrep ${f(m.rssBeforeActivationMiB, 0)} MiB; activation ${f(m.activationMs, 0)} ms); ${Math.round((m.peakRssMiB.median - m.rssAtStartMiB.median) * 2 ** 20 / m.requested)} bytes per request at the peak; the held sitrep retains ${f(m.heldBytesPerRequest, 0)} bytes of live heap per request`)
     rows.push("")
   }
   const o = observability

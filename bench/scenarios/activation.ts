@@ -64,6 +64,8 @@ export interface MemoryFigures {
   readonly rssAtStartMiB: Summary
   /** Resident set after start-up and loading the held sitrep, before the activation, MiB. */
   readonly rssBeforeActivationMiB: Summary
+  /** Live heap the held sitrep retains (after a full GC), per request, bytes. */
+  readonly heldBytesPerRequest: Summary
   readonly activationMs: Summary
 }
 
@@ -158,8 +160,8 @@ const check = (report: ActivationReport, what: string, ok: (k: ActivationReport[
 const childPath = fileURLToPath(new URL("../activation-child.ts", import.meta.url))
 
 const runChild = (url: string) =>
-  new Promise<{ peakRssKiB: number; rssAtStartKiB: number; rssBeforeKiB: number; activationMs: number; created: number }>((done, fail) => {
-    const child = spawn(process.execPath, [childPath, url], { stdio: ["ignore", "pipe", "inherit"] })
+  new Promise<{ peakRssKiB: number; rssAtStartKiB: number; rssBeforeKiB: number; heldBytes: number; activationMs: number; created: number }>((done, fail) => {
+    const child = spawn(process.execPath, ["--expose-gc", childPath, url], { stdio: ["ignore", "pipe", "inherit"] })
     let out = ""
     child.stdout.on("data", (d) => (out += d))
     child.on("error", fail)
@@ -254,6 +256,7 @@ export const activationScenarios = async (
         const before: Array<number> = []
         const atStart: Array<number> = []
         const took: Array<number> = []
+        const retained: Array<number> = []
         for (let run = 0; run < memoryRuns; run++) {
           await reset(db, held)
           const r = await runChild(db.url)
@@ -262,6 +265,7 @@ export const activationScenarios = async (
           before.push(r.rssBeforeKiB / 1024)
           atStart.push(r.rssAtStartKiB / 1024)
           took.push(r.activationMs)
+          retained.push(r.heldBytes / requested)
           progress(`activation R=${requested} memory run ${run + 1}/${memoryRuns}: peak RSS ${(r.peakRssKiB / 1024).toFixed(0)} MiB`)
         }
         memory = {
@@ -269,6 +273,7 @@ export const activationScenarios = async (
           peakRssMiB: summarize(peak),
           rssAtStartMiB: summarize(atStart),
           rssBeforeActivationMiB: summarize(before),
+          heldBytesPerRequest: summarize(retained),
           activationMs: summarize(took)
         }
       }

@@ -34,25 +34,36 @@ const loadHeader = (sql: Sql) =>
     return Option.some({ id: first.sitrep_id as SitrepId, version: toVersion(first.version), generations })
   })
 
-/** A whole sitrep, read in one snapshot; cases and requests keep their published order. */
+/**
+ * A whole sitrep, read in one snapshot; cases and requests keep their published order. An
+ * executor holds it for as long as it is current, so every request shares what it can instead of
+ * keeping a copy per row: its case's id string and one bigint per distinct entry generation.
+ */
 const loadSitrep = (sql: Sql, id: string, version: bigint) =>
   Effect.gen(function*() {
     const row = (yield* S.selectSitrep(sql, id))[0]
     if (row === undefined) return Option.none<Sitrep>()
     const generations: Record<KindName, Generation> = {}
     for (const g of yield* S.selectGenerations(sql, id)) generations[g.kind as KindName] = toGeneration(g.generation)
-    const requests = yield* S.selectRequests(sql, id)
+    const caseRows = yield* S.selectCases(sql, id)
+    const caseIds = new Map(caseRows.map((c) => [c.position, c.id as Case["id"]]))
+    const entries = new Map<bigint, Generation>()
+    const entry = (g: bigint): Generation => {
+      let shared = entries.get(g)
+      if (shared === undefined) entries.set(g, (shared = toGeneration(g)))
+      return shared
+    }
     const byCase = new Map<string, Array<SitrepRequest>>()
-    for (const r of requests) {
+    for (const r of yield* S.selectRequests(sql, id)) {
       const key = `${r.case_position}/${r.kind}`
       const list = byCase.get(key) ?? []
       // A request stored before the entry column existed (NULL) is given its sitrep's generation:
       // an upper bound of when it entered, so a delta activation executes it rather than skip it.
-      const enteredAt = toGeneration(r.entered_at_generation ?? generations[r.kind as KindName]!)
-      list.push({ id: r.id as ResourceId, caseId: r.case_id as Case["id"], body: r.body, enteredAt })
+      const enteredAt = r.entered_at_generation === null ? generations[r.kind as KindName]! : entry(BigInt(r.entered_at_generation))
+      list.push({ id: r.id as ResourceId, caseId: caseIds.get(r.case_position) ?? (r.case_id as Case["id"]), body: r.body, enteredAt })
       byCase.set(key, list)
     }
-    const cases = (yield* S.selectCases(sql, id)).map((c): Case => ({
+    const cases = caseRows.map((c): Case => ({
       id: c.id as Case["id"],
       comment: c.comment,
       closed: c.closed,
