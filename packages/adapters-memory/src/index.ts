@@ -6,12 +6,13 @@ import { MemoryMarkerStore } from "./markerStore.ts"
 import { MemoryProgressStore, MemoryReportStore } from "./progressStore.ts"
 import { MemoryResourceStore } from "./resourceStore.ts"
 import { MemorySitrepStore } from "./sitrepStore.ts"
+import { MemoryTokenStore } from "./tokenStore.ts"
 
 export { MemoryDatabase, setCreationFailure } from "./database.ts"
 export type { MemoryDb } from "./state.ts"
 
 /** Every port in memory, over one fresh database, with the given kinds registered. */
 export const memoryLayer = (kinds?: ReadonlyArray<ResourceKind>) => {
-  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog)
+  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog, MemoryTokenStore)
   return stores.pipe(Layer.provideMerge(MemoryDatabase.layer), Layer.provideMerge(Kinds.layer(kinds)), Layer.merge(RoleAuthorization))
 }

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { defaultSqlKinds, hasState, type SqlKind } from "./kind.ts"
+import { tokenTrack } from "./tokenStore.ts"
 
 /**
  * Versioned, idempotent migrations. Each component (the core tables, and each resource kind) has
@@ -203,7 +204,7 @@ export const migrate = (
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const applied: Array<AppliedStep> = []
-    const tracks = [coreTrack, ...kinds.map(kindTrack)]
+    const tracks = [coreTrack, ...kinds.map(kindTrack), tokenTrack]
     const versions = yield* schemaVersions
     for (const track of tracks) {
       const target = targets[track.component] ?? Number.MAX_SAFE_INTEGER

@@ -8,6 +8,7 @@ import { inspectCommands } from "./commands/inspect.ts"
 import { resourceCommand } from "./commands/resources.ts"
 import { simulateCommand } from "./commands/simulate.ts"
 import { sitrepCommand } from "./commands/sitrep.ts"
+import { tokenCommand } from "./commands/token.ts"
 import { EXIT_DONE, verdictOf } from "./failure.ts"
 import { fm } from "./globalFlags.ts"
 import { Output, outputLayer, toJsonText, writeStderr, writeStdout } from "./output.ts"
@@ -23,7 +24,8 @@ export const fmCommand = fm.pipe(
     ...inspectCommands,
     resourceCommand("alert", alertKind),
     resourceCommand("bundle", supportBundleKind),
-    simulateCommand
+    simulateCommand,
+    tokenCommand
   ])
 )
 

@@ -6,14 +6,15 @@ import type {
   ProgressStore,
   ReportStore,
   ResourceStore,
-  SitrepStore
+  SitrepStore,
+  TokenStore
 } from "@fm-rendezvous/domain"
 import { Effect, Layer } from "effect"
 import { sqlStores } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
 /** Every port a command may use. */
-export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog
+export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore
 
 export interface StoreOptions {
   /**

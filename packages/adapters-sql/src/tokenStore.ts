@@ -1,0 +1,92 @@
+import { type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
+import { Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import type { MigrationTrack } from "./migrations.ts"
+import { storeError } from "./run.ts"
+
+/**
+ * API tokens (SPEC 8.2): a table of their own on a migration track of their own, so the core
+ * and kind tracks are not touched. Only the SHA-256 digest is stored; the lookup part of a token
+ * is unique and indexed, so authenticating a request is one primary-key-like read.
+ */
+export const tokenTrack: MigrationTrack = {
+  component: "tokens",
+  steps: [{
+    version: 1,
+    name: "API tokens",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS fm_api_token (
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        lookup TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ,
+        last_used_at TIMESTAMPTZ,
+        revoked_at TIMESTAMPTZ,
+        CONSTRAINT fm_api_token_pkey PRIMARY KEY (name),
+        CONSTRAINT fm_api_token_lookup_key UNIQUE (lookup)
+      )`
+    ]
+  }]
+}
+
+interface TokenRow {
+  readonly name: string
+  readonly role: string
+  readonly lookup: string
+  readonly digest: string
+  readonly created_at: Date
+  readonly expires_at: Date | null
+  readonly last_used_at: Date | null
+  readonly revoked_at: Date | null
+}
+
+const toRecord = (r: TokenRow): TokenRecord => ({
+  name: r.name,
+  role: r.role as Role,
+  lookup: r.lookup,
+  digest: r.digest,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at
+})
+
+const columns = "name, role, lookup, digest, created_at, expires_at, last_used_at, revoked_at"
+
+export const selectTokenByLookup = (sql: SqlClient.SqlClient, lookup: string) =>
+  sql<TokenRow>`SELECT ${sql.literal(columns)} FROM fm_api_token WHERE lookup = ${lookup}`
+
+export const SqlTokenStore = Layer.effect(
+  TokenStore,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const fail = (what: string) => storeError(what)
+    return TokenStore.of({
+      create: (t) =>
+        sql<{ name: string }>`INSERT INTO fm_api_token (name, role, lookup, digest, created_at, expires_at)
+          VALUES (${t.name}, ${t.role}, ${t.lookup}, ${t.digest}, ${t.createdAt}, ${t.expiresAt})
+          ON CONFLICT (name) DO NOTHING RETURNING name`.pipe(Effect.map((rows) => rows.length === 1), fail("creating a token")),
+      list: sql<TokenRow>`SELECT ${sql.literal(columns)} FROM fm_api_token ORDER BY name`.pipe(
+        Effect.map((rows) => rows.map(toRecord)),
+        fail("listing tokens")
+      ),
+      revoke: (name, at) =>
+        sql<{ name: string }>`UPDATE fm_api_token SET revoked_at = COALESCE(revoked_at, ${at})
+          WHERE name = ${name} RETURNING name`.pipe(Effect.map((rows) => rows.length === 1), fail("revoking a token")),
+      byLookup: (lookup) =>
+        selectTokenByLookup(sql, lookup).pipe(
+          Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), toRecord)),
+          fail("reading a token")
+        ),
+      // The condition is in the statement: concurrent requests of one token write once a minute.
+      touch: (name, at, olderThan) =>
+        sql`UPDATE fm_api_token SET last_used_at = ${at}
+          WHERE name = ${name} AND (last_used_at IS NULL OR last_used_at < ${olderThan})`.pipe(
+          Effect.asVoid,
+          fail("recording a token's use")
+        )
+    })
+  })
+)

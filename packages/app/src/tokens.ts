@@ -1,0 +1,86 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+import { type Actor, EXECUTOR_IDENTITY, InvalidInput, type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
+import { Clock, Duration, Effect, Option } from "effect"
+import { Refused } from "./cli/failure.ts"
+
+/**
+ * API tokens (SPEC 8.2). A token reads `fm_<lookup>_<secret>`: 64 bits of lookup (finds the row,
+ * not a secret) and 256 bits of secret, both from the operating system's CSPRNG. Only the SHA-256
+ * digest of the whole text is stored; a presented token is hashed and compared in constant time.
+ */
+const TOKEN_PATTERN = /^fm_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
+
+/** Last use is written at most once per this interval per token. */
+export const LAST_USE_RESOLUTION = Duration.minutes(1)
+
+const digestOf = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex")
+
+/** "90d", "12h", "30m", "45s", "2w", or anything effect's Duration reads ("90 days"). */
+export const parseExpiresIn = (text: string): Effect.Effect<Duration.Duration, InvalidInput> => {
+  const short = /^(\d{1,6})([smhdw])$/.exec(text.trim())
+  const units = { s: "seconds", m: "minutes", h: "hours", d: "days", w: "weeks" } as const
+  const parsed = short === null
+    ? Duration.fromInput(text.trim() as Duration.Input)
+    : Duration.fromInput(`${short[1]} ${units[short[2] as keyof typeof units]}` as Duration.Input)
+  return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero)
+    ? Effect.succeed(parsed.value)
+    : Effect.fail(new InvalidInput({ message: `--expires-in takes a positive duration such as 90d, 12h or "30 minutes", not ${JSON.stringify(text)}.` }))
+}
+
+export interface IssuedToken {
+  readonly name: string
+  readonly role: Role
+  readonly expiresAt: Date | null
+  readonly token: string
+}
+
+export const issueToken = (name: string, role: Role, expiresIn: Option.Option<Duration.Duration>) =>
+  Effect.gen(function*() {
+    if (name === EXECUTOR_IDENTITY) {
+      return yield* new InvalidInput({ message: `${EXECUTOR_IDENTITY} is the executors' own identity; no token may be named so.` })
+    }
+    if (!NAME_PATTERN.test(name)) {
+      return yield* new InvalidInput({
+        message: `${JSON.stringify(name)} is not a token name: use 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit.`
+      })
+    }
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const token = `fm_${randomBytes(8).toString("hex")}_${randomBytes(32).toString("base64url")}`
+    const lookup = TOKEN_PATTERN.exec(token)![1]!
+    const expiresAt = Option.match(expiresIn, { onNone: () => null, onSome: (d) => new Date(now.getTime() + Duration.toMillis(d)) })
+    const created = yield* (yield* TokenStore).create({ name, role, lookup, digest: digestOf(token), createdAt: now, expiresAt })
+    if (!created) return yield* new Refused({ message: `A token named ${name} exists already (names are never reused); pick another name.` })
+    return { name, role, expiresAt, token } satisfies IssuedToken
+  })
+
+export const revokeToken = (name: string) =>
+  Effect.gen(function*() {
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const found = yield* (yield* TokenStore).revoke(name, now)
+    if (!found) return yield* new Refused({ message: `There is no token named ${name}.` })
+  })
+
+const live = (record: TokenRecord, now: Date): boolean =>
+  record.revokedAt === null && (record.expiresAt === null || record.expiresAt > now)
+
+/**
+ * The actor a presented token stands for, or None for any token that is not valid (malformed,
+ * unknown, expired, revoked: the caller answers all of them alike). Records the use at most once
+ * a minute, judged from the row just read, so most requests write nothing.
+ */
+export const authenticate = (presented: string) =>
+  Effect.gen(function*() {
+    const match = TOKEN_PATTERN.exec(presented)
+    if (match === null) return Option.none<Actor>()
+    const store = yield* TokenStore
+    const found = yield* store.byLookup(match[1]!)
+    if (Option.isNone(found)) return Option.none<Actor>()
+    const record = found.value
+    const equal = timingSafeEqual(Buffer.from(digestOf(presented), "hex"), Buffer.from(record.digest, "hex"))
+    const now = new Date(yield* Clock.currentTimeMillis)
+    if (!equal || !live(record, now)) return Option.none<Actor>()
+    const staleBefore = new Date(now.getTime() - Duration.toMillis(LAST_USE_RESOLUTION))
+    if (record.lastUsedAt === null || record.lastUsedAt < staleBefore) yield* store.touch(record.name, now, staleBefore)
+    return Option.some<Actor>({ name: record.name, role: record.role })
+  })
