@@ -22,6 +22,8 @@ export interface Verdict {
   readonly sentence: string
   /** A short name for the kind of failure, for the --json error document. */
   readonly reason: string
+  /** The status the API answers the same failure with (SPEC 8.4). */
+  readonly httpStatus: number
 }
 
 const sentence = (text: string): string => {
@@ -69,7 +71,7 @@ const storeSentence = (message: string, cause: unknown): string => {
   return `The database could not do it: ${message}`
 }
 
-const classify = (error: unknown): Verdict => {
+const classify = (error: unknown): Omit<Verdict, "httpStatus"> => {
   const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "Unknown"
   const message = error instanceof Error ? error.message : String(error)
   switch (tag) {
@@ -106,11 +108,34 @@ const classify = (error: unknown): Verdict => {
   }
 }
 
+/** A lost or refused connection to the database, anywhere down a chain of causes: retry later. */
+const unreachable = (error: unknown, depth = 0): boolean => {
+  if (typeof error !== "object" || error === null || depth > 6) return false
+  const tag = (error as { _tag?: unknown })._tag
+  if (tag === "ConnectionError" || tag === "StatementTimeoutError" || tag === "EmbeddedDatabaseError") return true
+  return unreachable((error as { cause?: unknown }).cause, depth + 1) || unreachable((error as { reason?: unknown }).reason, depth + 1)
+}
+
+const HTTP_STATUS: Readonly<Record<string, number>> = {
+  InvalidInput: 400,
+  Usage: 400,
+  InvalidConfiguration: 400,
+  NotAuthorized: 403,
+  NotFound: 404,
+  ParentNotCurrent: 409,
+  Refused: 409
+}
+
+const withStatus = (error: unknown, verdict: Omit<Verdict, "httpStatus">): Verdict => ({
+  ...verdict,
+  httpStatus: HTTP_STATUS[verdict.reason] ?? (unreachable(error) ? 503 : 500)
+})
+
 /** The verdict for a failed run; defects (bugs) are reported the same way, in one sentence. */
 export const verdictOf = (cause: Cause.Cause<unknown>): Verdict => {
   const failure = cause.reasons.find(Cause.isFailReason)
-  if (failure !== undefined) return classify(failure.error)
+  if (failure !== undefined) return withStatus(failure.error, classify(failure.error))
   const defect = cause.reasons.find(Cause.isDieReason)
-  if (defect !== undefined) return classify(defect.defect)
-  return { exitCode: 130, sentence: "Interrupted.", reason: "Interrupted" }
+  if (defect !== undefined) return withStatus(defect.defect, classify(defect.defect))
+  return { exitCode: 130, sentence: "Interrupted.", reason: "Interrupted", httpStatus: 503 }
 }

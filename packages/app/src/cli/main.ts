@@ -7,6 +7,7 @@ import { executorCommands } from "./commands/executor.ts"
 import { inspectCommands } from "./commands/inspect.ts"
 import { resourceCommand } from "./commands/resources.ts"
 import { simulateCommand } from "./commands/simulate.ts"
+import { serveCommand } from "./commands/serve.ts"
 import { sitrepCommand } from "./commands/sitrep.ts"
 import { tokenCommand } from "./commands/token.ts"
 import { EXIT_DONE, verdictOf } from "./failure.ts"
@@ -25,7 +26,8 @@ export const fmCommand = fm.pipe(
     resourceCommand("alert", alertKind),
     resourceCommand("bundle", supportBundleKind),
     simulateCommand,
-    tokenCommand
+    tokenCommand,
+    serveCommand
   ])
 )
 

@@ -1,5 +1,5 @@
-import { decodeResourceId, InvalidInput, type ResourceId } from "@fm-rendezvous/domain"
-import { Effect, Result } from "effect"
+import { Comment, decodeResourceId, describeSchemaError, InvalidInput, type ResourceId } from "@fm-rendezvous/domain"
+import { Effect, Result, Schema } from "effect"
 import { type StoreOptions, storesLayer, type Stores } from "../database/stores.ts"
 import { resolveTarget } from "../database/target.ts"
 import { fm } from "./globalFlags.ts"
@@ -17,4 +17,14 @@ export const parseResourceId = (raw: string): Effect.Effect<ResourceId, InvalidI
   return Result.isSuccess(decoded)
     ? Effect.succeed(decoded.success)
     : Effect.fail(new InvalidInput({ message: `${JSON.stringify(raw)} is not a valid id: ids are UUIDs such as 0d6c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e01.` }))
+}
+
+const decodeComment = Schema.decodeUnknownResult(Comment)
+
+/** An operator comment follows the document's rule for comments (SPEC 7.1: at most 4096 bytes). */
+export const parseComment = (text: string): Effect.Effect<string, InvalidInput> => {
+  const comment = decodeComment(text)
+  return Result.isSuccess(comment)
+    ? Effect.succeed(comment.success)
+    : Effect.fail(new InvalidInput({ message: describeSchemaError("The comment", comment.failure) }))
 }

@@ -1,8 +1,5 @@
 import {
   type Actor,
-  Comment,
-  describeSchemaError,
-  InvalidInput,
   Authorization,
   commentResource,
   deleteResource,
@@ -11,12 +8,12 @@ import {
   ResourceStore,
   showResource
 } from "@fm-rendezvous/domain"
-import { Effect, Option, Result, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { renderResource, renderResourceList, resourceToJson } from "../../render/resource.ts"
 import { actorOf, fm } from "../globalFlags.ts"
 import { Output } from "../output.ts"
-import { parseResourceId, withStores } from "../session.ts"
+import { parseComment, parseResourceId, withStores } from "../session.ts"
 
 /**
  * The operator commands of one resource kind (SPEC 7.2: `fm alert ...`, `fm bundle ...`), built
@@ -25,9 +22,6 @@ import { parseResourceId, withStores } from "../session.ts"
 const idArgument = Argument.String("id").pipe(Argument.withDescription("The resource id (a UUID)."))
 
 const actor = Effect.map(fm, actorOf)
-
-/** Operator comments follow the document's rule for comments (SPEC 7.1: at most 4096 bytes). */
-const decodeComment = Schema.decodeUnknownResult(Comment)
 
 const deleteWords = (kind: ResourceKind, outcome: DeleteOutcome): { outcome: string; sentence: string } => {
   switch (outcome._tag) {
@@ -87,11 +81,7 @@ export const resourceCommand = (commandName: string, kind: ResourceKind) => {
       withStores(Effect.gen(function*() {
         const output = yield* Output
         const resourceId = yield* parseResourceId(id)
-        const comment = decodeComment(text)
-        if (Result.isFailure(comment)) {
-          return yield* new InvalidInput({ message: describeSchemaError("The comment", comment.failure) })
-        }
-        yield* commentResource(yield* actor, kind, resourceId, comment.success)
+        yield* commentResource(yield* actor, kind, resourceId, yield* parseComment(text))
         yield* output.emit({ id: resourceId, kind: kind.name, userComment: text }, () => `Comment set on ${kind.singular} ${resourceId}.`)
       }))
   ).pipe(Command.withDescription(`Attach an operator comment to a ${kind.singular} (admin).`))

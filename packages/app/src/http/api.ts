@@ -1,0 +1,184 @@
+import { type Actor, defaultKinds, type ResourceKind } from "@fm-rendezvous/domain"
+import { Context, Schema } from "effect"
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  OpenApi
+} from "effect/http-api"
+
+/**
+ * The operator and planner API of SPEC 8, as data: the server (server.ts), the command line's
+ * client (client.ts) and the OpenAPI document all derive from `makeApi`. This module holds no
+ * server code, so a client imports it without the handlers.
+ */
+
+// SPEC 8.4: every refusal is `{ "error", "message" }`; one class per status, so the status is
+// chosen by what a handler fails with (a class, not a shape: all have the same fields).
+const fields = { error: Schema.String, message: Schema.String }
+
+export class BadRequest extends Schema.Error<BadRequest>("fm/http/BadRequest")(fields, {
+  httpApiStatus: 400,
+  description: "Invalid input: bad JSON, a document SPEC 7.1 refuses, a bad id, version or limit, unknown fields."
+}) {}
+export class Unauthorized extends Schema.Error<Unauthorized>("fm/http/Unauthorized")(fields, {
+  httpApiStatus: 401,
+  description: "No valid token (missing, malformed, unknown, expired or revoked)."
+}) {}
+export class Forbidden extends Schema.Error<Forbidden>("fm/http/Forbidden")(fields, {
+  httpApiStatus: 403,
+  description: "The token's role may not do this."
+}) {}
+export class NotFound extends Schema.Error<NotFound>("fm/http/NotFound")(fields, {
+  httpApiStatus: 404,
+  description: "No such resource or sitrep version."
+}) {}
+export class Conflict extends Schema.Error<Conflict>("fm/http/Conflict")(fields, {
+  httpApiStatus: 409,
+  description: "The parent is not current."
+}) {}
+export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("fm/http/PayloadTooLarge")(fields, {
+  httpApiStatus: 413,
+  description: "A body over FM_MAX_BODY_BYTES."
+}) {}
+export class UnsupportedMediaType extends Schema.Error<UnsupportedMediaType>("fm/http/UnsupportedMediaType")(fields, {
+  httpApiStatus: 415,
+  description: "A body that is not application/json."
+}) {}
+export class InternalError extends Schema.Error<InternalError>("fm/http/InternalError")(fields, {
+  httpApiStatus: 500,
+  description: "An unexpected failure."
+}) {}
+export class Unavailable extends Schema.Error<Unavailable>("fm/http/Unavailable")(fields, {
+  httpApiStatus: 503,
+  description: "The database cannot be reached or timed out; retry later."
+}) {}
+
+/** The refusals any route may answer with, by status (SPEC 8.4). */
+export const refusalsByStatus = new Map<number, new(props: { error: string; message: string }) => Refusal>([
+  [400, BadRequest],
+  [401, Unauthorized],
+  [403, Forbidden],
+  [404, NotFound],
+  [409, Conflict],
+  [413, PayloadTooLarge],
+  [415, UnsupportedMediaType],
+  [500, InternalError],
+  [503, Unavailable]
+])
+/** The status a refusal is answered with. */
+export const statusOf = (refusal: Refusal): number => {
+  for (const [status, make] of refusalsByStatus) if (refusal instanceof make) return status
+  return 500
+}
+
+const refusals = [BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, InternalError, Unavailable]
+
+/** A refusal as a value a handler fails with: the status picks the schema it is encoded by. */
+export type Refusal =
+  | BadRequest
+  | Unauthorized
+  | Forbidden
+  | NotFound
+  | Conflict
+  | PayloadTooLarge
+  | UnsupportedMediaType
+  | InternalError
+  | Unavailable
+
+/** The caller, from its bearer token (SPEC 8.2): the token's name is the actor. */
+export class Caller extends Context.Service<Caller, Actor>()("fm/http/Caller") {}
+
+export class Authenticated extends HttpApiMiddleware.Service<Authenticated, { provides: Caller }>()("fm/http/Authenticated", {
+  requiredForClient: true,
+  security: { bearer: HttpApiSecurity.bearer },
+  error: Unauthorized
+}) {}
+
+const Json = Schema.Unknown.pipe(Schema.annotate({ description: "A JSON value (SPEC 7.3 shapes)." }))
+const Page = Schema.Struct({ items: Schema.Array(Json), nextPageToken: Schema.NullOr(Schema.String) })
+const pageQuery = {
+  limit: Schema.optional(Schema.String).pipe(Schema.annotate({ description: "1..1000, default 100." })),
+  page_token: Schema.optional(Schema.String).pipe(Schema.annotate({ description: "The nextPageToken of the previous page." }))
+}
+const idParams = { id: Schema.String }
+
+/** A kind's path segment: its plural in kebab case (SPEC 8.3: `alerts`, `support-bundles`). */
+export const kindPath = (kind: ResourceKind): string => kind.plural.trim().toLowerCase().replace(/[^a-z0-9]+/g, "-")
+
+/** A kind's group name, the key of its client methods. */
+export const kindGroup = (kind: ResourceKind): string => kindPath(kind)
+
+/** The routes of one resource kind, from its descriptor alone (no route code per kind). */
+const resourceGroup = (kind: ResourceKind) => {
+  const base = HttpApiGroup.make(kindGroup(kind)).add(
+    HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals }),
+    HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals }),
+    HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: HttpApiSchema.NoContent, error: refusals })
+  )
+  const group = kind.userComment
+    ? base.add(HttpApiEndpoint.put("comment", "/:id", {
+      params: idParams,
+      payload: Schema.Struct({ userComment: Schema.String }),
+      success: Json,
+      error: refusals
+    }))
+    : base
+  return group.prefix(`/v1/${kindPath(kind)}`).middleware(Authenticated).annotateMerge(
+    OpenApi.annotations({ title: kind.plural, description: `Operator view and delete of ${kind.plural}.` })
+  )
+}
+
+const Published = Schema.Struct({ id: Schema.String, version: Schema.Number, generations: Schema.Record(Schema.String, Schema.Number) })
+
+const sitreps = HttpApiGroup.make("sitreps").add(
+  HttpApiEndpoint.post("publish", "/", { payload: Json, success: Published.pipe(HttpApiSchema.status(201)), error: refusals }),
+  HttpApiEndpoint.get("history", "/", { query: pageQuery, success: Page, error: refusals }),
+  HttpApiEndpoint.get("current", "/current", { success: Json, error: refusals }),
+  HttpApiEndpoint.get("byVersion", "/:version", { params: { version: Schema.String }, success: Json, error: refusals }),
+  HttpApiEndpoint.post("prune", "/prune", {
+    payload: Schema.Struct({ keep: Schema.Number }),
+    success: Schema.Struct({ removedVersions: Schema.Number, removedSitreps: Schema.Number }),
+    error: refusals
+  })
+).prefix("/v1/sitreps").middleware(Authenticated)
+
+const inspect = HttpApiGroup.make("inspect").add(
+  HttpApiEndpoint.get("explain", "/explain/:id", { params: idParams, success: Json, error: refusals }),
+  HttpApiEndpoint.get("status", "/status", {
+    success: Schema.Struct({
+      currentSitrep: Schema.NullOr(Schema.Struct({ id: Schema.String, version: Schema.Number })),
+      executors: Schema.Array(Json)
+    }),
+    error: refusals
+  }),
+  HttpApiEndpoint.get("me", "/me", {
+    success: Schema.Struct({ name: Schema.String, role: Schema.Literals(["admin", "viewer"]) }),
+    error: refusals
+  })
+).prefix("/v1").middleware(Authenticated)
+
+const system = HttpApiGroup.make("system").add(
+  HttpApiEndpoint.get("healthz", "/healthz", { success: Schema.Struct({ status: Schema.Literal("ok") }) }),
+  HttpApiEndpoint.get("readyz", "/readyz", { success: Schema.Struct({ status: Schema.Literal("ready") }), error: Unavailable })
+)
+
+/** The whole API for a registry of kinds; unknown JSON fields are refused (SPEC 8.4). */
+export const makeApi = (kinds: ReadonlyArray<ResourceKind> = defaultKinds) => {
+  const core = HttpApi.make("fm").add(sitreps, inspect, system)
+  // Kind groups have names known only at run time; their type is the registry's, not a literal.
+  const withKinds = kinds.reduce((api, kind) => api.add(resourceGroup(kind) as never), core as typeof core)
+  return withKinds
+    .annotate(HttpApi.ParseOptions, { onExcessProperty: "error" })
+    .annotate(HttpApi.HeadersParseOptions, {})
+    .annotateMerge(OpenApi.annotations({
+      title: "fm-rendezvous",
+      version: "1",
+      description: "The operator and planner API of fm-rendezvous (SPEC 8)."
+    }))
+}
+
+export type Api = ReturnType<typeof makeApi>

@@ -1,0 +1,178 @@
+import {
+  Authorization,
+  commentResource,
+  decodeResourceId,
+  deleteResource,
+  explain,
+  InvalidInput,
+  Kinds,
+  type KindRegistry,
+  pruneHistory,
+  publishSitrep,
+  ReportStore,
+  type ResourceId,
+  type ResourceKind,
+  ResourceStore,
+  showResource,
+  SitrepStore,
+  type SitrepVersion
+} from "@fm-rendezvous/domain"
+import { Cause, Effect, Layer, Option, Result } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { ExecutorSettings } from "../config.ts"
+import { verdictOf } from "../cli/failure.ts"
+import { parseComment, parseResourceId } from "../cli/session.ts"
+import { lookUpSitrep } from "../cli/sitrepLookup.ts"
+import { explanationToJson } from "../render/explanation.ts"
+import { reportToJson } from "../render/report.ts"
+import { resourceToJson } from "../render/resource.ts"
+import { sitrepToJson } from "../render/sitrep.ts"
+import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
+import { decodePage, encodePageToken } from "./pages.ts"
+import { readiness } from "./readiness.ts"
+
+/**
+ * The handlers call the use cases the command line calls; a failure becomes the refusal of SPEC
+ * 8.4 through the same verdict (and sentence) the command line prints. Unexpected failures
+ * answer one sentence and are logged with their detail, never sent.
+ */
+export const refusalOf = (cause: Cause.Cause<unknown>): Effect.Effect<Refusal> => {
+  const verdict = verdictOf(cause)
+  const status = refusalsByStatus.has(verdict.httpStatus) ? verdict.httpStatus : 500
+  const message = status === 503
+    ? "The database cannot be reached or timed out; retry later."
+    : status === 500
+    ? "The server could not do it; its log says why."
+    : verdict.sentence
+  const make = refusalsByStatus.get(status)!
+  const refusal = new make({ error: status >= 500 ? (status === 503 ? "Unavailable" : "Unexpected") : verdict.reason, message })
+  return status >= 500 ? Effect.as(Effect.logError(`request failed: ${verdict.sentence}`), refusal) : Effect.succeed(refusal)
+}
+
+const asRefusal = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Refusal, R> =>
+  Effect.catchCause(self, (cause) =>
+    Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.flatMap(refusalOf(cause), Effect.fail))
+
+const grant = (action: string) => Effect.gen(function*() {
+  return yield* (yield* Authorization).requireAdmin(yield* Caller, action)
+})
+const viewer = (action: string) => Effect.gen(function*() {
+  yield* (yield* Authorization).requireViewer(yield* Caller, action)
+})
+
+const sitrepHandlers = (api: Api) =>
+  HttpApiBuilder.group(api, "sitreps", (h) =>
+    h
+      .handle("publish", ({ payload }) =>
+        asRefusal(Effect.gen(function*() {
+          const published = yield* publishSitrep(yield* grant("publishing a sitrep"), payload)
+          return { id: published.id, version: Number(published.version), generations: Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, Number(g)])) }
+        })))
+      .handle("history", ({ query }) =>
+        asRefusal(Effect.gen(function*() {
+          yield* viewer("reading sitreps")
+          const page = yield* decodePage(query, (after) => /^[1-9]\d{0,15}$/.test(after))
+          const kinds = yield* Kinds
+          const store = yield* SitrepStore
+          const range = yield* store.historyRange
+          if (Option.isNone(range)) return { items: [], nextPageToken: null }
+          const start = page.after === undefined ? Number(range.value.newest) : Number(page.after) - 1
+          const items: Array<unknown> = []
+          let version = start
+          for (; version >= Number(range.value.oldest) && items.length < page.limit; version--) {
+            const found = yield* store.byVersion(version as SitrepVersion)
+            if (Option.isSome(found)) {
+              const { cases: _cases, ...header } = sitrepToJson(kinds, found.value)
+              items.push(header)
+            }
+          }
+          const last = version + 1
+          return { items, nextPageToken: version >= Number(range.value.oldest) ? encodePageToken(String(last)) : null }
+        })))
+      .handle("current", () =>
+        asRefusal(Effect.gen(function*() {
+          yield* viewer("reading sitreps")
+          return sitrepToJson(yield* Kinds, yield* lookUpSitrep(Option.none(), "GET /v1/sitreps"))
+        })))
+      .handle("byVersion", ({ params }) =>
+        asRefusal(Effect.gen(function*() {
+          yield* viewer("reading sitreps")
+          const version = /^\d{1,15}$/.test(params.version) ? Number(params.version) : Number.NaN
+          if (!Number.isSafeInteger(version)) {
+            return yield* new InvalidInput({ message: `${JSON.stringify(params.version)} is not a sitrep version: versions are whole numbers from 1.` })
+          }
+          return sitrepToJson(yield* Kinds, yield* lookUpSitrep(Option.some(version), "GET /v1/sitreps/{version}"))
+        })))
+      .handle("prune", ({ payload }) =>
+        asRefusal(Effect.gen(function*() {
+          const settings = yield* ExecutorSettings
+          const result = yield* pruneHistory(yield* grant("pruning sitrep history"), payload.keep, settings.sweepPageSize)
+          return { removedVersions: result.historyRemoved, removedSitreps: result.sitrepsRemoved }
+        }))))
+
+const inspectHandlers = (api: Api) =>
+  HttpApiBuilder.group(api, "inspect", (h) =>
+    h
+      .handle("explain", ({ params }) =>
+        asRefusal(Effect.gen(function*() {
+          yield* viewer("explaining resources")
+          return explanationToJson(yield* explain(yield* parseResourceId(params.id)))
+        })))
+      .handle("status", () =>
+        asRefusal(Effect.gen(function*() {
+          yield* viewer("reading status")
+          const reports = yield* (yield* ReportStore).latest
+          const current = yield* (yield* SitrepStore).currentHeader
+          return {
+            currentSitrep: Option.match(current, { onNone: () => null, onSome: (c) => ({ id: c.id, version: Number(c.version) }) }),
+            executors: reports.map(reportToJson)
+          }
+        })))
+      .handle("me", () => Caller.useSync((c) => ({ name: c.name, role: c.role }))))
+
+const systemHandlers = (api: Api) =>
+  HttpApiBuilder.group(api, "system", (h) =>
+    h
+      .handle("healthz", () => Effect.succeed({ status: "ok" as const }))
+      .handle("readyz", () => readiness))
+
+
+/** One kind's routes, from its descriptor (SPEC 8.3: a kind gets its routes with no code of its own). */
+const kindHandlers = (api: Api, kind: ResourceKind) =>
+  // The group's name is known at run time only (registry data), so its handler type is erased here.
+  HttpApiBuilder.group(api as never, kindGroup(kind) as never, (h: any) => {
+    const base = h
+      .handle("list", ({ query }: { query: { limit?: string; page_token?: string } }) =>
+        asRefusal(Effect.gen(function*() {
+          yield* viewer(`reading ${kind.plural}`)
+          const page = yield* decodePage(query, (after) => Result.isSuccess(decodeResourceId(after)))
+          const after = page.after === undefined ? undefined : Result.getOrUndefined(decodeResourceId(page.after))
+          const rows = yield* (yield* ResourceStore).list(kind.name, { after, limit: page.limit + 1 })
+          const items = rows.slice(0, page.limit)
+          return {
+            items: items.map(resourceToJson),
+            nextPageToken: rows.length > page.limit ? encodePageToken(items[items.length - 1]!.id) : null
+          }
+        })))
+      .handle("get", ({ params }: { params: { id: string } }) =>
+        asRefusal(Effect.gen(function*() {
+          return resourceToJson(yield* showResource(yield* Caller, kind, yield* parseResourceId(params.id)))
+        })))
+      .handle("remove", ({ params }: { params: { id: string } }) =>
+        asRefusal(Effect.gen(function*() {
+          yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
+        })))
+    return kind.userComment
+      ? base.handle("comment", ({ params, payload }: { params: { id: string }; payload: { userComment: string } }) =>
+        asRefusal(Effect.gen(function*() {
+          const caller = yield* Caller
+          const id = yield* parseResourceId(params.id)
+          yield* commentResource(caller, kind, id, yield* parseComment(payload.userComment))
+          return resourceToJson(yield* showResource(caller, kind, id))
+        })))
+      : base
+  }) as unknown as Layer.Layer<never>
+
+/** Every group's handlers for the registry's kinds. */
+export const handlersLayer = (api: Api, registry: KindRegistry) =>
+  Layer.mergeAll(sitrepHandlers(api), inspectHandlers(api), systemHandlers(api), ...registry.all.map((k) => kindHandlers(api, k)))

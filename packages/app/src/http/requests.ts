@@ -1,0 +1,120 @@
+import { describeSchemaError } from "@fm-rendezvous/domain"
+import { Cause, Context, Effect, Metric, Schema } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiError } from "effect/http-api"
+import { toJsonText } from "../cli/output.ts"
+import { statusOf } from "./api.ts"
+import { refusalOf } from "./handlers.ts"
+
+/**
+ * What every request goes through before and after the API (SPEC 8.1, 8.4): the body limits and
+ * media type, the one logfmt line, the HTTP metrics, and refusals in the SPEC 8.4 shape for what
+ * the API itself answers without a body (undecodable input, unknown routes, dropped bodies).
+ */
+export class RequestActor extends Context.Service<RequestActor, { name: string }>()("fm/http/RequestActor") {}
+
+const requestsTotal = Metric.counter("fm_http_requests_total", { description: "HTTP requests answered, by route, method and status." })
+const requestSeconds = Metric.histogram("fm_http_request_duration_seconds", {
+  description: "Time to answer an HTTP request, by route.",
+  boundaries: Metric.exponentialBoundaries({ start: 0.0005, factor: 2, count: 16 })
+})
+
+export const refusalResponse = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
+  HttpServerResponse.text(toJsonText({ error, message }), {
+    status,
+    contentType: "application/json",
+    headers: status === 401 ? { ...headers, "www-authenticate": "Bearer" } : headers
+  })
+
+const UUID_SEGMENT = /^[^/]+$/
+
+/**
+ * The route pattern of a path, for logs and metric labels (bounded cardinality): ids and versions
+ * become `{id}` / `{version}`; paths that name no route are `unmatched`.
+ */
+export const routeOf = (path: string, kindPaths: ReadonlySet<string>): string => {
+  const p = path.split("?")[0]!.replace(/\/+$/, "") || "/"
+  if (["/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/status", "/v1/me", "/v1/sitreps", "/v1/sitreps/current", "/v1/sitreps/prune"].includes(p)) return p
+  const parts = p.split("/")
+  if (parts.length === 4 && parts[1] === "v1" && parts[2] === "sitreps" && UUID_SEGMENT.test(parts[3]!)) return "/v1/sitreps/{version}"
+  if (parts.length === 4 && parts[1] === "v1" && parts[2] === "explain") return "/v1/explain/{id}"
+  if (parts[1] === "v1" && kindPaths.has(parts[2] ?? "")) {
+    if (parts.length === 3) return `/v1/${parts[2]}`
+    if (parts.length === 4) return `/v1/${parts[2]}/{id}`
+  }
+  return "unmatched"
+}
+
+const hasBody = (request: HttpServerRequest.HttpServerRequest): boolean =>
+  (request.headers["content-length"] !== undefined && request.headers["content-length"] !== "0") ||
+  request.headers["transfer-encoding"] !== undefined
+
+const isJson = (contentType: string | undefined): boolean =>
+  contentType !== undefined && contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
+
+/** The SPEC 8.4 response for a failure that escaped the handlers (a defect or a router error). */
+const responseOfCause = (cause: Cause.Cause<unknown>) => {
+  const defect = cause.reasons.find(Cause.isDieReason)?.defect
+  if (HttpApiError.HttpApiSchemaError.is(defect)) {
+    const what = defect.kind === "Payload" ? "The request body" : defect.kind === "Query" ? "The query" : defect.kind === "Params" ? "The path" : "The request"
+    return Effect.succeed(refusalResponse(400, "InvalidInput", describeSchemaError(what, defect.cause as Schema.SchemaError)))
+  }
+  const failure = cause.reasons.find(Cause.isFailReason)?.error
+  const server = [failure, defect].map(serverErrorTag).find((t) => t !== undefined)
+  if (server?.tag === "RouteNotFound") {
+    return Effect.succeed(refusalResponse(404, "NotFound", "There is no such route; GET /openapi.json lists them."))
+  }
+  if (server?.tag === "RequestParseError") {
+    return Effect.succeed(
+      /too large|maxBytes|exceed/i.test(server.text)
+        ? refusalResponse(413, "PayloadTooLarge", "The request body is over the server's limit (FM_MAX_BODY_BYTES).", { connection: "close" })
+        : refusalResponse(400, "InvalidInput", "The request body could not be read.")
+    )
+  }
+  return Effect.map(refusalOf(cause), (r) => refusalResponse(statusOf(r), r.error, r.message))
+}
+
+/** The HTTP server's own errors, bare or as the reason of an HttpServerError. */
+const serverErrorTag = (e: unknown): { tag: string; text: string } | undefined => {
+  if (typeof e !== "object" || e === null) return undefined
+  const tag = (e as { _tag?: unknown })._tag
+  const reason = (e as { reason?: { _tag?: unknown } }).reason
+  const found = tag === "HttpServerError" ? reason?._tag : tag
+  return found === "RouteNotFound" || found === "RequestParseError"
+    ? { tag: found, text: `${String((e as { message?: unknown }).message)} ${String((reason as { cause?: unknown } | undefined)?.cause ?? "")}` }
+    : undefined
+}
+
+export interface RequestOptions {
+  readonly maxBodyBytes: number
+  readonly kindPaths: ReadonlySet<string>
+}
+
+/** The global middleware: limits before the API, refusal shape, one log line and metrics after. */
+export const aroundRequest = (options: RequestOptions) =>
+  <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const started = performance.now()
+      const actor = { name: "-" }
+      const route = routeOf(request.url, options.kindPaths)
+      const declared = Number(request.headers["content-length"] ?? "0")
+      const response = hasBody(request) && !isJson(request.headers["content-type"])
+        ? refusalResponse(415, "UnsupportedMediaType", "The request body must be JSON, sent with Content-Type: application/json.")
+        : Number.isFinite(declared) && declared > options.maxBodyBytes
+        ? refusalResponse(413, "PayloadTooLarge", `The request body is over the server's limit of ${options.maxBodyBytes} bytes (FM_MAX_BODY_BYTES).`, { connection: "close" })
+        : yield* app.pipe(
+          Effect.provideService(RequestActor, actor),
+          Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : responseOfCause(cause))
+        )
+      const seconds = (performance.now() - started) / 1000
+      const status = String(response.status)
+      yield* Metric.update(Metric.withAttributes(requestsTotal, { route, method: request.method, status }), 1)
+      yield* Metric.update(Metric.withAttributes(requestSeconds, { route }), seconds)
+      yield* Effect.sync(() =>
+        process.stderr.write(
+          `method=${request.method} route=${JSON.stringify(route)} status=${status} duration_ms=${(seconds * 1000).toFixed(2)} actor=${JSON.stringify(actor.name)}\n`
+        )
+      )
+      return response.status === 401 ? HttpServerResponse.setHeader(response, "www-authenticate", "Bearer") : response
+    })

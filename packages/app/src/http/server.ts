@@ -1,0 +1,83 @@
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Kinds } from "@fm-rendezvous/domain"
+import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { PrometheusMetrics } from "effect/observability"
+import type { Stores } from "../database/stores.ts"
+import { authenticate } from "../tokens.ts"
+import { Authenticated, Caller, kindPath, makeApi, Unauthorized } from "./api.ts"
+import { handlersLayer } from "./handlers.ts"
+import { aroundRequest, RequestActor } from "./requests.ts"
+
+/**
+ * `fm serve` (SPEC 8.1): the API of api.ts over Node's HTTP server, on the stores the command
+ * line uses. Loaded only by the serve command (a dynamic import), so other commands do not pay
+ * for the HTTP modules.
+ */
+export interface ServeOptions {
+  readonly host: string
+  readonly port: number
+}
+
+export const ServerSettings = Config.all({
+  maxBodyBytes: Config.Int("FM_MAX_BODY_BYTES").pipe(Config.withDefault(8 * 1024 * 1024)),
+  requestTimeout: Config.Duration("FM_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
+  shutdownTimeout: Config.Duration("FM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
+})
+
+const unauthorized = new Unauthorized({ error: "Unauthorized", message: "A valid bearer token is needed (Authorization: Bearer <token>)." })
+
+/** Bearer tokens to the caller (SPEC 8.2): every invalid token gets the same 401. */
+const authenticatedLayer = Layer.effect(
+  Authenticated,
+  Effect.gen(function*() {
+    const context = yield* Effect.context<Stores>()
+    return Authenticated.of({
+      bearer: (httpEffect, { credential }) =>
+        Effect.gen(function*() {
+          // A database failure here is not a bad token: it reaches the refusal mapping as a 503.
+          const actor = yield* Effect.orDie(Effect.provideContext(authenticate(Redacted.value(credential)), context))
+          if (Option.isNone(actor)) return yield* unauthorized
+          const log = yield* Effect.serviceOption(RequestActor)
+          if (Option.isSome(log)) log.value.name = actor.value.name
+          return yield* Effect.provideService(httpEffect, Caller, actor.value)
+        })
+    })
+  })
+)
+
+/** The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). */
+export const serverLayer = (options: ServeOptions) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const settings = yield* ServerSettings
+    const registry = yield* Kinds
+    const api = makeApi(registry.all)
+    const routes = HttpApiBuilder.layer(api, { openapiPath: "/openapi.json" }).pipe(
+      Layer.provide(handlersLayer(api, registry)),
+      Layer.provide(authenticatedLayer)
+    )
+    const around = HttpRouter.middleware(aroundRequest({
+      maxBodyBytes: settings.maxBodyBytes,
+      kindPaths: new Set(registry.all.map(kindPath))
+    }), { global: true })
+    const timeout = Duration.toMillis(settings.requestTimeout)
+    const served = HttpRouter.serve(Layer.mergeAll(routes, PrometheusMetrics.layerHttp({ path: "/metrics" }), around), {
+      disableLogger: true,
+      disableListenLog: true
+    })
+    // Scripts and tests read the bound address from this line (useful with port 0).
+    const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
+      Effect.sync(() => {
+        const a = server.address
+        const host = options.host.includes(":") ? `[${options.host}]` : options.host
+        process.stderr.write(`fm serve: listening on ${a._tag === "UnixPathAddress" ? a.path : `http://${host}:${a.port}`}\n`)
+      })))
+    return Layer.mergeAll(served, announce).pipe(
+      Layer.provide(NodeHttpServer.layer(
+        () => createServer({ requestTimeout: timeout, headersTimeout: Math.min(timeout, 10_000), connectionsCheckingInterval: 1000 }),
+        { host: options.host, port: options.port, gracefulShutdownTimeout: settings.shutdownTimeout }
+      ))
+    )
+  }))
