@@ -1,5 +1,5 @@
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { alertKind, supportBundleKind } from "@fm-rendezvous/domain"
+import { defaultKinds } from "@fm-rendezvous/domain"
 import { Cause, Effect, Layer, Logger } from "effect"
 import { CliOutput, Command } from "effect/cli"
 import { dbCommand } from "./commands/db.ts"
@@ -23,8 +23,7 @@ export const fmCommand = fm.pipe(
     sitrepCommand,
     ...executorCommands,
     ...inspectCommands,
-    resourceCommand("alert", alertKind),
-    resourceCommand("bundle", supportBundleKind),
+    ...defaultKinds.map(resourceCommand),
     simulateCommand,
     tokenCommand,
     serveCommand

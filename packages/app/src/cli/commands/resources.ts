@@ -17,7 +17,7 @@ import { parseComment, parseResourceId, withStores } from "../session.ts"
 
 /**
  * The operator commands of one resource kind (SPEC 7.2: `fm alert ...`, `fm bundle ...`), built
- * from the kind's descriptor so another kind gets the same commands by one line in main.ts.
+ * from the kind's descriptor: main.ts builds one per registered kind.
  */
 const idArgument = Argument.String("id").pipe(Argument.withDescription("The resource id (a UUID)."))
 
@@ -39,7 +39,11 @@ const deleteWords = (kind: ResourceKind, outcome: DeleteOutcome): { outcome: str
   }
 }
 
-export const resourceCommand = (commandName: string, kind: ResourceKind) => {
+/** A kind's command: the last word of its singular (`fm alert`, `fm bundle`, `fm widget`). */
+export const commandNameOf = (kind: ResourceKind): string => kind.singular.trim().split(/\s+/).pop()!.toLowerCase()
+
+export const resourceCommand = (kind: ResourceKind) => {
+  const commandName = commandNameOf(kind)
   const list = Command.make(
     "list",
     {
