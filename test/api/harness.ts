@@ -1,6 +1,6 @@
-import { type ChildProcess } from "node:child_process"
+import { type ChildProcess, execFile } from "node:child_process"
 import { afterAll, beforeAll } from "vitest"
-import { runFm, spawnFm, useFreshDatabase } from "../cli/harness.ts"
+import { FM_BIN, runFm, spawnFm, useFreshDatabase } from "../cli/harness.ts"
 
 /**
  * A real `fm serve` process on loopback (port 0: the server names its port on stderr), on a fresh
@@ -70,6 +70,7 @@ export const useServer = (env: Record<string, string> = {}): ApiWorld => {
   })
   afterAll(async () => {
     await served?.stop()
+    if (process.env["FM_API_DEBUG"]) console.log(served?.log())
   })
   return { server: () => served!, url, admin: () => admin, viewer: () => viewer }
 }
@@ -98,3 +99,17 @@ export const call = async (
   const text = await response.text()
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) }
 }
+
+/**
+ * `fm` run without blocking the test's event loop (runFm's spawnSync would stall the HTTP client's
+ * keep-alive bookkeeping, so it reuses connections the server has closed meanwhile).
+ */
+export const fmAsync = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; json: () => any }> =>
+  new Promise((resolve) => {
+    const clean = { ...process.env }
+    for (const key of ["DATABASE_URL", "FM_ACTOR", "FM_ROLE", "FM_EXECUTOR", "FM_SERVER", "FM_TOKEN"]) delete clean[key]
+    execFile(process.execPath, [FM_BIN, ...args], { env: { ...clean, ...env }, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1
+      resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) })
+    })
+  })
