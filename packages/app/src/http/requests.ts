@@ -1,6 +1,6 @@
 import { describeSchemaError } from "@fm-rendezvous/domain"
-import { Cause, Context, Effect, Metric, Schema } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Cause, Context, Effect, Metric, Schema } from "effect"
+import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { toJsonText } from "../cli/output.ts"
 import { statusOf } from "./api.ts"
@@ -105,6 +105,8 @@ export const aroundRequest = (options: RequestOptions) =>
         ? refusalResponse(413, "PayloadTooLarge", `The request body is over the server's limit of ${options.maxBodyBytes} bytes (FM_MAX_BODY_BYTES).`, { connection: "close" })
         : yield* app.pipe(
           Effect.provideService(RequestActor, actor),
+          // A body without a Content-Length (chunked) is cut at the limit while it is read.
+          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes)),
           Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : responseOfCause(cause))
         )
       const seconds = (performance.now() - started) / 1000
