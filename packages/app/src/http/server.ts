@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Kinds } from "@fm-rendezvous/domain"
+import { Kinds, type KindRegistry } from "@fm-rendezvous/domain"
 import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
@@ -48,25 +48,24 @@ const authenticatedLayer = Layer.effect(
   })
 )
 
+/** Every route of the registry's API, the metrics route and the request middleware, over the stores. */
+export const appLayer = (registry: KindRegistry, maxBodyBytes: number) => {
+  const api = makeApi(registry.all)
+  const routes = HttpApiBuilder.layer(api, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide(handlersLayer(api, registry)),
+    Layer.provide(authenticatedLayer)
+  )
+  const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)) }), { global: true })
+  return Layer.mergeAll(routes, PrometheusMetrics.layerHttp({ path: "/metrics" }), around)
+}
+
 /** The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). */
 export const serverLayer = (options: ServeOptions) =>
   Layer.unwrap(Effect.gen(function*() {
     const settings = yield* ServerSettings
     const registry = yield* Kinds
-    const api = makeApi(registry.all)
-    const routes = HttpApiBuilder.layer(api, { openapiPath: "/openapi.json" }).pipe(
-      Layer.provide(handlersLayer(api, registry)),
-      Layer.provide(authenticatedLayer)
-    )
-    const around = HttpRouter.middleware(aroundRequest({
-      maxBodyBytes: settings.maxBodyBytes,
-      kindPaths: new Set(registry.all.map(kindPath))
-    }), { global: true })
     const timeout = Duration.toMillis(settings.requestTimeout)
-    const served = HttpRouter.serve(Layer.mergeAll(routes, PrometheusMetrics.layerHttp({ path: "/metrics" }), around), {
-      disableLogger: true,
-      disableListenLog: true
-    })
+    const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes), { disableLogger: true, disableListenLog: true })
     // Scripts and tests read the bound address from this line (useful with port 0).
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
       Effect.sync(() => {
