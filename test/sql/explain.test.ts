@@ -8,6 +8,8 @@ import * as M from "../../packages/adapters-sql/src/markers.ts"
 import * as P from "../../packages/adapters-sql/src/progress.ts"
 import * as R from "../../packages/adapters-sql/src/resources.ts"
 import * as S from "../../packages/adapters-sql/src/sitreps.ts"
+import * as H from "../../packages/adapters-sql/src/sitrepHistory.ts"
+import * as T from "../../packages/adapters-sql/src/tokenStore.ts"
 import type { SqlKind } from "../../packages/adapters-sql/src/kind.ts"
 import { allKinds, freshSqlLayer } from "./fixtures.ts"
 
@@ -90,6 +92,13 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["reports", P.selectReports(sql)]
 ]
 
+/** What the API adds (SPEC 8.3): history pages and the token lookup of every request. */
+const api = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => [
+  ["api: history page, first", H.selectHistoryPage(sql, null, 101)],
+  ["api: history page, next", H.selectHistoryPage(sql, 50, 101)],
+  ["api: token by lookup", T.selectTokenByLookup(sql, "0123456789abcdef")]
+]
+
 describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4, 5)", () => {
   layer(freshSqlLayer())((it) => {
     for (const k of allKinds) {
@@ -104,6 +113,12 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         for (const [name, statement] of shared(sql)) yield* noSeqScan(name, sql, statement)
+      }))
+
+    it.effect("the API's pages and token lookup: no sequential scan", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        for (const [name, statement] of api(sql)) yield* noSeqScan(name, sql, statement)
       }))
 
     it.effect("the sweep reads the marked markers through their partial (generation, id) index", () =>

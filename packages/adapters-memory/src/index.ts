@@ -6,6 +6,7 @@ import { MemoryMarkerStore } from "./markerStore.ts"
 import { MemoryProgressStore, MemoryReportStore } from "./progressStore.ts"
 import { MemoryResourceStore } from "./resourceStore.ts"
 import { MemorySitrepStore } from "./sitrepStore.ts"
+import { MemorySitrepHistory } from "./sitrepHistory.ts"
 import { MemoryTokenStore } from "./tokenStore.ts"
 
 export { MemoryDatabase, setCreationFailure } from "./database.ts"
@@ -13,6 +14,6 @@ export type { MemoryDb } from "./state.ts"
 
 /** Every port in memory, over one fresh database, with the given kinds registered. */
 export const memoryLayer = (kinds?: ReadonlyArray<ResourceKind>) => {
-  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog, MemoryTokenStore)
+  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog, MemoryTokenStore, MemorySitrepHistory)
   return stores.pipe(Layer.provideMerge(MemoryDatabase.layer), Layer.provideMerge(Kinds.layer(kinds)), Layer.merge(RoleAuthorization))
 }

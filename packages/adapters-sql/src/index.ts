@@ -8,11 +8,13 @@ import { SqlMarkerStore } from "./markerStore.ts"
 import { SqlProgressStore, SqlReportStore } from "./progress.ts"
 import { SqlResourceStore } from "./resourceStore.ts"
 import { SqlSitrepStore } from "./sitrepStore.ts"
+import { SqlSitrepHistory } from "./sitrepHistory.ts"
 import { SqlTokenStore } from "./tokenStore.ts"
 
 export { alertSqlKind, defaultSqlKinds, type SqlColumn, type SqlKind, sqlKind, supportBundleSqlKind } from "./kind.ts"
 export { SqlKinds } from "./kinds.ts"
 export { type AppliedStep, coreTrack, kindTrack, migrate, schemaVersions } from "./migrations.ts"
+export { selectHistoryPage, SqlSitrepHistory } from "./sitrepHistory.ts"
 export { selectTokenByLookup, SqlTokenStore, tokenTrack } from "./tokenStore.ts"
 export { decodeSentinel, type Sentinel, SENTINELS } from "./sentinel.ts"
 export { describeSqlError, RETRY_ATTEMPTS, retriesExhausted, serializable, storeError, transaction, withRetry } from "./run.ts"
@@ -27,7 +29,7 @@ export interface SqlLayerOptions {
  */
 export const sqlLayer = (options?: SqlLayerOptions) => {
   const kinds = options?.kinds ?? defaultSqlKinds
-  const stores = Layer.mergeAll(SqlSitrepStore, SqlResourceStore, SqlMarkerStore, SqlProgressStore, SqlReportStore, SqlCollectionBacklog, SqlTokenStore)
+  const stores = Layer.mergeAll(SqlSitrepStore, SqlResourceStore, SqlMarkerStore, SqlProgressStore, SqlReportStore, SqlCollectionBacklog, SqlTokenStore, SqlSitrepHistory)
   return stores.pipe(
     Layer.provideMerge(SqlKinds.layer(kinds)),
     Layer.provideMerge(Kinds.layer(kinds.map((k) => k.kind))),

@@ -6,6 +6,7 @@ import type {
   ProgressStore,
   ReportStore,
   ResourceStore,
+  SitrepHistory,
   SitrepStore,
   TokenStore
 } from "@fm-rendezvous/domain"
@@ -14,7 +15,7 @@ import { sqlStores } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
 /** Every port a command may use. */
-export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore
+export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore | SitrepHistory
 
 export interface StoreOptions {
   /**

@@ -14,6 +14,7 @@ import {
   type ResourceKind,
   ResourceStore,
   showResource,
+  SitrepHistory,
   SitrepStore,
   type SitrepVersion
 } from "@fm-rendezvous/domain"
@@ -60,7 +61,7 @@ const viewer = (action: string) => Effect.gen(function*() {
   yield* (yield* Authorization).requireViewer(yield* Caller, action)
 })
 
-const sitrepHandlers = (api: Api) =>
+const sitrepHandlers = (api: Api, registry: KindRegistry) =>
   HttpApiBuilder.group(api, "sitreps", (h) =>
     h
       .handle("publish", ({ payload }) =>
@@ -72,22 +73,16 @@ const sitrepHandlers = (api: Api) =>
         asRefusal(Effect.gen(function*() {
           yield* viewer("reading sitreps")
           const page = yield* decodePage(query, (after) => /^[1-9]\d{0,15}$/.test(after))
-          const kinds = yield* Kinds
-          const store = yield* SitrepStore
-          const range = yield* store.historyRange
-          if (Option.isNone(range)) return { items: [], nextPageToken: null }
-          const start = page.after === undefined ? Number(range.value.newest) : Number(page.after) - 1
-          const items: Array<unknown> = []
-          let version = start
-          for (; version >= Number(range.value.oldest) && items.length < page.limit; version--) {
-            const found = yield* store.byVersion(version as SitrepVersion)
-            if (Option.isSome(found)) {
-              const { cases: _cases, ...header } = sitrepToJson(kinds, found.value)
-              items.push(header)
-            }
+          const before = page.after === undefined ? null : (Number(page.after) as SitrepVersion)
+          const rows = yield* (yield* SitrepHistory).page(before, page.limit + 1)
+          const items = rows.slice(0, page.limit)
+          return {
+            items: items.map((e) => {
+              const { cases: _cases, ...entry } = sitrepToJson(registry, { ...e, cases: [] })
+              return entry
+            }),
+            nextPageToken: rows.length > page.limit ? encodePageToken(String(items[items.length - 1]!.version)) : null
           }
-          const last = version + 1
-          return { items, nextPageToken: version >= Number(range.value.oldest) ? encodePageToken(String(last)) : null }
         })))
       .handle("current", () =>
         asRefusal(Effect.gen(function*() {
@@ -175,4 +170,4 @@ const kindHandlers = (api: Api, kind: ResourceKind) =>
 
 /** Every group's handlers for the registry's kinds. */
 export const handlersLayer = (api: Api, registry: KindRegistry) =>
-  Layer.mergeAll(sitrepHandlers(api), inspectHandlers(api), systemHandlers(api), ...registry.all.map((k) => kindHandlers(api, k)))
+  Layer.mergeAll(sitrepHandlers(api, registry), inspectHandlers(api), systemHandlers(api), ...registry.all.map((k) => kindHandlers(api, k)))
