@@ -9,9 +9,14 @@ import { CliError } from "effect/cli"
 export const EXIT_DONE = 0
 export const EXIT_REFUSED = 1
 export const EXIT_USAGE = 2
+/** SPEC 8.5: the database or the server could not be reached or timed out; safe to retry. */
+export const EXIT_UNAVAILABLE = 3
 
 /** A refusal found by the app itself, e.g. an activation that found its sitrep stale. */
 export class Refused extends Schema.TaggedError<Refused>()("Refused", { message: Schema.String }) {}
+
+/** The API server could not be reached, timed out, or answered that it cannot serve now (SPEC 8.5). */
+export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", { message: Schema.String }) {}
 
 /** Bad usage the CLI module cannot see, e.g. a flag value that needs another flag. */
 export class Usage extends Schema.TaggedError<Usage>()("Usage", { message: Schema.String }) {}
@@ -91,6 +96,8 @@ const classify = (error: unknown): Omit<Verdict, "httpStatus"> => {
         sentence: sentence(storeSentence(message, (error as { cause?: unknown }).cause)),
         reason: "StoreError"
       }
+    case "Unavailable":
+      return { exitCode: EXIT_UNAVAILABLE, sentence: sentence(message), reason: "Unavailable" }
     case "EmbeddedDatabaseError":
       return { exitCode: EXIT_REFUSED, sentence: sentence(message), reason: tag }
     case "ShowHelp": {
@@ -123,7 +130,8 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   NotAuthorized: 403,
   NotFound: 404,
   ParentNotCurrent: 409,
-  Refused: 409
+  Refused: 409,
+  Unavailable: 503
 }
 
 const withStatus = (error: unknown, verdict: Omit<Verdict, "httpStatus">): Verdict => ({

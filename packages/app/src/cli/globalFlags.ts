@@ -22,7 +22,18 @@ export const globalFlags = {
     Flag.withDescription("The actor's role on the fleet (else FM_ROLE): admin deletes, viewer reads."),
     Flag.withFallbackConfig(Config.Literals(["admin", "viewer"], "FM_ROLE")),
     Flag.optional
-  )
+  ),
+  server: Flag.String("server").pipe(
+    Flag.withDescription("Go through the API at this URL (else FM_SERVER) instead of the database."),
+    Flag.withFallbackConfig(Config.String("FM_SERVER")),
+    Flag.optional
+  ),
+  token: Flag.String("token").pipe(
+    Flag.withDescription("The API token with --server (else FM_TOKEN, else --token-file)."),
+    Flag.withFallbackConfig(Config.String("FM_TOKEN")),
+    Flag.optional
+  ),
+  tokenFile: Flag.String("token-file").pipe(Flag.withDescription("A file holding the API token."), Flag.optional)
 }
 
 /** The root command; subcommands read the global flags with `yield* fm`. */
@@ -38,6 +49,9 @@ export interface GlobalOptions {
   readonly databaseUrl: Option.Option<string>
   readonly actor: Option.Option<string>
   readonly role: Option.Option<"admin" | "viewer">
+  readonly server: Option.Option<string>
+  readonly token: Option.Option<string>
+  readonly tokenFile: Option.Option<string>
 }
 
 /** The actor of SPEC 7.2: a name and a role together, else anonymous (null). */

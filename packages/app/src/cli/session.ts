@@ -1,8 +1,9 @@
-import { Comment, decodeResourceId, describeSchemaError, InvalidInput, type ResourceId } from "@fm-rendezvous/domain"
-import { Effect, Result, Schema } from "effect"
+import { Comment, decodeResourceId, defaultKinds, describeSchemaError, InvalidInput, Kinds, makeRegistry, type ResourceId } from "@fm-rendezvous/domain"
+import { Effect, Layer, Option, Result, Schema } from "effect"
 import { type StoreOptions, storesLayer, type Stores } from "../database/stores.ts"
 import { resolveTarget } from "../database/target.ts"
 import { fm } from "./globalFlags.ts"
+import { directOperations, type Operations } from "./operations.ts"
 
 /** Runs a command body with every port, on the database the global flags name (SPEC 7.2). */
 export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: StoreOptions) =>
@@ -10,6 +11,24 @@ export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: Stor
     const global = yield* fm
     return yield* Effect.provide(body, storesLayer(yield* resolveTarget(global.databaseUrl), options))
   }) as Effect.Effect<A, unknown, Exclude<R, Stores> | Effect.Services<typeof fm>>
+
+/**
+ * Runs an operator command body (SPEC 8.5): through the API with --server (else FM_SERVER), else
+ * on the database. The remote client is loaded only when asked for.
+ */
+export const withOperations = <A, E, R>(body: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const global = yield* fm
+    if (Option.isSome(global.server) && global.server.value.trim() !== "") {
+      const { remoteOperations } = yield* Effect.promise(() => import("./remote.ts"))
+      const registry = makeRegistry(defaultKinds)
+      return yield* Effect.provide(
+        body,
+        Layer.mergeAll(remoteOperations(global, registry, global.server.value.trim()), Layer.succeed(Kinds, registry))
+      )
+    }
+    return yield* withStores(Effect.provide(body, directOperations(global)))
+  }) as Effect.Effect<A, unknown, Exclude<R, Operations | Kinds> | Effect.Services<typeof fm>>
 
 /** An id argument: a malformed one is bad input (exit 2), not "not found". */
 export const parseResourceId = (raw: string): Effect.Effect<ResourceId, InvalidInput> => {

@@ -1,17 +1,17 @@
-import { explain, Kinds, ReportStore, SitrepStore } from "@fm-rendezvous/domain"
+import { Kinds } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
 import { explanationToJson, renderExplanation } from "../../render/explanation.ts"
 import { renderReport, reportToJson } from "../../render/report.ts"
 import { Output } from "../output.ts"
-import { parseResourceId, withStores } from "../session.ts"
+import { Operations } from "../operations.ts"
+import { parseResourceId, withOperations } from "../session.ts"
 
 const status = Command.make("status", {}, () =>
-  withStores(Effect.gen(function*() {
+  withOperations(Effect.gen(function*() {
     const output = yield* Output
     const kinds = yield* Kinds
-    const reports = yield* (yield* ReportStore).latest
-    const current = yield* (yield* SitrepStore).currentHeader
+    const { current, reports } = yield* (yield* Operations).status
     yield* output.emit(reports.map(reportToJson), () => {
       const head = Option.match(current, {
         onNone: () => "current sitrep: none published yet",
@@ -26,10 +26,10 @@ const explainCommand = Command.make(
   "explain",
   { id: Argument.String("id").pipe(Argument.withDescription("A resource id (alert, support bundle, ...).")) },
   ({ id }) =>
-    withStores(Effect.gen(function*() {
+    withOperations(Effect.gen(function*() {
       const output = yield* Output
       const kinds = yield* Kinds
-      const explanation = yield* explain(yield* parseResourceId(id))
+      const explanation = yield* (yield* Operations).explain(yield* parseResourceId(id))
       yield* output.emit(explanationToJson(explanation), () => renderExplanation(kinds, explanation))
     }))
 ).pipe(Command.withDescription("Why a resource exists or not, and whether its creation marker is collectible now."))

@@ -1,29 +1,19 @@
-import {
-  type Actor,
-  Authorization,
-  commentResource,
-  deleteResource,
-  type DeleteOutcome,
-  type ResourceKind,
-  ResourceStore,
-  showResource
-} from "@fm-rendezvous/domain"
+import type { ResourceKind } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { renderResource, renderResourceList, resourceToJson } from "../../render/resource.ts"
-import { actorOf, fm } from "../globalFlags.ts"
+import { type DeleteView, Operations } from "../operations.ts"
 import { Output } from "../output.ts"
-import { parseComment, parseResourceId, withStores } from "../session.ts"
+import { parseComment, parseResourceId, withOperations } from "../session.ts"
 
 /**
  * The operator commands of one resource kind (SPEC 7.2: `fm alert ...`, `fm bundle ...`), built
- * from the kind's descriptor: main.ts builds one per registered kind.
+ * from the kind's descriptor: main.ts builds one per registered kind. They run on the database
+ * or through the API alike (operations.ts).
  */
 const idArgument = Argument.String("id").pipe(Argument.withDescription("The resource id (a UUID)."))
 
-const actor = Effect.map(fm, actorOf)
-
-const deleteWords = (kind: ResourceKind, outcome: DeleteOutcome): { outcome: string; sentence: string } => {
+const deleteWords = (kind: ResourceKind, outcome: DeleteView): { outcome: string; sentence: string } => {
   switch (outcome._tag) {
     case "Remove":
       return { outcome: "deleted", sentence: `Deleted ${kind.singular}${outcome.stampMarker ? "; its creation marker is now a tombstone, so FM will not re-create it" : " (FM did not create it)"}.` }
@@ -36,6 +26,8 @@ const deleteWords = (kind: ResourceKind, outcome: DeleteOutcome): { outcome: str
       }
     case "NotFound":
       return { outcome: "notFound", sentence: `There is no ${kind.singular} with that id.` }
+    case "DeletedRemotely":
+      return { outcome: "deleted", sentence: `Deleted ${kind.singular} (or it was deleted already); FM will not re-create it.` }
   }
 }
 
@@ -43,7 +35,6 @@ const deleteWords = (kind: ResourceKind, outcome: DeleteOutcome): { outcome: str
 export const commandNameOf = (kind: ResourceKind): string => kind.singular.trim().split(/\s+/).pop()!.toLowerCase()
 
 export const resourceCommand = (kind: ResourceKind) => {
-  const commandName = commandNameOf(kind)
   const list = Command.make(
     "list",
     {
@@ -51,30 +42,28 @@ export const resourceCommand = (kind: ResourceKind) => {
       after: Flag.String("after").pipe(Flag.withDescription("Start after this id (paging)."), Flag.optional)
     },
     ({ limit, after }) =>
-      withStores(Effect.gen(function*() {
+      withOperations(Effect.gen(function*() {
         const output = yield* Output
-        yield* (yield* Authorization).requireViewer(yield* actor, `reading ${kind.plural}`)
         const afterId = Option.isSome(after) ? yield* parseResourceId(after.value) : undefined
-        const rows = yield* (yield* ResourceStore).list(kind.name, { after: afterId, limit: Math.max(1, limit) })
+        const rows = yield* (yield* Operations).list(kind, limit, afterId)
         yield* output.emit(rows.map(resourceToJson), () => renderResourceList(kind, rows))
       }))
   ).pipe(Command.withDescription(`List ${kind.plural}, in id order.`))
 
   const show = Command.make("show", { id: idArgument }, ({ id }) =>
-    withStores(Effect.gen(function*() {
+    withOperations(Effect.gen(function*() {
       const output = yield* Output
-      const row = yield* showResource(yield* actor, kind, yield* parseResourceId(id))
+      const row = yield* (yield* Operations).show(kind, yield* parseResourceId(id))
       yield* output.emit(resourceToJson(row), () => renderResource(kind, row))
     }))).pipe(Command.withDescription(`Show one ${kind.singular}; exit 1 when there is none.`))
 
   const remove = Command.make("delete", { id: idArgument }, ({ id }) =>
-    withStores(Effect.gen(function*() {
+    withOperations(Effect.gen(function*() {
       const output = yield* Output
-      const who: Actor | null = yield* actor
+      const operations = yield* Operations
       const resourceId = yield* parseResourceId(id)
-      const outcome = yield* deleteResource(who, kind, resourceId)
-      const words = deleteWords(kind, outcome)
-      yield* output.emit({ id: resourceId, kind: kind.name, outcome: words.outcome, by: who?.name ?? null }, () => words.sentence)
+      const words = deleteWords(kind, yield* operations.remove(kind, resourceId))
+      yield* output.emit({ id: resourceId, kind: kind.name, outcome: words.outcome, by: operations.actorName }, () => words.sentence)
     }))).pipe(Command.withDescription(`Delete a ${kind.singular} (admin); FM never re-creates one it created.`))
 
   const subcommands = [list, show, remove]
@@ -82,15 +71,15 @@ export const resourceCommand = (kind: ResourceKind) => {
     "comment",
     { id: idArgument, text: Argument.String("text").pipe(Argument.withDescription("The comment.")) },
     ({ id, text }) =>
-      withStores(Effect.gen(function*() {
+      withOperations(Effect.gen(function*() {
         const output = yield* Output
         const resourceId = yield* parseResourceId(id)
-        yield* commentResource(yield* actor, kind, resourceId, yield* parseComment(text))
+        yield* (yield* Operations).comment(kind, resourceId, yield* parseComment(text))
         yield* output.emit({ id: resourceId, kind: kind.name, userComment: text }, () => `Comment set on ${kind.singular} ${resourceId}.`)
       }))
   ).pipe(Command.withDescription(`Attach an operator comment to a ${kind.singular} (admin).`))
 
-  return Command.make(commandName).pipe(
+  return Command.make(commandNameOf(kind)).pipe(
     Command.withDescription(`Operator view and delete of ${kind.plural}.`),
     Command.withSubcommands(kind.userComment ? [...subcommands, comment] : subcommands)
   )

@@ -1,20 +1,11 @@
 import * as fs from "node:fs"
-import {
-  Authorization,
-  InvalidInput,
-  Kinds,
-  pruneHistory,
-  publishSitrep,
-  SitrepStore
-} from "@fm-rendezvous/domain"
-import { Effect, Option } from "effect"
+import { InvalidInput, Kinds } from "@fm-rendezvous/domain"
+import { Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { ExecutorSettings } from "../../config.ts"
 import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
-import { actorOf, fm } from "../globalFlags.ts"
 import { Output } from "../output.ts"
-import { lookUpSitrep } from "../sitrepLookup.ts"
-import { withStores } from "../session.ts"
+import { Operations } from "../operations.ts"
+import { withOperations } from "../session.ts"
 
 /** Reads the document of SPEC 7.1 from a file or stdin; unreadable or non-JSON input is exit 2. */
 const readDocument = (file: string) =>
@@ -46,12 +37,12 @@ const publish = Command.make(
   "publish",
   { file: Argument.String("file").pipe(Argument.withDescription("The sitrep document (SPEC 7.1), or - for stdin.")) },
   ({ file }) =>
-    withStores(Effect.gen(function*() {
+    withOperations(Effect.gen(function*() {
       const output = yield* Output
       const kinds = yield* Kinds
-      const grant = yield* (yield* Authorization).requireAdmin(actorOf(yield* fm), "publishing a sitrep")
+      const operations = yield* Operations
       const document = yield* readDocument(file)
-      const published = yield* publishSitrep(grant, document)
+      const published = yield* operations.publish(document)
       const generations = Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, g]))
       yield* output.emit({ id: published.id, version: published.version, generations }, () =>
         `Published sitrep ${published.id} as version ${published.version} (${
@@ -64,10 +55,10 @@ const show = Command.make(
   "show",
   { version: Argument.Int("version").pipe(Argument.withDescription("A history version (default: the current sitrep)."), Argument.optional) },
   ({ version }) =>
-    withStores(Effect.gen(function*() {
+    withOperations(Effect.gen(function*() {
       const output = yield* Output
       const kinds = yield* Kinds
-      const found = yield* lookUpSitrep(version, "sitrep show")
+      const found = yield* (yield* Operations).sitrep(version, "sitrep show")
       yield* output.emit(sitrepToJson(kinds, found), () => renderSitrep(kinds, found))
     }))
 ).pipe(Command.withDescription("Show the current sitrep, or the given history version."))
@@ -80,20 +71,16 @@ const prune = Command.make(
       Flag.optional
     )
   },
-  ({ keep: keepFlag }) =>
-    withStores(Effect.gen(function*() {
+  ({ keep }) =>
+    withOperations(Effect.gen(function*() {
       const output = yield* Output
-      const settings = yield* ExecutorSettings
-      const store = yield* SitrepStore
-      const grant = yield* (yield* Authorization).requireAdmin(actorOf(yield* fm), "pruning sitrep history")
-      const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
-      const result = yield* pruneHistory(grant, keep, settings.sweepPageSize, (soFar) =>
+      const result = yield* (yield* Operations).prune(keep, (soFar) =>
         output.progress(`pruning: page ${soFar.pages}, ${soFar.historyRemoved} history versions and ${soFar.sitrepsRemoved} sitreps removed so far`))
-      const range = Option.getOrNull(yield* store.historyRange)
-      yield* output.emit({ ...result, keep, history: range }, () =>
-        `Pruned history to the newest ${keep} versions: ${result.historyRemoved} history versions and ${result.sitrepsRemoved} sitreps removed in ${result.pages} pages${
-          range === null ? "" : `; history now holds versions ${range.oldest} to ${range.newest}`
-        }.`)
+      const { history: range, pages } = result
+      yield* output.emit(result, () =>
+        `Pruned history to the newest ${result.keep} versions: ${result.historyRemoved} history versions and ${result.sitrepsRemoved} sitreps removed${
+          pages === null ? "" : ` in ${pages} pages`
+        }${range === null ? "" : `; history now holds versions ${range.oldest} to ${range.newest}`}.`)
     }))
 ).pipe(Command.withDescription("Prune sitrep history to the newest N versions and remove sitreps no longer in it."))
 

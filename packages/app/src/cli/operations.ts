@@ -1,0 +1,116 @@
+import {
+  type ActivationReport,
+  Authorization,
+  commentResource,
+  deleteResource,
+  type DeleteOutcome,
+  type Explanation,
+  explain,
+  type Generation,
+  pruneHistory,
+  publishSitrep,
+  ReportStore,
+  type Resource,
+  type ResourceId,
+  type ResourceKind,
+  ResourceStore,
+  showResource,
+  type Sitrep,
+  type SitrepHeader,
+  SitrepStore,
+  type SitrepVersion
+} from "@fm-rendezvous/domain"
+import { Context, Effect, Layer, Option } from "effect"
+import { ExecutorSettings } from "../config.ts"
+import type { Stores } from "../database/stores.ts"
+import { actorOf, type GlobalOptions } from "./globalFlags.ts"
+import { lookUpSitrep } from "./sitrepLookup.ts"
+
+/**
+ * What the operator commands do, in one interface with two implementations (SPEC 8.5): direct
+ * (the use cases over the database, the actor from --actor/--role) and remote (the API, the
+ * actor from the token; remote.ts). Commands render the same domain values either way, so the
+ * text, the --json documents and the exit codes are the same in both modes.
+ */
+export interface PruneOutcome {
+  readonly keep: number
+  readonly historyRemoved: number
+  readonly sitrepsRemoved: number
+  /** Known in direct mode only (the API answers SPEC 8.3's two counts). */
+  readonly pages: number | null
+  readonly history: { readonly oldest: SitrepVersion; readonly newest: SitrepVersion } | null
+}
+
+export interface Published {
+  readonly id: string
+  readonly version: SitrepVersion
+  readonly generations: Readonly<Record<string, Generation>>
+}
+
+export interface StatusView {
+  readonly current: Option.Option<Pick<SitrepHeader, "id" | "version">>
+  readonly reports: ReadonlyArray<ActivationReport>
+}
+
+/** A delete's outcome; remote mode knows only that the API answered 204. */
+export type DeleteView = DeleteOutcome | { readonly _tag: "DeletedRemotely" }
+
+export class Operations extends Context.Service<Operations, {
+  readonly publish: (document: unknown) => Effect.Effect<Published, unknown>
+  readonly sitrep: (version: Option.Option<number>, flag: string) => Effect.Effect<Sitrep, unknown>
+  readonly prune: (
+    keep: Option.Option<number>,
+    onPage: (soFar: { historyRemoved: number; sitrepsRemoved: number; pages: number }) => Effect.Effect<void>
+  ) => Effect.Effect<PruneOutcome, unknown>
+  readonly list: (kind: ResourceKind, limit: number, after: ResourceId | undefined) => Effect.Effect<ReadonlyArray<Resource>, unknown>
+  readonly show: (kind: ResourceKind, id: ResourceId) => Effect.Effect<Resource, unknown>
+  readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteView, unknown>
+  readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, unknown>
+  readonly explain: (id: ResourceId) => Effect.Effect<Explanation, unknown>
+  readonly status: Effect.Effect<StatusView, unknown>
+  /** Who acts, for the --json documents that name it. */
+  readonly actorName: string | null
+}>()("fm/app/Operations") {}
+
+/** Direct mode: the use cases over the stores, as `fm` has always run them. */
+export const directOperations = (global: GlobalOptions) =>
+  Layer.effect(
+    Operations,
+    Effect.gen(function*() {
+      const context = yield* Effect.context<Stores>()
+      const actor = actorOf(global)
+      const run = <A, E>(effect: Effect.Effect<A, E, Stores>) => Effect.provideContext(effect, context)
+      return Operations.of({
+        actorName: actor?.name ?? null,
+        publish: (document) =>
+          run(Effect.gen(function*() {
+            const grant = yield* (yield* Authorization).requireAdmin(actor, "publishing a sitrep")
+            return yield* publishSitrep(grant, document)
+          })),
+        sitrep: (version, flag) => run(lookUpSitrep(version, flag)),
+        prune: (keepFlag, onPage) =>
+          run(Effect.gen(function*() {
+            const settings = yield* ExecutorSettings
+            const grant = yield* (yield* Authorization).requireAdmin(actor, "pruning sitrep history")
+            const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
+            const result = yield* pruneHistory(grant, keep, settings.sweepPageSize, onPage)
+            const history = Option.getOrNull(yield* (yield* SitrepStore).historyRange)
+            return { keep, ...result, history }
+          })),
+        list: (kind, limit, after) =>
+          run(Effect.gen(function*() {
+            yield* (yield* Authorization).requireViewer(actor, `reading ${kind.plural}`)
+            return yield* (yield* ResourceStore).list(kind.name, { after, limit: Math.max(1, limit) })
+          })),
+        show: (kind, id) => run(showResource(actor, kind, id)),
+        remove: (kind, id) => run(deleteResource(actor, kind, id)),
+        comment: (kind, id, text) => run(commentResource(actor, kind, id, text)),
+        explain: (id) => run(explain(id)),
+        status: run(Effect.gen(function*() {
+          const reports = yield* (yield* ReportStore).latest
+          const current = yield* (yield* SitrepStore).currentHeader
+          return { current, reports }
+        }))
+      })
+    })
+  )

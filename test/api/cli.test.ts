@@ -1,0 +1,116 @@
+import * as net from "node:net"
+import { beforeAll, describe, expect, it } from "vitest"
+import { ids, sitrepDocument, writeDocument } from "../cli/sitreps.ts"
+import { fmAsync, useServer } from "./harness.ts"
+
+/**
+ * The command line as a client (SPEC 8.5): the same commands through `--server` print the same
+ * text, the same --json documents and the same exit codes as in direct mode. The admin token is
+ * named alice, like the direct-mode actor, so the documents that name the actor agree.
+ */
+const world = useServer()
+const admin = ["--actor", "alice", "--role", "admin"]
+const direct = (args: ReadonlyArray<string>, actor: ReadonlyArray<string> = []) => fmAsync([...args, ...actor, "--database-url", world.url()])
+const remote = (args: ReadonlyArray<string>, token = world.admin()) => fmAsync([...args, "--server", world.server().base, "--token", token])
+
+const same = async (args: ReadonlyArray<string>, actor: ReadonlyArray<string> = []) => {
+  const [d, r] = await Promise.all([direct(args, actor), remote(args)])
+  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }, args.join(" ")).toEqual({ code: d.code, stdout: d.stdout, stderr: d.stderr })
+  return r
+}
+
+describe("fm --server", () => {
+  beforeAll(async () => {
+    const published = await remote(["sitrep", "publish", writeDocument("api-cli-1.json", sitrepDocument(ids.sitrep1, null, [ids.alert1, ids.alert2]))])
+    expect(published.code, published.stderr).toBe(0)
+    expect(published.stdout).toMatch(/^Published sitrep 11111111-1111-4111-8111-111111111111 as version 1 \(alerts generation 1, support bundles generation 1\)\.\n$/)
+    expect((await direct(["activate", "--executor", "nexus-1"])).code).toBe(0)
+  })
+
+  it("reads the same as direct mode, in text and in JSON", async () => {
+    for (const args of [
+      ["sitrep", "show"],
+      ["sitrep", "show", "1"],
+      ["alert", "list"],
+      ["alert", "list", "--limit", "1", "--after", ids.alert1],
+      ["alert", "show", ids.alert1],
+      ["bundle", "list"],
+      ["explain", ids.alert1],
+      ["explain", ids.unknown],
+      ["status"]
+    ]) {
+      await Promise.all([same(args), same([...args, "--json"])])
+    }
+  }, 600_000)
+
+  it("refuses alike, with the same sentence and exit code", async () => {
+    for (const args of [
+      ["sitrep", "show", "7"],
+      ["sitrep", "show", "0"],
+      ["alert", "show", ids.unknown],
+      ["alert", "show", "nope"],
+      ["explain", "123"],
+      ["bundle", "comment", ids.bundle1, "c".repeat(4097)],
+      ["alert", "delete", ids.unknown]
+    ]) {
+      await Promise.all([same(args, admin), same([...args, "--json"], admin)])
+    }
+    const viewer = await remote(["alert", "delete", ids.alert1], world.viewer())
+    expect(viewer.code).toBe(1)
+    expect(viewer.stderr.trim()).toBe(`victor has the viewer role; deleting alert ${ids.alert1} needs admin.`)
+  }, 600_000)
+
+  it("changes through the API with the token's name as the actor", async () => {
+    const commented = await same(["bundle", "comment", ids.bundle1, "looked at it", "--json"], admin)
+    expect(commented.json()).toEqual({ id: ids.bundle1, kind: "support_bundle", userComment: "looked at it" })
+    const deleted = await remote(["alert", "delete", ids.alert1, "--json"])
+    expect(deleted.code).toBe(0)
+    expect(deleted.json()).toEqual({ id: ids.alert1, kind: "alert", outcome: "deleted", by: "alice" })
+    expect((await direct(["explain", ids.alert1, "--json"])).json().deleted.by).toBe("alice")
+    const pruned = await remote(["sitrep", "prune", "--keep", "1", "--json"])
+    expect(pruned.code).toBe(0)
+    expect(pruned.json()).toMatchObject({ keep: 1, historyRemoved: 0, sitrepsRemoved: 0 })
+  })
+
+  it("refuses --actor and --role with --server, and a missing token", async () => {
+    const claimed = await fmAsync(["alert", "list", "--server", world.server().base, "--token", world.admin(), ...admin])
+    expect(claimed.code).toBe(2)
+    expect(claimed.stderr.trim()).toBe("--actor and --role do not exist with --server: the token names who acts (unset FM_ACTOR and FM_ROLE).")
+    const tokenless = await fmAsync(["alert", "list", "--server", world.server().base])
+    expect(tokenless.code).toBe(2)
+    const bad = await remote(["alert", "list"], "fm_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim()).toMatch(/refused the token/)
+  })
+
+  it("takes the token from FM_TOKEN or a file, and the server from FM_SERVER", async () => {
+    const file = writeDocument("api-cli-token.txt", `${world.viewer()}\n`)
+    const fromFile = await fmAsync(["status", "--server", world.server().base, "--token-file", file])
+    expect(fromFile.code, fromFile.stderr).toBe(0)
+    const fromEnv = await fmAsync(["status"], { FM_SERVER: world.server().base, FM_TOKEN: world.viewer() })
+    expect(fromEnv.code, fromEnv.stderr).toBe(0)
+    expect(fromEnv.stdout).toBe(fromFile.stdout)
+  })
+
+  it("exits 3 when the server cannot be reached or does not answer", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const port = (s.address() as net.AddressInfo).port
+        s.close(() => resolve(port))
+      })
+    })
+    const refused = await fmAsync(["status", "--server", `http://127.0.0.1:${closed}`, "--token", world.viewer()])
+    expect(refused.code, refused.stderr).toBe(3)
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1)
+    // A server that accepts connections and never answers.
+    const silent = net.createServer(() => {}).listen(0, "127.0.0.1")
+    await new Promise((r) => silent.once("listening", r))
+    try {
+      const port = (silent.address() as net.AddressInfo).port
+      const timedOut = await fmAsync(["status", "--server", `http://127.0.0.1:${port}`, "--token", world.viewer()], { FM_CLIENT_TIMEOUT: "1 second" })
+      expect(timedOut.code, timedOut.stderr).toBe(3)
+    } finally {
+      silent.close()
+    }
+  })
+})
