@@ -2,7 +2,7 @@
  * The API's cost (issue 10): p50/p99 latency and requests per second of GET /v1/explain/{id},
  * GET /v1/alerts?limit=100 and DELETE /v1/alerts/{id} against a real `fm serve` process, driven
  * by autocannon at 1, 8 and 32 connections, beside the same operation through the use case
- * in-process (one caller, same database). Run alone: `node bench/scenarios/api.ts`
+ * in-process (one caller, same database). Run alone: `node --conditions=@fm-rendezvous/source bench/scenarios/api.ts`
  * (FM_BENCH_QUICK=1 for 10,000 rows only and short runs).
  */
 import { spawn } from "node:child_process"
@@ -30,7 +30,7 @@ export interface Cell {
 
 const serve = (url: string): Promise<{ base: string; stop: () => Promise<void> }> =>
   new Promise((done, fail) => {
-    const child = spawn(process.execPath, [FM_BIN, "serve", "--listen", "127.0.0.1:0", "--database-url", url], {
+    const child = spawn(process.execPath, ["--conditions=@fm-rendezvous/source", FM_BIN, "serve", "--listen", "127.0.0.1:0", "--database-url", url], {
       stdio: ["ignore", "ignore", "pipe"]
     })
     let err = ""

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile } from "node:child_process"
 import { afterAll, beforeAll } from "vitest"
-import { FM_BIN, runFm, spawnFm, useFreshDatabase } from "../cli/harness.ts"
+import { runFm, spawnFm, useFreshDatabase } from "../cli/harness.ts"
+import { fmArgs } from "../support/fmBin.ts"
 
 /**
  * A real `fm serve` process on loopback (port 0: the server names its port on stderr), on a fresh
@@ -108,7 +109,7 @@ export const fmAsync = (args: ReadonlyArray<string>, env: Record<string, string>
   new Promise((resolve) => {
     const clean = { ...process.env }
     for (const key of ["DATABASE_URL", "FM_ACTOR", "FM_ROLE", "FM_EXECUTOR", "FM_SERVER", "FM_TOKEN"]) delete clean[key]
-    execFile(process.execPath, [FM_BIN, ...args], { env: { ...clean, ...env }, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, fmArgs(args), { env: { ...clean, ...env }, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1
       resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) })
     })
