@@ -3,6 +3,7 @@ import {
   type ActivationReport,
   decodeStoredReport,
   type Explanation,
+  type Generation,
   InvalidInput,
   type KindRegistry,
   NotAuthorized,
@@ -115,7 +116,8 @@ const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
     closedSitrepId: null,
     requests: Object.fromEntries(registry.all.map((k) => [
       k.name,
-      ((c[k.documentField] ?? []) as Array<any>).map(({ id, ...body }) => ({ id, caseId: c.id, body }))
+      // The API's document does not say when a request entered the lineage; rendering never asks.
+      ((c[k.documentField] ?? []) as Array<any>).map(({ id, ...body }) => ({ id, caseId: c.id, body, enteredAt: BigInt(json.generations[k.name] ?? 1) as Generation }))
     ]))
   }))
 })
