@@ -9,6 +9,7 @@ import {
   SitrepStore
 } from "@fm-rendezvous/domain"
 import { Deferred, Effect, Fiber, Option } from "effect"
+import { SqlProfile } from "@fm-rendezvous/adapters-sql"
 import { SqlClient } from "effect/sql"
 import * as R from "../../packages/adapters-sql/src/resources.ts"
 import { sitrepDoc } from "../support/documents.ts"
@@ -34,7 +35,7 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
         const inserted = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
         const creator = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
-          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requestsOf(held, alert), new Date())
+          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requestsOf(held, alert), new Date(), yield* SqlProfile)
           assert.isTrue(rows[0]!.created === true)
           yield* Deferred.succeed(inserted, undefined)
           yield* Deferred.await(release)
@@ -104,7 +105,7 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
         const inserted = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
         const first = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
-          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requests, new Date())
+          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requests, new Date(), yield* SqlProfile)
           yield* Deferred.succeed(inserted, undefined)
           yield* Deferred.await(release)
           return rows

@@ -2,7 +2,8 @@ import type { Generation, Request } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import { columnValues, hasState, type SqlKind } from "./kind.ts"
 import type { MarkerRow } from "./markers.ts"
-import { textArray } from "./run.ts"
+import { textArray } from "./params.ts"
+import type { Profile } from "./profile.ts"
 import { SENTINELS, sentinel } from "./sentinel.ts"
 
 /**
@@ -56,7 +57,8 @@ export const createGuardedBatch = (
   k: SqlKind,
   held: Generation,
   requests: ReadonlyArray<Request>,
-  now: Date
+  now: Date,
+  profile: Pick<Profile, "shareLock">
 ) => {
   const values = columnValues(k, requests)
   const columnParams = k.columns.map((c, i) => sql`, ${textArray(values[i]!)}::text[]`)
@@ -66,7 +68,7 @@ export const createGuardedBatch = (
   )
   const state = k.kind.lifecycle === null ? sql`` : sql`, ${k.kind.lifecycle.initialState}`
   return sql<GuardedRow>`WITH
-    head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton FOR SHARE),
+    head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton${profile.shareLock ? sql` FOR SHARE` : sql``}),
     guard AS (
       SELECT g.current_generation, COALESCE(g.current_generation = ${held}, FALSE) AS ok
       FROM (

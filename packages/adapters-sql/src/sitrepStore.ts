@@ -16,7 +16,11 @@ import {
 import { Data, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { SqlKinds } from "./kinds.ts"
-import { snapshot, storeError, toDate, toGeneration, toVersion, transaction, withRetry } from "./run.ts"
+import { SqlProfile } from "./profile.ts"
+import { withRetry } from "./retry.ts"
+import { toDate, toGeneration, toVersion } from "./rows.ts"
+import { transactions } from "./transactions.ts"
+import { storeError } from "./wording.ts"
 import { decodeSentinel, SENTINELS } from "./sentinel.ts"
 import * as S from "./sitreps.ts"
 
@@ -91,6 +95,8 @@ export const SqlSitrepStore = Layer.effect(
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const kinds = yield* SqlKinds
+    const profile = yield* SqlProfile
+    const tx = transactions(sql, profile)
 
     /**
      * SPEC 3.5: children first, then the CAS, then the drop marks (SPEC 3.4), all in one
@@ -131,7 +137,7 @@ export const SqlSitrepStore = Layer.effect(
         }
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
-        (body) => transaction(sql, body),
+        tx.readWrite,
         Effect.catchTag("Refused", (r) =>
           r.outcome === "SitrepExists"
             ? Effect.succeed<PublishOutcome>({ _tag: "SitrepExists" })
@@ -139,8 +145,7 @@ export const SqlSitrepStore = Layer.effect(
       )
 
     const prunePage = (keep: number, pageSize: number) =>
-      transaction(
-        sql,
+      tx.readWrite(
         Effect.gen(function*() {
           const removed = (yield* S.pruneHistoryPage(sql, keep, pageSize)).map((r) => r.sitrep_id)
           if (removed.length > 0) {
@@ -163,11 +168,11 @@ export const SqlSitrepStore = Layer.effect(
     return SitrepStore.of({
       publish: (_grant, s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
       currentHeader: withRetry(loadHeader(sql)).pipe(storeError("reading the current sitrep")),
-      current: snapshot(sql, Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
+      current: tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
         storeError("reading the current sitrep")
       ),
       byVersion: (version) =>
-        snapshot(sql, Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
+        tx.snapshot(Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
           storeError(`reading sitrep version ${version}`)
         ),
       knownRequestIds: (kind, ids) =>

@@ -1,7 +1,7 @@
 import type { Generation, SitrepId, SitrepToPublish } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
-import { boolArray, int4Array, int8Array, textArray } from "./run.ts"
+import { boolArray, int4Array, int8Array, textArray } from "./params.ts"
 import { SENTINELS, sentinel } from "./sentinel.ts"
 
 /**
