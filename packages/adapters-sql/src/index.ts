@@ -13,11 +13,11 @@ export { makeSqlKindRegistry, SqlKinds, type SqlKindRegistry } from "./kinds.ts"
 export { type AppliedStep, coreTrack, kindTrack, migrate, schemaVersions } from "./migrations.ts"
 export { pgLayer, type PgOptions } from "./pool.ts"
 export { type Dialect, DIALECTS, DialectSetting, dialectOfVersion, type Profile, profileOf, SqlProfile } from "./profile.ts"
-export { RETRY_ATTEMPTS, RetriesExhausted, withRetry } from "./retry.ts"
+export { RETRY_ATTEMPTS, withRetry } from "./retry.ts"
 export { decodeSentinel, type Sentinel, SENTINELS } from "./sentinel.ts"
 export { isUnavailable, sqlStateOf } from "./sqlstate.ts"
 export { transactions } from "./transactions.ts"
-export { describeSqlError, storeError, toStoreError } from "./wording.ts"
+export { describeSqlError, RetriesExhausted, storeError, toStoreError } from "./wording.ts"
 
 export interface SqlLayerOptions {
   readonly kinds?: ReadonlyArray<SqlKind>

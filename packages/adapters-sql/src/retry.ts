@@ -1,19 +1,13 @@
-import { Data, Effect, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
 import { SqlError } from "effect/sql"
 import { decodeSentinel, type Sentinel } from "./sentinel.ts"
-import { describeSqlError } from "./wording.ts"
+import { describeSqlError, RetriesExhausted } from "./wording.ts"
 
 /** How many times a statement or transaction is re-run after a serialization failure or deadlock. */
 export const RETRY_TIMES = 8
 
 /** The attempts a step gets in all: the first run and RETRY_TIMES re-runs. */
 export const RETRY_ATTEMPTS = RETRY_TIMES + 1
-
-/** A step that was still failing retryably when its attempts ran out: its last error, and how many it had. */
-export class RetriesExhausted extends Data.TaggedError("RetriesExhausted")<{
-  readonly attempts: number
-  readonly last: SqlError.SqlError
-}> {}
 
 /**
  * Retryable: SQLSTATE 40001 (a serialization failure, the normal way a SERIALIZABLE transaction

@@ -1,8 +1,13 @@
 import { failStoreError, StoreError } from "@fm-rendezvous/domain"
-import { Effect } from "effect"
+import { Data, Effect } from "effect"
 import type { SqlError } from "effect/sql"
-import type { RetriesExhausted } from "./retry.ts"
 import { isUnavailable, sqlStateOf } from "./sqlstate.ts"
+
+/** A step that was still failing retryably when its attempts ran out: its last error, and how many it had. */
+export class RetriesExhausted extends Data.TaggedError("RetriesExhausted")<{
+  readonly attempts: number
+  readonly last: SqlError.SqlError
+}> {}
 
 /**
  * What went wrong, in the server's words: the driver's own message ("PgConnection: Query failed")

@@ -8,7 +8,7 @@ import { inspectCommands } from "./commands/inspect.ts"
 import { resourceCommand } from "./commands/resources.ts"
 import { simulateCommand } from "./commands/simulate.ts"
 import { sitrepCommand } from "./commands/sitrep.ts"
-import { EXIT_DONE, verdictOf } from "./failure.ts"
+import { EXIT_DONE, type Failure, verdictOf } from "./failure.ts"
 import { fm } from "./globalFlags.ts"
 import { Output, outputLayer, toJsonText, writeStderr, writeStdout } from "./output.ts"
 
@@ -47,7 +47,7 @@ const presenter: CliOutput.Presenter = {
 }
 
 /** SPEC 7.2: one sentence on stderr; with --json also one error document, if none was printed. */
-const reportFailure = (cause: Cause.Cause<unknown>) =>
+const reportFailure = (cause: Cause.Cause<Failure>) =>
   Effect.gen(function*() {
     const output = yield* Output
     const verdict = verdictOf(cause)
@@ -67,7 +67,7 @@ export const runFm = (args: ReadonlyArray<string>): Effect.Effect<number> => {
   const json = args.includes("--json")
   return Command.runWith(fmCommand, { version: VERSION })(args).pipe(
     Effect.as(EXIT_DONE),
-    Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : reportFailure(cause))),
+    Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.interrupt : reportFailure(cause))),
     Effect.provide(Layer.mergeAll(outputLayer(json), CliOutput.layerPresenter(presenter), loggerLayer(json), NodeServices.layer))
-  ) as Effect.Effect<number>
+  )
 }

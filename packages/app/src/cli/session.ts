@@ -9,7 +9,7 @@ export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: Stor
   Effect.gen(function*() {
     const global = yield* fm
     return yield* Effect.provide(body, storesLayer(yield* resolveTarget(global.databaseUrl), options))
-  }) as Effect.Effect<A, unknown, Exclude<R, Stores> | Effect.Services<typeof fm>>
+  })
 
 /** An id argument: a malformed one is bad input (exit 2), not "not found". */
 export const parseResourceId = (raw: string): Effect.Effect<ResourceId, InvalidInput> => {
