@@ -14,9 +14,10 @@ import {
   type SitrepToPublish
 } from "@fm-rendezvous/domain"
 import { Data, Effect, Layer, Option } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, SqlError } from "effect/sql"
 import { SqlKinds } from "./kinds.ts"
 import { SqlProfile } from "./profile.ts"
+import { sqlStateOf } from "./sqlstate.ts"
 import { withRetry } from "./retry.ts"
 import { toDate, toGeneration, toVersion } from "./rows.ts"
 import { transactions } from "./transactions.ts"
@@ -90,6 +91,25 @@ const loadSitrep = (sql: Sql, id: string, version: bigint) =>
 const loadAt = (sql: Sql, head: S.HistoryRow | undefined) =>
   head === undefined ? Effect.succeed(Option.none<Sitrep>()) : loadSitrep(sql, head.sitrep_id, head.version)
 
+/**
+ * A publish whose outcome the client could not learn: CockroachDB's 40003 ("statement completion
+ * unknown", an ambiguous commit), or a connection lost while the transaction ran or committed.
+ * Re-running it blindly would read its own committed sitrep as `SitrepExists` (or its CAS as
+ * `ParentNotCurrent`), so history decides: did this sitrep become current? If so it was
+ * published, at the version history names; if not, nothing of it was committed, and it is run
+ * once more (a second ambiguity is reported as the failure it is).
+ */
+const ambiguous = (e: unknown): e is SqlError.SqlError =>
+  SqlError.isSqlError(e) && (sqlStateOf(e) === "40003" || e.reason._tag === "ConnectionError")
+
+export const resolveAmbiguous = (sql: Sql, id: SitrepId) =>
+<E, R>(attempt: Effect.Effect<PublishOutcome, E, R>) =>
+  Effect.catchIf(attempt, ambiguous, () =>
+    Effect.flatMap(withRetry(S.selectHistoryVersionOf(sql, id)), (rows) =>
+      rows[0] === undefined
+        ? attempt
+        : Effect.succeed<PublishOutcome>({ _tag: "Published", version: toVersion(rows[0].version) })))
+
 export const SqlSitrepStore = Layer.effect(
   SitrepStore,
   Effect.gen(function*() {
@@ -138,6 +158,7 @@ export const SqlSitrepStore = Layer.effect(
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
         tx.readWrite,
+        resolveAmbiguous(sql, s.id),
         Effect.catchTag("Refused", (r) =>
           r.outcome === "SitrepExists"
             ? Effect.succeed<PublishOutcome>({ _tag: "SitrepExists" })

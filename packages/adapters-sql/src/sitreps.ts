@@ -194,5 +194,12 @@ export const selectHistoryRange = (sql: Sql) =>
     (SELECT version FROM sitrep_history ORDER BY version ASC LIMIT 1) AS oldest,
     (SELECT version FROM sitrep_history ORDER BY version DESC LIMIT 1) AS newest`
 
+/**
+ * The history version a sitrep became, if it did: how an ambiguous publish (SQLSTATE 40003, or a
+ * connection lost at COMMIT) is resolved. One lookup on the unique index of `sitrep_id`.
+ */
+export const selectHistoryVersionOf = (sql: Sql, id: string) =>
+  sql<{ version: bigint }>`SELECT version FROM sitrep_history WHERE sitrep_id = ${id}`
+
 export const selectSitrepExists = (sql: Sql, id: string) =>
   sql<{ found: number }>`SELECT 1 AS found FROM sitrep WHERE id = ${id}`
