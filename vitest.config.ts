@@ -21,6 +21,8 @@ const profileSuites = [
   "test/sql/contract.test.ts",
   "test/sql/ambiguous.test.ts",
   "test/sql/explain.test.ts",
+  // FM_DATABASE_DIALECT=cockroachdb fm simulate against PostgreSQL: every invariant holds.
+  "test/app/simulate.test.ts",
   "test/faults/serialization.test.ts",
   "test/faults/sigkill.test.ts",
   "test/faults/timeouts.test.ts"

@@ -15,12 +15,31 @@ export interface PgOptions {
   readonly startupParameters?: Readonly<Record<string, string>>
 }
 
-const client = (url: string, maxConnections: number, startupParameters: Readonly<Record<string, string>>) =>
-  PgClient.layer({
+/**
+ * Session variables go in the startup `options` (`-c name=value`), the way both servers document
+ * it (PostgreSQL: libpq's `options`; CockroachDB: connection-parameters, "Supported options
+ * parameters"), after whatever `options` the URL already carries.
+ */
+const startupOptions = (url: string, settings: Readonly<Record<string, string>>): string | undefined => {
+  const given = URL.canParse(url) ? new URL(url).searchParams.get("options") ?? undefined : undefined
+  const own = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`)
+  return own.length === 0 ? given : [...(given === undefined ? [] : [given]), ...own].join(" ")
+}
+
+const client = (
+  url: string,
+  maxConnections: number,
+  startupParameters: Readonly<Record<string, string>>,
+  settings: Readonly<Record<string, string>> = {}
+) => {
+  const options = startupOptions(url, settings)
+  return PgClient.layer({
     url: Redacted.make(url),
     maxConnections,
-    ...(Object.keys(startupParameters).length === 0 ? {} : { startupParameters })
+    ...(Object.keys(startupParameters).length === 0 ? {} : { startupParameters }),
+    ...(options === undefined ? {} : { startupOptions: options })
   })
+}
 
 /**
  * A PostgreSQL (or CockroachDB) client pool for `url`, with the profile its statements run under.
@@ -32,10 +51,10 @@ export const pgLayer = (url: string, options: PgOptions = {}) =>
     const configured = options.dialect === undefined ? yield* DialectSetting : Option.some(options.dialect)
     const server = yield* Effect.provide(detectServer, client(url, 1, {}))
     const profile = profileOf(Option.getOrElse(configured, () => server), server)
-    const parameters = {
-      ...(options.isolation === undefined ? {} : { default_transaction_isolation: options.isolation }),
-      ...profile.startupParameters,
-      ...options.startupParameters
-    }
-    return Layer.merge(client(url, options.maxConnections ?? 8, parameters), Layer.succeed(SqlProfile, profile))
+    // The CockroachDB profile's own isolation wins over the option (it is SERIALIZABLE or nothing).
+    const isolation: Record<string, string> = options.isolation === undefined || profile.dialect === "cockroachdb"
+      ? {}
+      : { default_transaction_isolation: options.isolation }
+    const pool = client(url, options.maxConnections ?? 8, { ...isolation, ...options.startupParameters }, profile.sessionSettings)
+    return Layer.merge(pool, Layer.succeed(SqlProfile, profile))
   }))

@@ -31,8 +31,8 @@ export interface Profile {
   readonly beginReadWrite: string | undefined
   /** How a multi-statement read that must see one snapshot begins. */
   readonly beginSnapshot: string
-  /** Session settings sent when connecting. */
-  readonly startupParameters: Readonly<Record<string, string>>
+  /** Session variables every connection starts with (sent as `options=-c name=value`). */
+  readonly sessionSettings: Readonly<Record<string, string>>
 }
 
 export const SERIALIZABLE = "BEGIN ISOLATION LEVEL SERIALIZABLE"
@@ -45,7 +45,7 @@ export const profileOf = (dialect: Dialect, server: Dialect = dialect): Profile 
       shareLock: true,
       beginReadWrite: undefined,
       beginSnapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-      startupParameters: {}
+      sessionSettings: {}
     }
     : {
       dialect,
@@ -53,10 +53,10 @@ export const profileOf = (dialect: Dialect, server: Dialect = dialect): Profile 
       shareLock: false,
       beginReadWrite: SERIALIZABLE,
       beginSnapshot: `${SERIALIZABLE} READ ONLY`,
-      startupParameters: {
+      // On PostgreSQL standing in for CockroachDB, plans are also made once for all parameter
+      // values (generic plans), as a plan cache would reuse them (docs/SQL.md).
+      sessionSettings: {
         default_transaction_isolation: "serializable",
-        // On PostgreSQL standing in for CockroachDB: plan as a prepared statement would be planned
-        // once for all parameters, which is what CockroachDB's plan cache does (docs/SQL.md).
         ...(server === "postgresql" ? { plan_cache_mode: "force_generic_plan" } : {})
       }
     }
