@@ -36,7 +36,11 @@ export interface GuardedRow extends Partial<MarkerRow> {
 
 /**
  * SPEC 3.1 as ONE statement per batch. Read it top down:
- * - `head` locks the current-sitrep pointer FOR SHARE. A publish moves it by UPDATE, so a publish
+ * - `head` reads the current-sitrep pointer; on the PostgreSQL profile (`profile.shareLock`, READ
+ *   COMMITTED) it locks it FOR SHARE. Under SERIALIZABLE (the CockroachDB profile) no lock is
+ *   taken or needed: a publish racing this statement forms a read-write cycle with it, and one of
+ *   the two fails with 40001 and is re-run (docs/SQL.md, "Safety, part 1"). With the lock: a
+ *   publish moves the pointer by UPDATE, so a publish
  *   in flight is waited for, and one committed since this statement's snapshot is seen (the lock
  *   re-reads the newest row, whose sitrep this snapshot cannot see): the guard then fails closed.
  *   While the lock is held no publish can change any generation, so nothing can make this batch

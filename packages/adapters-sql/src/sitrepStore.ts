@@ -120,10 +120,12 @@ export const SqlSitrepStore = Layer.effect(
 
     /**
      * SPEC 3.5: children first, then the CAS, then the drop marks (SPEC 3.4), all in one
-     * transaction, so no reader ever sees a current sitrep without its children. READ COMMITTED
-     * suffices: the rows written before the CAS are invisible until commit, the CAS locks the row
-     * it supersedes (waiting for guarded creations in flight), and the marks, a later statement,
-     * see every marker those creations committed (docs/SQL.md).
+     * transaction, so no reader ever sees a current sitrep without its children. Under
+     * SERIALIZABLE (the CockroachDB profile) a guarded creation racing it is refused by the
+     * read-write cycle and re-run. On the PostgreSQL profile READ COMMITTED suffices: the rows
+     * written before the CAS are invisible until commit, the CAS locks the row it supersedes
+     * (waiting for guarded creations holding it FOR SHARE), and the marks, a later statement, see
+     * every marker those creations committed (docs/SQL.md, "Safety").
      */
     const publish = (s: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>) =>
       Effect.gen(function*() {
