@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join, normalize } from "node:path"
 import { describe, expect, it } from "vitest"
 
 const files = (dir: string): Array<string> =>
@@ -11,7 +11,49 @@ const files = (dir: string): Array<string> =>
 const imports = (file: string) =>
   [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)[^'"]*?from\s+["']([^"']+)["']/gm)].map((m) => m[1]!)
 
+/** The source file an import names: relative paths, and the workspace packages' own entry points. */
+const target = (file: string, spec: string): string | undefined => {
+  if (spec.startsWith(".")) return normalize(join(dirname(file), spec))
+  const m = /^@fm-rendezvous\/([^/]+)(?:\/(.+))?$/.exec(spec)
+  return m === null ? undefined : join("packages", m[1]!, "src", m[2] === undefined ? "index.ts" : `${m[2]}.ts`)
+}
+
+/** The first import cycle found among `sources`, as the path that closes it (empty: none). */
+const firstCycle = (sources: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const known = new Set(sources)
+  const edges = new Map(sources.map((f) => [f, imports(f).flatMap((s) => {
+    const t = target(f, s)
+    return t !== undefined && known.has(t) ? [t] : []
+  })]))
+  const done = new Set<string>()
+  const visit = (file: string, path: ReadonlyArray<string>): ReadonlyArray<string> => {
+    const at = path.indexOf(file)
+    if (at >= 0) return [...path.slice(at), file]
+    if (done.has(file)) return []
+    for (const next of edges.get(file) ?? []) {
+      const cycle = visit(next, [...path, file])
+      if (cycle.length > 0) return cycle
+    }
+    done.add(file)
+    return []
+  }
+  for (const f of sources) {
+    const cycle = visit(f, [])
+    if (cycle.length > 0) return cycle
+  }
+  return []
+}
+
 describe("architecture (ARCHITECTURE.md)", () => {
+  it("no import cycle between modules of the packages (type-only imports included)", () => {
+    const sources = readdirSync("packages").flatMap((pkg) => {
+      const src = join("packages", pkg, "src")
+      return statSync(src, { throwIfNoEntry: false })?.isDirectory() ? files(src) : []
+    })
+    expect(sources.length).toBeGreaterThan(50)
+    expect(firstCycle(sources).join(" -> ")).toBe("")
+  })
+
   it("the domain imports only effect and its own files, and touches no platform global", () => {
     for (const file of files("packages/domain/src")) {
       for (const spec of imports(file)) expect(`${file}: ${spec}`).toMatch(/: (effect(\/.*)?|\.{1,2}\/.*)$/)

@@ -12,7 +12,7 @@ import {
 } from "@fm-rendezvous/domain"
 import { alertSqlKind } from "@fm-rendezvous/adapters-sql"
 import { columnValues } from "@fm-rendezvous/adapters-sql/kind"
-import { textArray } from "@fm-rendezvous/adapters-sql/run"
+import { textArray } from "@fm-rendezvous/adapters-sql/params"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { addLiveRows, alertSitrep, freshIds, publishAndLoad, sql } from "../support/data.ts"

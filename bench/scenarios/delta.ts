@@ -11,7 +11,7 @@ import {
   type Sitrep,
   SitrepStore
 } from "@fm-rendezvous/domain"
-import { textArray } from "@fm-rendezvous/adapters-sql/run"
+import { textArray } from "@fm-rendezvous/adapters-sql/params"
 import { Effect, Option } from "effect"
 import { addLiveRows, alertSitrep, freshIds, OPERATOR, publishAndLoad, sql } from "../support/data.ts"
 import { type BenchDatabase, createDatabase, type Server } from "../support/server.ts"

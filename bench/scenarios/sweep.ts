@@ -10,7 +10,7 @@ import {
   sweepKind,
   type SweepPage
 } from "@fm-rendezvous/domain"
-import { textArray } from "@fm-rendezvous/adapters-sql/run"
+import { textArray } from "@fm-rendezvous/adapters-sql/params"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { addLiveRows, alertSitrep, freshIds, OPERATOR, publishAndLoad, sql } from "../support/data.ts"

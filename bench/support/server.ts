@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { migrate, sqlLayer } from "@fm-rendezvous/adapters-sql"
+import { migrate, SqlProfile, sqlLayer } from "@fm-rendezvous/adapters-sql"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { countingStream } from "./wire.ts"
@@ -57,7 +57,7 @@ const benchLayer = (url: string) => {
     maxConnections: 4,
     stream: countingStream(u.hostname, u.port === "" ? 5432 : Number(u.port))
   })
-  return sqlLayer().pipe(Layer.provideMerge(client))
+  return sqlLayer().pipe(Layer.provideMerge(Layer.merge(client, SqlProfile.layer("postgresql"))))
 }
 
 export type BenchServices = Layer.Success<ReturnType<typeof benchLayer>>

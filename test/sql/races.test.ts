@@ -9,6 +9,7 @@ import {
   SitrepStore
 } from "@fm-rendezvous/domain"
 import { Deferred, Effect, Fiber, Option } from "effect"
+import { SqlProfile, transactions } from "@fm-rendezvous/adapters-sql"
 import { SqlClient } from "effect/sql"
 import * as R from "../../packages/adapters-sql/src/resources.ts"
 import { sitrepDoc } from "../support/documents.ts"
@@ -23,9 +24,10 @@ const alertSql = allKinds[0]!
 
 describe("races, held open on purpose (docs/SQL.md)", () => {
   layer(freshSqlLayer(), { excludeTestServices: true })((it) => {
-    it.effect("a publish that drops an id waits for a guarded creation of it in flight, then marks its marker; the sweep collects it", () =>
+    it.effect("a publish that drops an id, racing a guarded creation of it in flight, leaves no unmarked marker; the sweep collects what was created", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
+        const profile = yield* SqlProfile
         const sitreps = yield* SitrepStore
         const [s1, s2, c1, a1] = [uuid(1), uuid(1), uuid(1), uuid(1)]
         yield* publishAsAdmin(sitrepDoc({ id: s1, parentId: null, cases: [{ id: c1, alerts: [a1] }] }))
@@ -33,9 +35,11 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
 
         const inserted = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
-        const creator = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
-          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requestsOf(held, alert), new Date())
-          assert.isTrue(rows[0]!.created === true)
+        // Each attempt's outcome: the creation is re-run when its commit loses a serialization race.
+        const attempts: Array<"created" | "stale" | "other"> = []
+        const creator = yield* Effect.forkChild(transactions(sql, profile).readWrite(Effect.gen(function*() {
+          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requestsOf(held, alert), new Date(), profile)
+          attempts.push(rows[0]!.created === true ? "created" : rows[0]!.ok === false ? "stale" : "other")
           yield* Deferred.succeed(inserted, undefined)
           yield* Deferred.await(release)
         })))
@@ -45,25 +49,38 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
         const publisher = yield* Effect.forkChild(
           Effect.tap(publishAsAdmin(sitrepDoc({ id: s2, parentId: s1, cases: [{ id: c1 }] })), () => Effect.sync(() => { published = true }))
         )
-        yield* Effect.sleep("300 millis")
-        assert.isFalse(published, "the publish must wait for the creation holding the current-sitrep lock")
-        yield* Deferred.succeed(release, undefined)
-        yield* Fiber.join(creator)
-        yield* Fiber.join(publisher)
-        assert.isTrue(published)
-
-        // The publish's CAS waited for the creation, and its drop mark, a later statement, saw the
-        // committed marker: a1 is marked with the generation that dropped it (docs/SQL.md).
         const markers = yield* MarkerStore
-        const marked = Option.getOrThrow(yield* markers.get(alert, a1 as never))
-        assert.strictEqual(marked.droppedAtGeneration, held.generations[alert]! + 1n)
-        const page = yield* markers.sweepCandidates(alert, s2 as never, null, 10)
-        assert.deepStrictEqual(page as unknown, { _tag: "Page", deleted: [a1], examined: 1, next: null })
+        if (profile.shareLock) {
+          // PostgreSQL profile: the publish's CAS waits for the creation holding the pointer FOR
+          // SHARE, and its drop mark, a later statement, sees the committed marker.
+          yield* Effect.sleep("300 millis")
+          assert.isFalse(published, "the publish must wait for the creation holding the current-sitrep lock")
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(creator)
+          yield* Fiber.join(publisher)
+          assert.deepStrictEqual(attempts, ["created"])
+          const marked = Option.getOrThrow(yield* markers.get(alert, a1 as never))
+          assert.strictEqual(marked.droppedAtGeneration, held.generations[alert]! + 1n)
+          const page = yield* markers.sweepCandidates(alert, s2 as never, null, 10)
+          assert.deepStrictEqual(page as unknown, { _tag: "Page", deleted: [a1], examined: 1, next: null })
+        } else {
+          // Serializable alone (CockroachDB profile): nothing waits. The publish commits first;
+          // the creation read the pointer the publish moved, and the publish read the markers the
+          // creation wrote: a cycle, so the creation's commit fails (40001), and its re-run finds
+          // its sitrep stale. No marker of the dropped id is left unmarked, because none is left.
+          yield* Fiber.join(publisher).pipe(Effect.timeout("20 seconds"))
+          assert.isTrue(published)
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(creator)
+          assert.deepStrictEqual(attempts, ["created", "stale"])
+          assert.isTrue(Option.isNone(yield* markers.get(alert, a1 as never)))
+        }
       }))
 
-    it.effect("a guarded creation waits for a publish in flight, then fails closed", () =>
+    it.effect("a guarded creation racing a publish in flight fails closed once the publish committed", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
+        const profile = yield* SqlProfile
         const sitreps = yield* SitrepStore
         const resources = yield* ResourceStore
         const current = Option.getOrThrow(yield* sitreps.current)
@@ -83,7 +100,9 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
           () => Effect.sync(() => { done = true })
         ))
         yield* Effect.sleep("300 millis")
-        assert.isFalse(done, "the guard waits for the publish holding the pointer")
+        // PostgreSQL profile: the guard's FOR SHARE waits for the publish holding the pointer.
+        // CockroachDB profile: a plain read waits for nothing; serializability orders the two.
+        assert.strictEqual(done, !profile.shareLock, profile.shareLock ? "the guard waits for the publish holding the pointer" : "nothing waits")
         yield* Deferred.succeed(release, undefined)
         yield* Fiber.join(publish)
         assert.strictEqual((yield* Fiber.join(creation))._tag, "Applied")
@@ -104,7 +123,7 @@ describe("races, held open on purpose (docs/SQL.md)", () => {
         const inserted = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
         const first = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
-          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requests, new Date())
+          const rows = yield* R.createGuardedBatch(sql, alertSql, held.generations[alert]!, requests, new Date(), yield* SqlProfile)
           yield* Deferred.succeed(inserted, undefined)
           yield* Deferred.await(release)
           return rows

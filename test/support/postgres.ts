@@ -70,13 +70,6 @@ export const freshSchemaLayer = (url: string, options?: PgOptions & { readonly k
       admin(url, (sql) => sql.unsafe(`CREATE SCHEMA ${name}`)),
       () => admin(url, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`)).pipe(Effect.ignore)
     )
-    const client = PgClient.layer({
-      url: Redacted.make(url),
-      maxConnections: options?.maxConnections ?? 4,
-      startupParameters: {
-        search_path: name,
-        ...(options?.isolation === undefined ? {} : { default_transaction_isolation: options.isolation })
-      }
-    })
+    const client = pgLayer(url, { maxConnections: 4, ...options, startupParameters: { search_path: name } })
     return Layer.effectDiscard(migrate(options?.kinds)).pipe(Layer.provideMerge(client))
   }))

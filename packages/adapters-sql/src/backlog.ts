@@ -3,7 +3,9 @@ import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
 import { SqlKinds } from "./kinds.ts"
-import { storeError, toDate, withRetry } from "./run.ts"
+import { withRetry } from "./retry.ts"
+import { toDate } from "./rows.ts"
+import { storeError } from "./wording.ts"
 
 type Sql = SqlClient.SqlClient
 

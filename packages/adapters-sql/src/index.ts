@@ -1,6 +1,5 @@
-import { PgClient } from "@effect/sql-pg"
 import { Kinds, RoleAuthorization } from "@fm-rendezvous/domain"
-import { Layer, Redacted } from "effect"
+import { Layer } from "effect"
 import { defaultSqlKinds, type SqlKind } from "./kind.ts"
 import { SqlCollectionBacklog } from "./backlog.ts"
 import { SqlKinds } from "./kinds.ts"
@@ -12,20 +11,26 @@ import { SqlSitrepHistory } from "./sitrepHistory.ts"
 import { SqlTokenStore } from "./tokenStore.ts"
 
 export { alertSqlKind, defaultSqlKinds, type SqlColumn, type SqlKind, sqlKind, supportBundleSqlKind } from "./kind.ts"
-export { SqlKinds } from "./kinds.ts"
-export { type AppliedStep, coreTrack, kindTrack, migrate, schemaVersions } from "./migrations.ts"
+export { makeSqlKindRegistry, SqlKinds, type SqlKindRegistry } from "./kinds.ts"
+export { type AppliedStep, coreTrack, kindTrack, migrate, schemaVersions, tokenTrack } from "./migrations.ts"
 export { selectHistoryPage, SqlSitrepHistory } from "./sitrepHistory.ts"
-export { selectTokenByLookup, SqlTokenStore, tokenTrack } from "./tokenStore.ts"
+export { selectTokenByLookup, SqlTokenStore } from "./tokenStore.ts"
+export { pgLayer, type PgOptions } from "./pool.ts"
+export { type Dialect, DIALECTS, DialectSetting, dialectOfVersion, type Profile, profileOf, SqlProfile } from "./profile.ts"
+export { RETRY_ATTEMPTS, withRetry } from "./retry.ts"
 export { decodeSentinel, type Sentinel, SENTINELS } from "./sentinel.ts"
-export { describeSqlError, RETRY_ATTEMPTS, retriesExhausted, serializable, storeError, transaction, withRetry } from "./run.ts"
+export { isUnavailable, sqlStateOf } from "./sqlstate.ts"
+export { transactions } from "./transactions.ts"
+export { describeSqlError, RetriesExhausted, storeError, toStoreError } from "./wording.ts"
 
 export interface SqlLayerOptions {
   readonly kinds?: ReadonlyArray<SqlKind>
 }
 
 /**
- * Every port of the domain on PostgreSQL / CockroachDB, over the given SqlClient: the kind
- * registry (domain and SQL descriptors, registered once), role authorization and the stores.
+ * Every port of the domain on PostgreSQL / CockroachDB, over the given SqlClient and SqlProfile
+ * (both from `pgLayer`): the kind registries (the domain's, and the SQL one derived from it,
+ * registered once), role authorization and the stores.
  */
 export const sqlLayer = (options?: SqlLayerOptions) => {
   const kinds = options?.kinds ?? defaultSqlKinds
@@ -36,19 +41,3 @@ export const sqlLayer = (options?: SqlLayerOptions) => {
     Layer.merge(RoleAuthorization)
   )
 }
-
-export interface PgOptions {
-  readonly maxConnections?: number
-  /** Session default isolation: the concurrency tests run the same statements under both. */
-  readonly isolation?: "read committed" | "serializable"
-}
-
-/** A PostgreSQL (or CockroachDB) client pool for `url`. */
-export const pgLayer = (url: string, options?: PgOptions) =>
-  PgClient.layer({
-    url: Redacted.make(url),
-    maxConnections: options?.maxConnections ?? 8,
-    ...(options?.isolation === undefined
-      ? {}
-      : { startupParameters: { default_transaction_isolation: options.isolation } })
-  })

@@ -1,4 +1,4 @@
-import { alertKind, type KindName, type Request, type ResourceKind, supportBundleKind } from "@fm-rendezvous/domain"
+import { alertKind, type Request, type ResourceKind, supportBundleKind } from "@fm-rendezvous/domain"
 
 /**
  * How one kind-specific field of a resource is stored (ARCHITECTURE: resource kinds are data).
@@ -78,30 +78,4 @@ export const columnValue = (column: SqlColumn, fields: Readonly<Record<string, u
 export const columnValues = (k: SqlKind, requests: ReadonlyArray<Request>): ReadonlyArray<ReadonlyArray<string | null>> => {
   const fields = requests.map((r) => k.kind.resourceFields(r))
   return k.columns.map((c) => fields.map((f) => columnValue(c, f)))
-}
-
-export interface SqlKindRegistry {
-  readonly all: ReadonlyArray<SqlKind>
-  readonly get: (name: KindName | string) => SqlKind
-}
-
-export const makeSqlKindRegistry = (kinds: ReadonlyArray<SqlKind>): SqlKindRegistry => {
-  const byName = new Map<string, SqlKind>()
-  const tables = new Set<string>()
-  for (const k of kinds) {
-    if (byName.has(k.kind.name)) throw new Error(`resource kind ${k.kind.name} has two SQL descriptors`)
-    for (const t of [k.resourceTable, k.markerTable, k.candidateIndex, k.legacyCandidateTable]) {
-      if (tables.has(t)) throw new Error(`table ${t} is used by two resource kinds`)
-      tables.add(t)
-    }
-    byName.set(k.kind.name, k)
-  }
-  return {
-    all: kinds,
-    get: (name) => {
-      const k = byName.get(name)
-      if (k === undefined) throw new Error(`resource kind ${name} has no SQL descriptor registered`)
-      return k
-    }
-  }
 }

@@ -10,7 +10,9 @@ import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { SqlKinds } from "./kinds.ts"
 import * as M from "./markers.ts"
-import { storeError, toDate, toGeneration, withRetry } from "./run.ts"
+import { withRetry } from "./retry.ts"
+import { toDate, toGeneration } from "./rows.ts"
+import { storeError } from "./wording.ts"
 
 export const toMarker = (kind: KindName, r: M.MarkerRow): Marker => ({
   kind,

@@ -1,17 +1,23 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { defaultSqlKinds, hasState, type SqlKind } from "./kind.ts"
-import { tokenTrack } from "./tokenStore.ts"
 
 /**
- * Versioned, idempotent migrations. Each component (the core tables, and each resource kind) has
- * its own track of numbered steps and its own row in `fm_schema_version`; a step runs once, in a
- * transaction with the bump of its version, so re-running `migrate` is a no-op and a database
- * left at an older version is upgraded step by step. Adding a kind adds a track, not a step here.
+ * Versioned migrations that survive a crash anywhere (docs/SQL.md, "Migrations"). Each component
+ * (the core tables, and each resource kind) has its own track of numbered versions and its own row
+ * in `fm_schema_version`. A version is a list of statements, and each statement is a step of its
+ * own: ONE DDL statement, or ONE data move, never both, each run by itself (CockroachDB refuses to
+ * use a column added in the same transaction, aborts an explicit READ COMMITTED transaction on
+ * DDL, and from v25.1 commits before each DDL anyway). Every step is idempotent (IF NOT EXISTS,
+ * IF EXISTS, an UPDATE that skips rows already moved), and the steps of the version in progress
+ * that are done are recorded in `fm_schema_step` after each one, so a migration killed at any
+ * point re-runs at most the step it was in, and a data move never re-runs after the DROP that
+ * follows it. Adding a kind adds a track, not a step here.
  */
 export interface MigrationStep {
   readonly version: number
   readonly name: string
+  /** Each one a step: one DDL statement or one data move, idempotent. */
   readonly statements: ReadonlyArray<string>
 }
 
@@ -114,6 +120,33 @@ export const coreTrack: MigrationTrack = {
   ]
 }
 
+/**
+ * API tokens (SPEC 8.2): a table of their own on a migration track of their own, so the core
+ * and kind tracks are not touched. Only the SHA-256 digest is stored; the lookup part of a token
+ * is unique and indexed, so authenticating a request is one primary-key-like read.
+ */
+export const tokenTrack: MigrationTrack = {
+  component: "tokens",
+  steps: [{
+    version: 1,
+    name: "API tokens",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS fm_api_token (
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        lookup TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ,
+        last_used_at TIMESTAMPTZ,
+        revoked_at TIMESTAMPTZ,
+        CONSTRAINT fm_api_token_pkey PRIMARY KEY (name),
+        CONSTRAINT fm_api_token_lookup_key UNIQUE (lookup)
+      )`
+    ]
+  }]
+}
+
 /** The tables of one resource kind, built from its descriptor. */
 export const kindTrack = (k: SqlKind): MigrationTrack => {
   const columns = k.columns.map((c) => `${c.column} ${c.type === "jsonb" ? "JSONB" : "TEXT"}`)
@@ -154,6 +187,8 @@ export const kindTrack = (k: SqlKind): MigrationTrack => {
     }, {
       version: 2,
       name: `${k.kind.plural}: GC candidates folded into the creation markers`,
+      // Four steps: the column, its index, the data move (its own step: CockroachDB cannot use a
+      // column in the transaction that added it), then the DROP, recorded done only after the move.
       statements: [
         // SPEC 3.4: the publish that drops an id marks its marker; a sweep pages over the marked
         // markers by (dropped generation, id) up to the held generation, through a partial index
@@ -185,6 +220,13 @@ const versionTable = `CREATE TABLE IF NOT EXISTS fm_schema_version (
   applied_at TIMESTAMPTZ NOT NULL
 )`
 
+/** Of the version in progress of each component, how many of its steps are done. */
+const stepTable = `CREATE TABLE IF NOT EXISTS fm_schema_step (
+  component TEXT PRIMARY KEY,
+  version INT8 NOT NULL,
+  done INT8 NOT NULL
+)`
+
 /** The version each component is at (0 when never migrated). */
 export const schemaVersions = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -193,9 +235,17 @@ export const schemaVersions = Effect.gen(function*() {
   return new Map(rows.map((r) => [r.component, Number(r.version)]))
 })
 
+const stepsDone = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.unsafe(stepTable)
+  const rows = yield* sql<{ component: string; version: bigint; done: bigint }>`SELECT component, version, done FROM fm_schema_step`
+  return new Map(rows.map((r) => [r.component, { version: Number(r.version), done: Number(r.done) }]))
+})
+
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to
- * `targets[component]`). Returns the steps it ran; an up-to-date schema runs none.
+ * `targets[component]`). Returns the versions it completed; an up-to-date schema runs none. Run
+ * one migrator at a time (`fm db migrate`).
  */
 export const migrate = (
   kinds: ReadonlyArray<SqlKind> = defaultSqlKinds,
@@ -206,18 +256,24 @@ export const migrate = (
     const applied: Array<AppliedStep> = []
     const tracks = [coreTrack, ...kinds.map(kindTrack), tokenTrack]
     const versions = yield* schemaVersions
+    const progress = yield* stepsDone
     for (const track of tracks) {
       const target = targets[track.component] ?? Number.MAX_SAFE_INTEGER
       for (const step of track.steps) {
         if (step.version <= (versions.get(track.component) ?? 0) || step.version > target) continue
-        yield* sql.withTransaction(Effect.gen(function*() {
-          for (const statement of step.statements) yield* sql.unsafe(statement)
-          // Monotonic: a concurrent migrator that got further is never set back.
-          yield* sql`INSERT INTO fm_schema_version (component, version, applied_at)
-            VALUES (${track.component}, ${BigInt(step.version)}, now())
-            ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at
-            WHERE fm_schema_version.version < excluded.version`
-        }))
+        const partial = progress.get(track.component)
+        const from = partial?.version === step.version ? partial.done : 0
+        for (let i = from; i < step.statements.length; i++) {
+          yield* sql.unsafe(step.statements[i]!)
+          yield* sql`INSERT INTO fm_schema_step (component, version, done)
+            VALUES (${track.component}, ${BigInt(step.version)}, ${BigInt(i + 1)})
+            ON CONFLICT (component) DO UPDATE SET version = excluded.version, done = excluded.done`
+        }
+        // Monotonic: a database that got further (a newer release migrated it) is never set back.
+        yield* sql`INSERT INTO fm_schema_version (component, version, applied_at)
+          VALUES (${track.component}, ${BigInt(step.version)}, now())
+          ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at
+          WHERE fm_schema_version.version < excluded.version`
         applied.push({ component: track.component, version: step.version, name: step.name })
       }
     }

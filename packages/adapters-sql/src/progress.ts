@@ -10,7 +10,9 @@ import {
 } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { storeError, toDate, toGeneration, withRetry } from "./run.ts"
+import { withRetry } from "./retry.ts"
+import { toDate, toGeneration } from "./rows.ts"
+import { storeError } from "./wording.ts"
 
 /**
  * Execution progress per kind (SPEC 2) and the latest activation report per executor (SPEC 7.2).

@@ -16,7 +16,11 @@ import { SqlKinds } from "./kinds.ts"
 import { toMarker } from "./markerStore.ts"
 import type { MarkerRow } from "./markers.ts"
 import * as R from "./resources.ts"
-import { serializable, storeError, toDate, toGeneration, withRetry } from "./run.ts"
+import { SqlProfile } from "./profile.ts"
+import { withRetry } from "./retry.ts"
+import { toDate, toGeneration } from "./rows.ts"
+import { transactions } from "./transactions.ts"
+import { storeError } from "./wording.ts"
 import { SENTINELS } from "./sentinel.ts"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
@@ -54,13 +58,15 @@ export const SqlResourceStore = Layer.effect(
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const kinds = yield* SqlKinds
+    const profile = yield* SqlProfile
+    const tx = transactions(sql, profile)
     return ResourceStore.of({
       // ONE autocommit statement per batch (SPEC 3.1); re-run when its sentinel says it raced.
       createGuarded: (kind, held, requests) =>
         Effect.gen(function*() {
           const k = yield* kinds.lookup(kind)
           const at = yield* now
-          const rows = yield* withRetry(R.createGuardedBatch(sql, k, held, distinctRequests(requests), at), [SENTINELS.creationRaced])
+          const rows = yield* withRetry(R.createGuardedBatch(sql, k, held, distinctRequests(requests), at, profile), [SENTINELS.creationRaced])
           return toBatchResult(k.kind.name, rows)
         }).pipe(storeError(`creating ${kind} resources`)),
       get: (kind, id) =>
@@ -86,8 +92,7 @@ export const SqlResourceStore = Layer.effect(
         Effect.gen(function*() {
           const k = yield* kinds.lookup(kind)
           const at = yield* now
-          return yield* serializable(
-            sql,
+          return yield* tx.serializable(
             Effect.gen(function*() {
               const rows = yield* R.lockResource(sql, k, id)
               const markers = yield* R.lockMarker(sql, k, id)

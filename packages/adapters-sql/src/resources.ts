@@ -2,7 +2,8 @@ import type { Generation, Request } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import { columnValues, hasState, type SqlKind } from "./kind.ts"
 import type { MarkerRow } from "./markers.ts"
-import { textArray } from "./run.ts"
+import { textArray } from "./params.ts"
+import type { Profile } from "./profile.ts"
 import { SENTINELS, sentinel } from "./sentinel.ts"
 
 /**
@@ -35,7 +36,11 @@ export interface GuardedRow extends Partial<MarkerRow> {
 
 /**
  * SPEC 3.1 as ONE statement per batch. Read it top down:
- * - `head` locks the current-sitrep pointer FOR SHARE. A publish moves it by UPDATE, so a publish
+ * - `head` reads the current-sitrep pointer; on the PostgreSQL profile (`profile.shareLock`, READ
+ *   COMMITTED) it locks it FOR SHARE. Under SERIALIZABLE (the CockroachDB profile) no lock is
+ *   taken or needed: a publish racing this statement forms a read-write cycle with it, and one of
+ *   the two fails with 40001 and is re-run (docs/SQL.md, "Safety, part 1"). With the lock: a
+ *   publish moves the pointer by UPDATE, so a publish
  *   in flight is waited for, and one committed since this statement's snapshot is seen (the lock
  *   re-reads the newest row, whose sitrep this snapshot cannot see): the guard then fails closed.
  *   While the lock is held no publish can change any generation, so nothing can make this batch
@@ -56,7 +61,8 @@ export const createGuardedBatch = (
   k: SqlKind,
   held: Generation,
   requests: ReadonlyArray<Request>,
-  now: Date
+  now: Date,
+  profile: Pick<Profile, "shareLock">
 ) => {
   const values = columnValues(k, requests)
   const columnParams = k.columns.map((c, i) => sql`, ${textArray(values[i]!)}::text[]`)
@@ -66,7 +72,7 @@ export const createGuardedBatch = (
   )
   const state = k.kind.lifecycle === null ? sql`` : sql`, ${k.kind.lifecycle.initialState}`
   return sql<GuardedRow>`WITH
-    head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton FOR SHARE),
+    head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton${profile.shareLock ? sql` FOR SHARE` : sql``}),
     guard AS (
       SELECT g.current_generation, COALESCE(g.current_generation = ${held}, FALSE) AS ok
       FROM (

@@ -1,6 +1,7 @@
 import type { SqlClient } from "effect/sql"
 import { SqlError } from "effect/sql"
 import type { Fragment } from "effect/sql/Statement"
+import { sqlStateOf } from "./sqlstate.ts"
 
 /**
  * Statement sentinels (SPEC 5): a statement that must abort for a reason says so with
@@ -26,9 +27,9 @@ const known: ReadonlyArray<Sentinel> = Object.values(SENTINELS)
 export const sentinel = (sql: SqlClient.SqlClient, condition: Fragment, name: Sentinel): Fragment =>
   sql`CAST(CASE WHEN ${condition} THEN 'TRUE' ELSE ${sql.literal(`'${name}'`)} END AS BOOL)`
 
-const causeField = (cause: unknown, field: "code" | "message"): string | undefined => {
-  if (typeof cause !== "object" || cause === null || !(field in cause)) return undefined
-  const value = (cause as Record<string, unknown>)[field]
+const causeMessage = (cause: unknown): string | undefined => {
+  if (typeof cause !== "object" || cause === null) return undefined
+  const value = (cause as { message?: unknown }).message
   return typeof value === "string" ? value : undefined
 }
 
@@ -39,9 +40,8 @@ const causeField = (cause: unknown, field: "code" | "message"): string | undefin
  */
 export const decodeSentinel = (error: unknown): Sentinel | undefined => {
   if (!SqlError.isSqlError(error)) return undefined
-  const cause = error.reason.cause
-  const code = causeField(cause, "code")
-  const message = causeField(cause, "message") ?? error.reason.message ?? ""
+  const code = sqlStateOf(error)
+  const message = causeMessage(error.reason.cause) ?? error.reason.message ?? ""
   if (code !== undefined && code !== "22P02") return undefined
   for (const name of known) {
     const quoted = `"${name}"`

@@ -1,7 +1,8 @@
 import { SitrepHistory } from "@fm-rendezvous/domain"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { storeError, toDate, toGeneration, toVersion } from "./run.ts"
+import { toDate, toGeneration, toVersion } from "./rows.ts"
+import { storeError } from "./wording.ts"
 
 interface EntryRow {
   readonly version: bigint

@@ -14,9 +14,14 @@ import {
   type SitrepToPublish
 } from "@fm-rendezvous/domain"
 import { Data, Effect, Layer, Option } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, SqlError } from "effect/sql"
 import { SqlKinds } from "./kinds.ts"
-import { snapshot, storeError, toDate, toGeneration, toVersion, transaction, withRetry } from "./run.ts"
+import { SqlProfile } from "./profile.ts"
+import { sqlStateOf } from "./sqlstate.ts"
+import { withRetry } from "./retry.ts"
+import { toDate, toGeneration, toVersion } from "./rows.ts"
+import { transactions } from "./transactions.ts"
+import { storeError } from "./wording.ts"
 import { decodeSentinel, SENTINELS } from "./sentinel.ts"
 import * as S from "./sitreps.ts"
 
@@ -86,18 +91,41 @@ const loadSitrep = (sql: Sql, id: string, version: bigint) =>
 const loadAt = (sql: Sql, head: S.HistoryRow | undefined) =>
   head === undefined ? Effect.succeed(Option.none<Sitrep>()) : loadSitrep(sql, head.sitrep_id, head.version)
 
+/**
+ * A publish whose outcome the client could not learn: CockroachDB's 40003 ("statement completion
+ * unknown", an ambiguous commit), or a connection lost while the transaction ran or committed.
+ * Re-running it blindly would read its own committed sitrep as `SitrepExists` (or its CAS as
+ * `ParentNotCurrent`), so history decides: did this sitrep become current? If so it was
+ * published, at the version history names; if not, nothing of it was committed, and it is run
+ * once more (a second ambiguity is reported as the failure it is).
+ */
+const ambiguous = (e: unknown): e is SqlError.SqlError =>
+  SqlError.isSqlError(e) && (sqlStateOf(e) === "40003" || e.reason._tag === "ConnectionError")
+
+export const resolveAmbiguous = (sql: Sql, id: SitrepId) =>
+<E, R>(attempt: Effect.Effect<PublishOutcome, E, R>) =>
+  Effect.catchIf(attempt, ambiguous, () =>
+    Effect.flatMap(withRetry(S.selectHistoryVersionOf(sql, id)), (rows) =>
+      rows[0] === undefined
+        ? attempt
+        : Effect.succeed<PublishOutcome>({ _tag: "Published", version: toVersion(rows[0].version) })))
+
 export const SqlSitrepStore = Layer.effect(
   SitrepStore,
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const kinds = yield* SqlKinds
+    const profile = yield* SqlProfile
+    const tx = transactions(sql, profile)
 
     /**
      * SPEC 3.5: children first, then the CAS, then the drop marks (SPEC 3.4), all in one
-     * transaction, so no reader ever sees a current sitrep without its children. READ COMMITTED
-     * suffices: the rows written before the CAS are invisible until commit, the CAS locks the row
-     * it supersedes (waiting for guarded creations in flight), and the marks, a later statement,
-     * see every marker those creations committed (docs/SQL.md).
+     * transaction, so no reader ever sees a current sitrep without its children. Under
+     * SERIALIZABLE (the CockroachDB profile) a guarded creation racing it is refused by the
+     * read-write cycle and re-run. On the PostgreSQL profile READ COMMITTED suffices: the rows
+     * written before the CAS are invisible until commit, the CAS locks the row it supersedes
+     * (waiting for guarded creations holding it FOR SHARE), and the marks, a later statement, see
+     * every marker those creations committed (docs/SQL.md, "Safety").
      */
     const publish = (s: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>) =>
       Effect.gen(function*() {
@@ -131,7 +159,8 @@ export const SqlSitrepStore = Layer.effect(
         }
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
-        (body) => transaction(sql, body),
+        tx.readWrite,
+        resolveAmbiguous(sql, s.id),
         Effect.catchTag("Refused", (r) =>
           r.outcome === "SitrepExists"
             ? Effect.succeed<PublishOutcome>({ _tag: "SitrepExists" })
@@ -139,8 +168,7 @@ export const SqlSitrepStore = Layer.effect(
       )
 
     const prunePage = (keep: number, pageSize: number) =>
-      transaction(
-        sql,
+      tx.readWrite(
         Effect.gen(function*() {
           const removed = (yield* S.pruneHistoryPage(sql, keep, pageSize)).map((r) => r.sitrep_id)
           if (removed.length > 0) {
@@ -163,11 +191,11 @@ export const SqlSitrepStore = Layer.effect(
     return SitrepStore.of({
       publish: (_grant, s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
       currentHeader: withRetry(loadHeader(sql)).pipe(storeError("reading the current sitrep")),
-      current: snapshot(sql, Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
+      current: tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
         storeError("reading the current sitrep")
       ),
       byVersion: (version) =>
-        snapshot(sql, Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
+        tx.snapshot(Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
           storeError(`reading sitrep version ${version}`)
         ),
       knownRequestIds: (kind, ids) =>

@@ -1,7 +1,7 @@
 import type { Generation, SitrepId, SitrepToPublish } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
-import { boolArray, int4Array, int8Array, textArray } from "./run.ts"
+import { boolArray, int4Array, int8Array, textArray } from "./params.ts"
 import { SENTINELS, sentinel } from "./sentinel.ts"
 
 /**
@@ -193,6 +193,13 @@ export const selectHistoryRange = (sql: Sql) =>
   sql<{ oldest: bigint | null; newest: bigint | null }>`SELECT
     (SELECT version FROM sitrep_history ORDER BY version ASC LIMIT 1) AS oldest,
     (SELECT version FROM sitrep_history ORDER BY version DESC LIMIT 1) AS newest`
+
+/**
+ * The history version a sitrep became, if it did: how an ambiguous publish (SQLSTATE 40003, or a
+ * connection lost at COMMIT) is resolved. One lookup on the unique index of `sitrep_id`.
+ */
+export const selectHistoryVersionOf = (sql: Sql, id: string) =>
+  sql<{ version: bigint }>`SELECT version FROM sitrep_history WHERE sitrep_id = ${id}`
 
 export const selectSitrepExists = (sql: Sql, id: string) =>
   sql<{ found: number }>`SELECT 1 AS found FROM sitrep WHERE id = ${id}`

@@ -1,35 +1,7 @@
 import { type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
-import type { MigrationTrack } from "./migrations.ts"
-import { storeError } from "./run.ts"
-
-/**
- * API tokens (SPEC 8.2): a table of their own on a migration track of their own, so the core
- * and kind tracks are not touched. Only the SHA-256 digest is stored; the lookup part of a token
- * is unique and indexed, so authenticating a request is one primary-key-like read.
- */
-export const tokenTrack: MigrationTrack = {
-  component: "tokens",
-  steps: [{
-    version: 1,
-    name: "API tokens",
-    statements: [
-      `CREATE TABLE IF NOT EXISTS fm_api_token (
-        name TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
-        lookup TEXT NOT NULL,
-        digest TEXT NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL,
-        expires_at TIMESTAMPTZ,
-        last_used_at TIMESTAMPTZ,
-        revoked_at TIMESTAMPTZ,
-        CONSTRAINT fm_api_token_pkey PRIMARY KEY (name),
-        CONSTRAINT fm_api_token_lookup_key UNIQUE (lookup)
-      )`
-    ]
-  }]
-}
+import { storeError } from "./wording.ts"
 
 interface TokenRow {
   readonly name: string

@@ -7,6 +7,8 @@ import {
   defaultKinds,
   makeRegistry,
   NotAuthorized,
+  NotFound,
+  ParentNotCurrent,
   publishSitrep,
   type Sitrep,
   type SitrepVersion,
@@ -16,7 +18,7 @@ import { Cause, ConfigProvider, Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { ExecutorSettings } from "../src/config.ts"
 import { makeSitrepLoader, replaceIfNewer } from "../src/daemon/loader.ts"
-import { Refused, Usage, verdictOf } from "../src/cli/failure.ts"
+import { type Failure, Refused, Usage, verdictOf } from "../src/cli/failure.ts"
 import { renderReport, reportToJson } from "../src/render/report.ts"
 
 const kindReport = (over: Partial<ActivationReport["kinds"][string]> = {}): ActivationReport["kinds"][string] => ({
@@ -85,7 +87,7 @@ describe("status rendering (SPEC 6)", () => {
 })
 
 describe("one place maps failures to exit codes (SPEC 7.2)", () => {
-  const verdict = (e: unknown) => verdictOf(Cause.fail(e))
+  const verdict = (e: Failure) => verdictOf(Cause.fail(e))
   it("refusals exit 1, bad input exits 2, each as one sentence", () => {
     expect(verdict(new NotAuthorized({ message: "bob has the viewer role; deleting needs admin." })).exitCode).toBe(1)
     expect(verdict(new Refused({ message: "stale" })).exitCode).toBe(1)
@@ -93,6 +95,23 @@ describe("one place maps failures to exit codes (SPEC 7.2)", () => {
     expect(verdict(new Usage({ message: "--steps must be at least 1." })).exitCode).toBe(2)
     expect(verdict(new StoreError({ message: "boom" })).sentence).toBe("The database could not do it: boom.")
     expect(verdictOf(Cause.die(new Error("bug"))).sentence).toBe("Unexpected failure: bug.")
+  })
+
+  it("gives each failure its SPEC 8.4 status and name, and exit 3 to a database that cannot be reached", () => {
+    const cases: ReadonlyArray<readonly [Failure, number, number, string]> = [
+      [new InvalidInput({ message: "bad" }), 2, 400, "InvalidInput"],
+      [new NotAuthorized({ message: "no" }), 1, 403, "NotAuthorized"],
+      [new NotFound({ message: "none" }), 1, 404, "NotFound"],
+      [new ParentNotCurrent({ message: "moved" }), 1, 409, "ParentNotCurrent"],
+      [new StoreError({ message: "refused", unavailable: true, sqlstate: "57P03" }), 3, 503, "Unavailable"],
+      [new StoreError({ message: "boom", sqlstate: "XX000" }), 1, 500, "StoreError"],
+      [new StoreError({ message: "gone", sqlstate: "42P01" }), 1, 500, "StoreError"]
+    ]
+    for (const [failure, exitCode, httpStatus, reason] of cases) {
+      expect(verdict(failure), failure._tag).toMatchObject({ exitCode, httpStatus, reason })
+    }
+    expect(verdict(new StoreError({ message: "gone", sqlstate: "42P01" })).sentence).toMatch(/run fm db migrate\.$/)
+    expect(verdictOf(Cause.die(new Error("bug")))).toMatchObject({ exitCode: 1, httpStatus: 500, reason: "Unexpected" })
   })
 
   it("refuses bad configuration at start, naming the variable", async () => {

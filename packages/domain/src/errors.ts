@@ -3,11 +3,15 @@ import { Schema } from "effect"
 /**
  * A storage fault (lost connection, failed statement): unexpected, retried or reported. An
  * adapter over a SQL server fills `sqlstate` with the server's code when it sent one (metrics
- * label failures by it).
+ * label failures by it), `unavailable` when the server could not be reached, the connection was
+ * lost or a statement timed out (safe to retry later: exit code 3, HTTP 503), and `attempts` when
+ * the step was re-run that many times before it gave up.
  */
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   message: Schema.String,
   sqlstate: Schema.optional(Schema.String),
+  unavailable: Schema.optional(Schema.Boolean),
+  attempts: Schema.optional(Schema.Number),
   cause: Schema.optional(Schema.Defect())
 }) {}
 

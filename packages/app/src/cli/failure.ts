@@ -1,15 +1,17 @@
-import { Cause, Schema } from "effect"
+import type { InvalidInput, NotAuthorized, NotFound, ParentNotCurrent, StoreError } from "@fm-rendezvous/domain"
+import { Cause, type Config, Schema } from "effect"
 import { CliError } from "effect/cli"
+import type { EmbeddedDatabaseError } from "../database/embedded.ts"
 
 /**
- * The one place that turns a failure into an exit code and one plain sentence (SPEC 7.2):
- * 0 done; 1 refused (not found, not authorized, stale, parent not current, or the database could
- * not do it); 2 bad usage or invalid input. No stack traces, no Effect error dumps.
+ * The one place that turns a failure into an exit code, an HTTP status and one plain sentence
+ * (SPEC 7.2, 8.4, 8.5): 0 done; 1 refused (not found, not authorized, stale, parent not current,
+ * or the database could not do it); 2 bad usage or invalid input; 3 unavailable: the database
+ * could not be reached or timed out, safe to retry. No stack traces, no Effect error dumps.
  */
 export const EXIT_DONE = 0
 export const EXIT_REFUSED = 1
 export const EXIT_USAGE = 2
-/** SPEC 8.5: the database or the server could not be reached or timed out; safe to retry. */
 export const EXIT_UNAVAILABLE = 3
 
 /** A refusal found by the app itself, e.g. an activation that found its sitrep stale. */
@@ -21,14 +23,28 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable"
 /** Bad usage the CLI module cannot see, e.g. a flag value that needs another flag. */
 export class Usage extends Schema.TaggedError<Usage>()("Usage", { message: Schema.String }) {}
 
+/** Everything a command (or an API request) can fail with, typed from the ports to the edge. */
+export type Failure =
+  | InvalidInput
+  | NotAuthorized
+  | NotFound
+  | ParentNotCurrent
+  | StoreError
+  | EmbeddedDatabaseError
+  | Config.ConfigError
+  | Refused
+  | Unavailable
+  | Usage
+  | CliError.CliError
+
 export interface Verdict {
   readonly exitCode: number
+  /** SPEC 8.4: the status `fm serve` answers with for the same failure. */
+  readonly httpStatus: number
   /** One sentence, ending with a period. */
   readonly sentence: string
-  /** A short name for the kind of failure, for the --json error document. */
+  /** The SPEC 8.4 `error` name (also the --json error document's `reason`). */
   readonly reason: string
-  /** The status the API answers the same failure with (SPEC 8.4). */
-  readonly httpStatus: number
 }
 
 const sentence = (text: string): string => {
@@ -58,92 +74,76 @@ const cliSentence = (e: CliError.NonShowHelpErrors): string => {
   }
 }
 
-/** Finds a SQLSTATE anywhere down a chain of causes (StoreError -> SqlError -> driver error). */
-const sqlState = (error: unknown, depth = 0): string | undefined => {
-  if (typeof error !== "object" || error === null || depth > 6) return undefined
-  const code = (error as { code?: unknown }).code
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code
-  return sqlState((error as { cause?: unknown }).cause, depth + 1) ?? sqlState((error as { reason?: unknown }).reason, depth + 1)
-}
-
-const storeSentence = (message: string, cause: unknown): string => {
-  const state = sqlState(cause)
-  if (state === "42P01" || state === "3F000") {
-    return "The database schema is missing or out of date (a table is missing); run fm db migrate"
+const storeVerdict = (e: StoreError): Verdict => {
+  if (e.unavailable === true) {
+    return {
+      exitCode: EXIT_UNAVAILABLE,
+      httpStatus: 503,
+      sentence: sentence(`The database is unavailable, try again later: ${e.message}`),
+      reason: "Unavailable"
+    }
   }
-  if (state === "3D000") return "The database named in the URL does not exist; create it, then run fm db migrate"
-  if (state === "28P01" || state === "28000") return "The database refused the credentials in the URL"
-  return `The database could not do it: ${message}`
+  const refused = (text: string): Verdict => ({ exitCode: EXIT_REFUSED, httpStatus: 500, sentence: sentence(text), reason: "StoreError" })
+  switch (e.sqlstate) {
+    case "42P01":
+    case "3F000":
+      return refused("The database schema is missing or out of date (a table is missing); run fm db migrate")
+    case "3D000":
+      return refused("The database named in the URL does not exist; create it, then run fm db migrate")
+    case "28P01":
+    case "28000":
+      return refused("The database refused the credentials in the URL")
+    default:
+      return refused(`The database could not do it: ${e.message}`)
+  }
 }
 
-const classify = (error: unknown): Omit<Verdict, "httpStatus"> => {
-  const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "Unknown"
-  const message = error instanceof Error ? error.message : String(error)
-  switch (tag) {
+const usage = (text: string): Verdict => ({ exitCode: EXIT_USAGE, httpStatus: 400, sentence: sentence(text), reason: "Usage" })
+
+const cliVerdict = (e: CliError.CliError): Verdict => {
+  if (e._tag !== "ShowHelp") return usage(cliSentence(e))
+  const first = e.errors[0]
+  return first === undefined ? usage("A command is needed; see the list above or run fm --help") : usage(cliSentence(first))
+}
+
+/** The verdict on one failure: total over `Failure`, so a new kind of failure must be given one. */
+export const verdictOfFailure = (error: Failure): Verdict => {
+  if (CliError.isCliError(error)) return cliVerdict(error)
+  switch (error._tag) {
     case "InvalidInput":
     case "Usage":
-      return { exitCode: EXIT_USAGE, sentence: sentence(message), reason: "InvalidInput" }
+      return { exitCode: EXIT_USAGE, httpStatus: 400, sentence: sentence(error.message), reason: "InvalidInput" }
     case "NotAuthorized":
+      return { exitCode: EXIT_REFUSED, httpStatus: 403, sentence: sentence(error.message), reason: error._tag }
     case "NotFound":
+      return { exitCode: EXIT_REFUSED, httpStatus: 404, sentence: sentence(error.message), reason: error._tag }
     case "ParentNotCurrent":
     case "Refused":
-      return { exitCode: EXIT_REFUSED, sentence: sentence(message), reason: tag }
+      return { exitCode: EXIT_REFUSED, httpStatus: 409, sentence: sentence(error.message), reason: error._tag }
     case "ConfigError":
-      return { exitCode: EXIT_USAGE, sentence: sentence(configSentence(message)), reason: "InvalidConfiguration" }
+      return { exitCode: EXIT_USAGE, httpStatus: 500, sentence: sentence(configSentence(error.message)), reason: "InvalidConfiguration" }
     case "StoreError":
-      return {
-        exitCode: EXIT_REFUSED,
-        sentence: sentence(storeSentence(message, (error as { cause?: unknown }).cause)),
-        reason: "StoreError"
-      }
+      return storeVerdict(error)
     case "Unavailable":
-      return { exitCode: EXIT_UNAVAILABLE, sentence: sentence(message), reason: "Unavailable" }
+      return { exitCode: EXIT_UNAVAILABLE, httpStatus: 503, sentence: sentence(error.message), reason: "Unavailable" }
     case "EmbeddedDatabaseError":
-      return { exitCode: EXIT_REFUSED, sentence: sentence(message), reason: tag }
-    case "ShowHelp": {
-      const first = (error as CliError.ShowHelp).errors[0]
-      return first === undefined
-        ? { exitCode: EXIT_USAGE, sentence: "A command is needed; see the list above or run fm --help.", reason: "Usage" }
-        : { exitCode: EXIT_USAGE, sentence: sentence(cliSentence(first)), reason: "Usage" }
-    }
-    default:
-      if (CliError.isCliError(error)) return { exitCode: EXIT_USAGE, sentence: sentence(error.message), reason: "Usage" }
-      if (typeof error === "object" && error !== null && "reason" in error && tag === "SqlError") {
-        return { exitCode: EXIT_REFUSED, sentence: sentence(storeSentence(message, error)), reason: "StoreError" }
-      }
-      return { exitCode: EXIT_REFUSED, sentence: sentence(`Unexpected failure: ${message}`), reason: "Unexpected" }
+      return { exitCode: EXIT_REFUSED, httpStatus: 500, sentence: sentence(error.message), reason: error._tag }
   }
 }
 
-/** A lost or refused connection to the database, anywhere down a chain of causes: retry later. */
-const unreachable = (error: unknown, depth = 0): boolean => {
-  if (typeof error !== "object" || error === null || depth > 6) return false
-  const tag = (error as { _tag?: unknown })._tag
-  if (tag === "ConnectionError" || tag === "StatementTimeoutError" || tag === "EmbeddedDatabaseError") return true
-  return unreachable((error as { cause?: unknown }).cause, depth + 1) || unreachable((error as { reason?: unknown }).reason, depth + 1)
-}
-
-const HTTP_STATUS: Readonly<Record<string, number>> = {
-  InvalidInput: 400,
-  Usage: 400,
-  InvalidConfiguration: 400,
-  NotAuthorized: 403,
-  NotFound: 404,
-  ParentNotCurrent: 409,
-  Refused: 409,
-  Unavailable: 503
-}
-
-const withStatus = (error: unknown, verdict: Omit<Verdict, "httpStatus">): Verdict => ({
-  ...verdict,
-  httpStatus: HTTP_STATUS[verdict.reason] ?? (unreachable(error) ? 503 : 500)
+/** A defect is a bug: one sentence, never a stack trace. */
+const unexpected = (defect: unknown): Verdict => ({
+  exitCode: EXIT_REFUSED,
+  httpStatus: 500,
+  sentence: sentence(`Unexpected failure: ${defect instanceof Error ? defect.message : String(defect)}`),
+  reason: "Unexpected"
 })
 
 /** The verdict for a failed run; defects (bugs) are reported the same way, in one sentence. */
-export const verdictOf = (cause: Cause.Cause<unknown>): Verdict => {
+export const verdictOf = (cause: Cause.Cause<Failure>): Verdict => {
   const failure = cause.reasons.find(Cause.isFailReason)
-  if (failure !== undefined) return withStatus(failure.error, classify(failure.error))
+  if (failure !== undefined) return verdictOfFailure(failure.error)
   const defect = cause.reasons.find(Cause.isDieReason)
-  if (defect !== undefined) return withStatus(defect.defect, classify(defect.defect))
-  return { exitCode: 130, sentence: "Interrupted.", reason: "Interrupted", httpStatus: 503 }
+  if (defect !== undefined) return unexpected(defect.defect)
+  return { exitCode: 130, httpStatus: 503, sentence: "Interrupted.", reason: "Interrupted" }
 }

@@ -10,7 +10,7 @@ import { simulateCommand } from "./commands/simulate.ts"
 import { serveCommand } from "./commands/serve.ts"
 import { sitrepCommand } from "./commands/sitrep.ts"
 import { tokenCommand } from "./commands/token.ts"
-import { EXIT_DONE, verdictOf } from "./failure.ts"
+import { EXIT_DONE, type Failure, verdictOf } from "./failure.ts"
 import { fm } from "./globalFlags.ts"
 import { Output, outputLayer, toJsonText, writeStderr, writeStdout } from "./output.ts"
 
@@ -23,7 +23,7 @@ export const fmCommand = fm.pipe(
     sitrepCommand,
     ...executorCommands,
     ...inspectCommands,
-    ...defaultKinds.map(resourceCommand),
+    ...defaultKinds.map((kind) => resourceCommand(kind)),
     simulateCommand,
     tokenCommand,
     serveCommand
@@ -50,7 +50,7 @@ const presenter: CliOutput.Presenter = {
 }
 
 /** SPEC 7.2: one sentence on stderr; with --json also one error document, if none was printed. */
-const reportFailure = (cause: Cause.Cause<unknown>) =>
+const reportFailure = (cause: Cause.Cause<Failure>) =>
   Effect.gen(function*() {
     const output = yield* Output
     const verdict = verdictOf(cause)
@@ -70,7 +70,7 @@ export const runFm = (args: ReadonlyArray<string>): Effect.Effect<number> => {
   const json = args.includes("--json")
   return Command.runWith(fmCommand, { version: VERSION })(args).pipe(
     Effect.as(EXIT_DONE),
-    Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : reportFailure(cause))),
+    Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.interrupt : reportFailure(cause))),
     Effect.provide(Layer.mergeAll(outputLayer(json), CliOutput.layerPresenter(presenter), loggerLayer(json), NodeServices.layer))
-  ) as Effect.Effect<number>
+  )
 }

@@ -1,3 +1,6 @@
+import type { CliError } from "effect/cli"
+import type { EmbeddedDatabaseError } from "../database/embedded.ts"
+import type { Failure } from "./failure.ts"
 import {
   type ActivationReport,
   Authorization,
@@ -55,19 +58,22 @@ export interface StatusView {
 /** A delete's outcome; remote mode knows only that the API answered 204. */
 export type DeleteView = DeleteOutcome | { readonly _tag: "DeletedRemotely" }
 
+/** What an operator command can fail with, in either mode: typed to the edge (verdictOf). */
+export type OperationError = Exclude<Failure, CliError.CliError | EmbeddedDatabaseError>
+
 export class Operations extends Context.Service<Operations, {
-  readonly publish: (document: unknown) => Effect.Effect<Published, unknown>
-  readonly sitrep: (version: Option.Option<number>, flag: string) => Effect.Effect<Sitrep, unknown>
+  readonly publish: (document: unknown) => Effect.Effect<Published, OperationError>
+  readonly sitrep: (version: Option.Option<number>, flag: string) => Effect.Effect<Sitrep, OperationError>
   readonly prune: (
     keep: Option.Option<number>,
     onPage: (soFar: { historyRemoved: number; sitrepsRemoved: number; pages: number }) => Effect.Effect<void>
-  ) => Effect.Effect<PruneOutcome, unknown>
-  readonly list: (kind: ResourceKind, limit: number, after: ResourceId | undefined) => Effect.Effect<ReadonlyArray<Resource>, unknown>
-  readonly show: (kind: ResourceKind, id: ResourceId) => Effect.Effect<Resource, unknown>
-  readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteView, unknown>
-  readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, unknown>
-  readonly explain: (id: ResourceId) => Effect.Effect<Explanation, unknown>
-  readonly status: Effect.Effect<StatusView, unknown>
+  ) => Effect.Effect<PruneOutcome, OperationError>
+  readonly list: (kind: ResourceKind, limit: number, after: ResourceId | undefined) => Effect.Effect<ReadonlyArray<Resource>, OperationError>
+  readonly show: (kind: ResourceKind, id: ResourceId) => Effect.Effect<Resource, OperationError>
+  readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteView, OperationError>
+  readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, OperationError>
+  readonly explain: (id: ResourceId) => Effect.Effect<Explanation, OperationError>
+  readonly status: Effect.Effect<StatusView, OperationError>
   /** Who acts, for the --json documents that name it. */
   readonly actorName: string | null
 }>()("fm/app/Operations") {}

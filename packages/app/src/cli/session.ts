@@ -10,7 +10,7 @@ export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: Stor
   Effect.gen(function*() {
     const global = yield* fm
     return yield* Effect.provide(body, storesLayer(yield* resolveTarget(global.databaseUrl), options))
-  }) as Effect.Effect<A, unknown, Exclude<R, Stores> | Effect.Services<typeof fm>>
+  })
 
 /**
  * Runs an operator command body (SPEC 8.5): through the API with --server (else FM_SERVER), else
@@ -28,7 +28,7 @@ export const withOperations = <A, E, R>(body: Effect.Effect<A, E, R>) =>
       )
     }
     return yield* withStores(Effect.provide(body, directOperations(global)))
-  }) as Effect.Effect<A, unknown, Exclude<R, Operations | Kinds> | Effect.Services<typeof fm>>
+  })
 
 /** An id argument: a malformed one is bad input (exit 2), not "not found". */
 export const parseResourceId = (raw: string): Effect.Effect<ResourceId, InvalidInput> => {

@@ -11,11 +11,15 @@ import type {
   TokenStore
 } from "@fm-rendezvous/domain"
 import { Effect, Layer } from "effect"
-import { sqlStores } from "./sqlStores.ts"
+import type { EmbeddedDatabaseError } from "./embedded.ts"
+import { sqlStores, type SqlStoresError } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
 /** Every port a command may use. */
 export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore | SitrepHistory
+
+/** What opening the stores can fail with: the SQL server's fault, a bad setting, or the embedded server's start. */
+export type StoresError = SqlStoresError | EmbeddedDatabaseError
 
 export interface StoreOptions {
   /**
@@ -33,7 +37,7 @@ export interface StoreOptions {
 export const storesLayer = (
   target: DatabaseTarget,
   options: StoreOptions = {}
-): Layer.Layer<Stores, unknown> => {
+): Layer.Layer<Stores, StoresError> => {
   switch (target._tag) {
     case "Memory":
       return Layer.unwrap(Effect.map(Effect.promise(() => import("@fm-rendezvous/adapters-memory")), (m) => m.memoryLayer()))

@@ -21,7 +21,7 @@ import {
 import { Cause, Effect, Layer, Option, Result } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { ExecutorSettings } from "../config.ts"
-import { verdictOf } from "../cli/failure.ts"
+import { type Failure, verdictOf } from "../cli/failure.ts"
 import { parseComment, parseResourceId } from "../cli/session.ts"
 import { lookUpSitrep } from "../cli/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
@@ -37,7 +37,7 @@ import { readiness } from "./readiness.ts"
  * 8.4 through the same verdict (and sentence) the command line prints. Unexpected failures
  * answer one sentence and are logged with their detail, never sent.
  */
-export const refusalOf = (cause: Cause.Cause<unknown>): Effect.Effect<Refusal> => {
+export const refusalOf = (cause: Cause.Cause<Failure>): Effect.Effect<Refusal> => {
   const verdict = verdictOf(cause)
   const status = refusalsByStatus.has(verdict.httpStatus) ? verdict.httpStatus : 500
   const message = status === 503
@@ -50,7 +50,7 @@ export const refusalOf = (cause: Cause.Cause<unknown>): Effect.Effect<Refusal> =
   return status >= 500 ? Effect.as(Effect.logError(`request failed: ${verdict.sentence}`), refusal) : Effect.succeed(refusal)
 }
 
-const asRefusal = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Refusal, R> =>
+const asRefusal = <A, E extends Failure, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Refusal, R> =>
   Effect.catchCause(self, (cause) =>
     Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.flatMap(refusalOf(cause), Effect.fail))
 

@@ -71,7 +71,8 @@ const responseOfCause = (cause: Cause.Cause<unknown>) => {
         : refusalResponse(400, "InvalidInput", "The request body could not be read.")
     )
   }
-  return Effect.map(refusalOf(cause), (r) => refusalResponse(statusOf(r), r.error, r.message))
+  // Anything else that escaped the handlers is no typed failure of the use cases: a 500, logged.
+  return Effect.map(refusalOf(Cause.die(failure ?? defect)), (r) => refusalResponse(statusOf(r), r.error, r.message))
 }
 
 /** The HTTP server's own errors, bare or as the reason of an HttpServerError. */

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Usage } from "../cli/failure.ts"
+import { Refused, Usage } from "../cli/failure.ts"
 
 export interface ListenAddress {
   readonly host: string
@@ -18,3 +18,9 @@ export const parseListenAddress = (raw: string, flag: string): Effect.Effect<Lis
   }
   return Effect.succeed({ host: m[1] ?? m[2]!, port })
 }
+
+/** A listener that cannot take its address (in use, not permitted) is a refusal in one sentence. */
+export const cannotListen = (what: string, address: ListenAddress) => (e: { readonly cause: unknown }): Refused =>
+  new Refused({
+    message: `Cannot serve ${what} on ${address.host}:${address.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}.`
+  })

@@ -3,8 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
-import { Refused } from "../cli/failure.ts"
-import type { ListenAddress } from "./listenAddress.ts"
+import { cannotListen, type ListenAddress } from "./listenAddress.ts"
 
 /**
  * SPEC 9: `GET /metrics` in the Prometheus text format, from effect's own metric registry, by
@@ -24,8 +23,5 @@ export const metricsListener = (address: ListenAddress) =>
     Layer.effectDiscard(HttpServer.addressFormattedWith((url) => Effect.logInfo(`metrics listening on ${url}/metrics`)))
   ).pipe(
     Layer.provide(NodeHttpServer.layer(createServer, { host: address.host, port: address.port })),
-    Layer.catchTag("ServeError", (e) => {
-      const why = e.cause instanceof Error ? e.cause.message : String(e.cause)
-      return Layer.effectDiscard(Effect.fail(new Refused({ message: `Cannot serve metrics on ${address.host}:${address.port}: ${why}.` })))
-    })
+    Layer.catchTag("ServeError", (e) => Layer.effectDiscard(Effect.fail(cannotListen("metrics", address)(e))))
   )

@@ -3,6 +3,7 @@ import { Duration, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as path from "node:path"
 import { ExecutorSettings } from "../../config.ts"
+import type { EmbeddedDatabaseError } from "../../database/embedded.ts"
 import { storesLayer } from "../../database/stores.ts"
 import { type DatabaseTarget, resolveTarget } from "../../database/target.ts"
 import { renderReportLine } from "../../render/report.ts"
@@ -16,12 +17,12 @@ import { Output, writeStdout } from "../output.ts"
  * ./.fm-rendezvous/simulation (wiped at each run, so runs are repeatable and never touch the data
  * `fm` commands use); with a URL, that database must have no sitrep history yet.
  */
-const simulationTarget = (databaseUrl: Option.Option<string>): Effect.Effect<DatabaseTarget, unknown> => {
-  return Effect.flatMap(resolveTarget(databaseUrl), (target): Effect.Effect<DatabaseTarget, unknown> => {
+const simulationTarget = (databaseUrl: Option.Option<string>) => {
+  return Effect.flatMap(resolveTarget(databaseUrl), (target): Effect.Effect<DatabaseTarget, EmbeddedDatabaseError> => {
     if (target._tag !== "Embedded") return Effect.succeed(target)
-    const root = path.join(target.root, "simulation")
+    const fresh: DatabaseTarget = { _tag: "Embedded", root: path.join(target.root, "simulation") }
     return Effect.flatMap(Effect.promise(() => import("../../database/embedded.ts")), (m) =>
-      Effect.as(m.resetEmbedded(root), { _tag: "Embedded", root } as const))
+      Effect.as(m.resetEmbedded(fresh.root), fresh))
   })
 }
 

@@ -1,0 +1,77 @@
+import { Config, Context, Effect, Layer, Option, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+
+/** The two servers the adapter runs on (SPEC 5). */
+export const DIALECTS = ["postgresql", "cockroachdb"] as const
+export type Dialect = typeof DIALECTS[number]
+
+/** `FM_DATABASE_DIALECT`: which profile of the adapter to use; unset, it is detected from the server. */
+export const DialectSetting: Config.Config<Option.Option<Dialect>> = Config.option(
+  Config.schema(Schema.Literals(DIALECTS), "FM_DATABASE_DIALECT")
+)
+
+/**
+ * How the adapter runs its statements on one server (docs/SQL.md, "Two profiles").
+ *
+ * - `postgresql`: statements and transactions at the session default (READ COMMITTED on
+ *   PostgreSQL), the guarded creation holding the current-sitrep pointer FOR SHARE; operator
+ *   deletes SERIALIZABLE, multi-statement reads REPEATABLE READ.
+ * - `cockroachdb`: SERIALIZABLE everywhere (the session default is set to it too), and no
+ *   reliance on FOR SHARE, which CockroachDB's SERIALIZABLE does not lock by default: safety
+ *   comes from serializable isolation and retries alone. Usable on PostgreSQL, whose serializable
+ *   snapshot isolation then stands in for CockroachDB's (the test suites' second run).
+ */
+export interface Profile {
+  readonly dialect: Dialect
+  /** The server actually connected to (the probe's answer), which may differ from the profile. */
+  readonly server: Dialect
+  /** Whether the guarded creation locks the current-sitrep pointer `FOR SHARE`. */
+  readonly shareLock: boolean
+  /** How a read-write transaction begins (undefined: plain BEGIN, the session's default isolation). */
+  readonly beginReadWrite: string | undefined
+  /** How a multi-statement read that must see one snapshot begins. */
+  readonly beginSnapshot: string
+  /** Session variables every connection starts with (sent as `options=-c name=value`). */
+  readonly sessionSettings: Readonly<Record<string, string>>
+}
+
+export const SERIALIZABLE = "BEGIN ISOLATION LEVEL SERIALIZABLE"
+
+export const profileOf = (dialect: Dialect, server: Dialect = dialect): Profile =>
+  dialect === "postgresql"
+    ? {
+      dialect,
+      server,
+      shareLock: true,
+      beginReadWrite: undefined,
+      beginSnapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+      sessionSettings: {}
+    }
+    : {
+      dialect,
+      server,
+      shareLock: false,
+      beginReadWrite: SERIALIZABLE,
+      beginSnapshot: `${SERIALIZABLE} READ ONLY`,
+      // On PostgreSQL standing in for CockroachDB, plans are also made once for all parameter
+      // values (generic plans), as a plan cache would reuse them (docs/SQL.md).
+      sessionSettings: {
+        default_transaction_isolation: "serializable",
+        ...(server === "postgresql" ? { plan_cache_mode: "force_generic_plan" } : {})
+      }
+    }
+
+/** Which server `SELECT version()` names: CockroachDB says so ("CockroachDB CCL v24.3.1 ..."). */
+export const dialectOfVersion = (version: string): Dialect => (/cockroachdb/i.test(version) ? "cockroachdb" : "postgresql")
+
+/** Asks the server what it is: one statement. */
+export const detectServer = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql<{ version: string }>`SELECT version() AS version`
+  return dialectOfVersion(rows[0]?.version ?? "")
+})
+
+/** The profile the adapter's statements run under, resolved once per connection pool. */
+export class SqlProfile extends Context.Service<SqlProfile, Profile>()("fm/sql/SqlProfile") {
+  static readonly layer = (dialect: Dialect, server: Dialect = dialect) => Layer.succeed(SqlProfile, profileOf(dialect, server))
+}
