@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { chownTree, freePort, initialise, loadBinaries, runAsIds, start, stop } from "./postgresProcess.ts"
+import { chownTree, freePort, initialise, loadBinaries, runAsIds, start, stop } from "@fm-rendezvous/app/database/postgresProcess"
 
 /**
  * A throwaway PostgreSQL cluster of its own, for tests and benchmarks: created in the temp dir
@@ -43,3 +43,6 @@ export const startPrivateCluster = (name: string, flags: ReadonlyArray<string>):
       }
     }
   }))
+
+/** Server settings for tests: many connections, durability off. */
+export const TEST_FLAGS: ReadonlyArray<string> = ["-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off"]
