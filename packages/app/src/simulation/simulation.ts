@@ -8,7 +8,7 @@ import {
 } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import type { ExecutorSettings } from "../config.ts"
-import { activateHeld, modeOfActivation } from "../daemon/activation.ts"
+import { activateUninterruptibly, modeOfActivation } from "../daemon/activation.ts"
 import { collectDestroyed, pruneOldHistory } from "../daemon/housekeeping.ts"
 import {
   checkConvergence,
@@ -88,7 +88,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
         const held = yield* executor.loader.held
         if (Option.isNone(held)) return
         executor.activations += 1
-        const report = yield* activateHeld(executor.name, held.value, options.settings, mode)
+        const report = yield* activateUninterruptibly(executor.name, held.value, options.settings, mode)
         checkReport(ledger, report)
         for (const [kind, k] of Object.entries(report.kinds)) {
           totals.created[kind] = (totals.created[kind] ?? 0) + k.created
@@ -152,7 +152,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
       // Idempotence: the same activation again creates nothing and changes no row.
       const before = yield* snapshotResources
       const first = executors[0]!
-      const again = yield* activateHeld(first.name, current.value, options.settings, ActivationMode.Routine())
+      const again = yield* activateUninterruptibly(first.name, current.value, options.settings, ActivationMode.Routine())
       const createdAgain = Object.values(again.kinds).reduce((a, k) => a + k.created, 0)
       const after = yield* snapshotResources
       ledger.check("Idempotence", createdAgain === 0 && before === after ? null : `re-running the activation created ${createdAgain} and changed rows`)
