@@ -71,7 +71,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
     const kinds = yield* Kinds
     const sitreps = yield* SitrepStore
     const random = seededRandom(options.seed)
-    const planner = makePlanner(random)
+    const planner = makePlanner(kinds, random)
     // The simulated planner publishes as an admin of its own (SPEC 7.2: publishing changes state).
     const plannerGrant = yield* (yield* Authorization).requireAdmin({ name: "planner-1", role: "admin" }, "publishing a sitrep")
     const lineage = new LineageRecord()
