@@ -1,13 +1,22 @@
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
-import { Effect } from "effect"
-import { chownTree, freePort, initialise, loadBinaries, runAsIds, start, stop } from "@fm-rendezvous/app/database/postgresProcess"
+import { NodeServices } from "@effect/platform-node"
+import {
+  chownTree,
+  freePort,
+  initialise,
+  loadBinaries,
+  runAsIds,
+  start,
+  stop,
+  tempDir
+} from "@fm-rendezvous/app/database/postgresProcess"
+import { Effect, FileSystem, Path } from "effect"
 
 /**
  * A throwaway PostgreSQL cluster of its own, for tests and benchmarks: created in the temp dir
  * (where the postgres OS user can always reach it), stopped and started again on the same port
- * (a fault test restarts it under a running daemon), removed with its files.
+ * (a fault test restarts it under a running daemon), removed with its files. Built on the app's
+ * process handling (the same binaries, user and pg_ctl calls as `fm`'s embedded database); what
+ * is the kit's own is this lifecycle and the Promise surface the test runner and the bench use.
  */
 export interface PrivateCluster {
   readonly url: string
@@ -20,29 +29,31 @@ export interface PrivateCluster {
   readonly remove: () => Promise<void>
 }
 
-export const startPrivateCluster = (name: string, flags: ReadonlyArray<string>): Promise<PrivateCluster> =>
-  Effect.runPromise(Effect.gen(function*() {
+/** Server settings for tests: many connections, durability off. */
+export const TEST_FLAGS: ReadonlyArray<string> = ["-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off"]
+
+const runNode = <A, E>(effect: Effect.Effect<A, E, NodeServices.NodeServices>) => Effect.runPromise(Effect.provide(effect, NodeServices.layer))
+
+export const startPrivateCluster = (name: string, flags: ReadonlyArray<string> = TEST_FLAGS): Promise<PrivateCluster> =>
+  runNode(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
     const ids = yield* runAsIds
     const bin = yield* loadBinaries(ids)
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fm-cluster-${name}-`))
-    fs.chmodSync(dir, 0o755)
-    chownTree(dir, ids)
+    const dir = yield* fs.makeTempDirectory({ directory: tempDir, prefix: `fm-cluster-${name}-` })
+    yield* fs.chmod(dir, 0o755)
+    yield* chownTree(dir, ids)
     const dataDir = path.join(dir, "pgdata")
     yield* initialise(bin, dir, dataDir, ids)
     const port = yield* freePort
-    const launch = Effect.map(start(bin, dataDir, ids, { port, flags }), (s) => s.running.pid)
-    let pid = yield* launch
+    const launch = start(bin, dataDir, ids, { port, flags })
+    yield* launch
+    const halt = stop(bin, dataDir, ids, true)
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       port,
-      stop: () => Effect.runPromise(stop(pid, true)),
-      start: () => Effect.runPromise(launch).then((p) => void (pid = p)),
-      remove: async () => {
-        await Effect.runPromise(stop(pid, true))
-        fs.rmSync(dir, { recursive: true, force: true })
-      }
+      stop: () => runNode(halt),
+      start: () => runNode(Effect.asVoid(launch)),
+      remove: () => runNode(Effect.andThen(halt, fs.remove(dir, { recursive: true, force: true })))
     }
   }))
-
-/** Server settings for tests: many connections, durability off. */
-export const TEST_FLAGS: ReadonlyArray<string> = ["-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off"]
