@@ -52,7 +52,7 @@ const activateCommand = Command.make(
 ).pipe(Command.withDescription("Run one activation: create what the held sitrep requests (guarded), then sweep markers."))
 
 const metricsListenFlag = Flag.String("metrics-listen").pipe(
-  Flag.withDescription("Serve SPEC 9's metrics at http://HOST:PORT/metrics (else FM_METRICS_LISTEN; off when unset)."),
+  Flag.withDescription("Serve the Prometheus metrics at http://HOST:PORT/metrics (else FM_METRICS_LISTEN; off when unset)."),
   Flag.withFallbackConfig(Config.String("FM_METRICS_LISTEN")),
   Flag.optional
 )
