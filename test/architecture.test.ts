@@ -9,7 +9,7 @@ const files = (dir: string): Array<string> =>
   })
 
 const imports = (file: string) =>
-  [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)[^'"]*?from\s+["']([^"']+)["']/gm)].map((m) => m[1]!)
+  [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)(?:[^'"]*?from)?\s*["']([^"']+)["']/gm)].map((m) => m[1]!)
 
 /** The source file an import names: relative paths, and the workspace packages' own entry points. */
 const target = (file: string, spec: string): string | undefined => {
@@ -66,6 +66,22 @@ describe("architecture (ARCHITECTURE.md)", () => {
       for (const file of files(`packages/${pkg}/src`)) {
         for (const spec of imports(file)) expect(`${file}: ${spec}`).not.toMatch(/@fm-rendezvous\/app/)
       }
+    }
+  })
+
+  it("the product never imports the test kit: test and bench machinery stays out of packages/*/src", () => {
+    const product = readdirSync("packages").filter((p) => p !== "testkit")
+    expect(product.length).toBeGreaterThan(3)
+    for (const pkg of product) {
+      for (const file of files(`packages/${pkg}/src`)) {
+        for (const spec of imports(file)) expect(`${file}: ${spec}`).not.toMatch(/@fm-rendezvous\/testkit|packages\/testkit|\/test\//)
+      }
+    }
+  })
+
+  it("the bench does not import the tests: what both need is in the test kit", () => {
+    for (const file of files("bench")) {
+      for (const spec of imports(file)) expect(`${file}: ${spec}`).not.toMatch(/(^|\/)test\//)
     }
   })
 })

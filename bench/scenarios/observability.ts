@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { activateHeld } from "@fm-rendezvous/app/daemon/activation"
+import { activateUninterruptibly } from "@fm-rendezvous/app/daemon/activation"
 import { tracingLayer } from "@fm-rendezvous/app/observability/tracing"
 import { ActivationMode, type Sitrep } from "@fm-rendezvous/domain"
 import { Effect, ManagedRuntime } from "effect"
@@ -11,7 +11,7 @@ import { ms, progress, type Summary, summarize } from "../support/stats.ts"
 import { BATCH_SIZE, PAGE_SIZE, reset } from "./activation.ts"
 
 /**
- * Issue 11's overhead figure: the activation as `fm run` runs it (activateHeld: the use case with
+ * Issue 11's overhead figure: the activation as `fm run` runs it (activateUninterruptibly: the use case with
  * its metric recording and spans), with metrics and tracing off (no OTLP endpoint, nobody
  * scraping: what every daemon pays) beside on (the OtlpTracer exporting JSON to a receiver on
  * loopback, and a Prometheus scrape after every activation, timed apart), in the same run, paired and
@@ -65,7 +65,7 @@ export const observabilityScenario = async (
     await addLiveRows(db, config.background, 1n)
     const settings = { batchSize: BATCH_SIZE, sweepPageSize: PAGE_SIZE }
     const once = async (on: boolean) => {
-      const activation = activateHeld("bench-executor", held, settings, ActivationMode.Routine())
+      const activation = activateUninterruptibly("bench-executor", held, settings, ActivationMode.Routine())
       const t0 = performance.now()
       await db.run(on ? Effect.provide(activation, traced) : activation)
       const took = ms(t0)

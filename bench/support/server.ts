@@ -4,11 +4,11 @@ import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { countingStream } from "./wire.ts"
 import { progress } from "./stats.ts"
-import { startEmbeddedServer } from "../../test/support/embeddedServer.ts"
+import { startPrivateCluster } from "@fm-rendezvous/testkit/cluster"
 
 /**
  * The PostgreSQL server the bench runs on: DATABASE_URL, else an embedded PostgreSQL 18 started
- * the way the test fixture starts it (test/support/globalSetup.ts), in a temporary directory that
+ * as the tests start theirs (the test kit's private cluster), in a temporary directory that
  * the postgres OS user can reach when running as root. Each scenario gets a database of its own.
  */
 export interface Server {
@@ -22,7 +22,7 @@ export const startServer = async (): Promise<Server> => {
   if (given !== undefined && given !== "") return { url: given, embedded: false, stop: async () => {} }
   progress("no DATABASE_URL: starting an embedded PostgreSQL")
   // Like the app's embedded server (fsync off); everything else is PostgreSQL's default.
-  const server = await startEmbeddedServer("bench", ["-c", "fsync=off"])
+  const server = await startPrivateCluster("bench", ["-c", "fsync=off"])
   return { url: server.url, embedded: true, stop: server.remove }
 }
 

@@ -183,7 +183,7 @@ describe("fm against a fresh database", () => {
       "requested in this sitrep:",
       "created in this activation:",
       "already existed:",
-      "skipped, deleted by an operator:",
+      "not re-created: deleted by an operator:",
       "stale sitrep: no (current generation 3)",
       "executed through generation:",
       "(lag 0 at activation)",

@@ -5,13 +5,12 @@ import {
   ActivationMode,
   activate,
   type ActivationReport,
-  alertKind,
   decodeReport,
   deleteResource,
+  makeRegistry,
   type ResourceId,
   type Sitrep,
-  SitrepStore,
-  supportBundleKind
+  SitrepStore
 } from "@fm-rendezvous/domain"
 import { Effect, Exit, Layer, ManagedRuntime, Option, Scope } from "effect"
 import { SqlClient } from "effect/sql"
@@ -38,6 +37,7 @@ import { fmArgs } from "../support/fmBin.ts"
 export const DAEMON_APP = "fm-fault-daemon"
 const CONTROL_APP = "fm-fault-control"
 export const KINDS = defaultSqlKinds.map((k) => k.kind.name as string)
+const REGISTRY = makeRegistry(defaultSqlKinds.map((k) => k.kind))
 
 export const withParams = (url: string, params: Record<string, string>): string => {
   const u = new URL(url)
@@ -244,7 +244,7 @@ export const faultWorld = async (options: { readonly server?: string } = {}): Pr
     operatorDelete: async (kind, id) => {
       const start = performance.now()
       const plan = await control.runPromise(
-        deleteResource({ name: "alice", role: "admin" }, kind === "alert" ? alertKind : supportBundleKind, id as ResourceId)
+        deleteResource({ name: "alice", role: "admin" }, Option.getOrThrow(REGISTRY.find(kind)), id as ResourceId)
       )
       deletes.push({ kind, id, outcome: plan._tag, start, end: performance.now() })
       return plan._tag

@@ -1,22 +1,44 @@
 import {
+  type Check,
+  firstViolation,
+  gcLiveness,
+  gcSafety,
   type KindName,
+  type KindSnapshot,
+  makeRegistry,
+  markerIds,
   MarkerStore,
+  monotonicity,
+  noResurrection,
   ProgressStore,
   type Resource,
   ResourceStore,
   type ResourceId,
-  requestsOf,
   type Sitrep,
-  SitrepStore
+  SitrepStore,
+  type StoreSnapshot
 } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
+import { testKinds } from "../support/kinds.ts"
 
-/** Thrown with the SPEC section 4 invariant's name, so a failing run says which rule broke. */
+/**
+ * The model-based test's use of the SPEC section 4 checks (packages/domain/src/invariants/): the
+ * checks after every command and GC liveness are the domain's, judged over this file's snapshot;
+ * a failing run throws with the invariant's name, so it says which rule broke.
+ */
 export class InvariantViolated extends Error {}
 
 export const invariant = (name: string, holds: boolean, detail: () => string) => {
   if (!holds) throw new InvariantViolated(`invariant "${name}" violated: ${detail()}`)
 }
+
+/** Throws on the first violated check. */
+export const holds = (checks: Check | ReadonlyArray<Check>) => {
+  const broken = firstViolation(Array.isArray(checks) ? checks : [checks as Check])
+  if (broken !== undefined) throw new InvariantViolated(`invariant "${broken.invariant}" violated: ${broken.violation}`)
+}
+
+const registry = makeRegistry(testKinds)
 
 export interface Snapshot {
   readonly rows: Map<string, Resource>
@@ -54,6 +76,18 @@ export const sameState = (a: Snapshot, b: Snapshot): boolean => {
   return rows(a) === rows(b) && markers(a) === markers(b)
 }
 
+/** The snapshot as the domain's checks read it (per kind, by id). */
+const storesOf = (kinds: ReadonlyArray<string>, now: Snapshot, extra: Pick<StoreSnapshot, "newestVersion" | "progress">): StoreSnapshot => {
+  const out: Record<string, { rows: Map<string, { state: string | null; content: string }>; markers: Map<string, { createdAt: bigint; deleted: boolean }> }> =
+    Object.fromEntries(kinds.map((k) => [k, { rows: new Map(), markers: new Map() }]))
+  for (const [k, r] of now.rows) out[k.split("/")[0]!]?.rows.set(r.id, { state: r.state, content: JSON.stringify(r.fields) })
+  for (const [k, m] of now.markers) {
+    const [kind, id] = k.split("/") as [string, string]
+    out[kind]?.markers.set(id, m)
+  }
+  return { kinds: out as Record<string, KindSnapshot>, ...extra }
+}
+
 export interface ModelView {
   readonly kinds: ReadonlyArray<string>
   readonly current: Sitrep | undefined
@@ -63,52 +97,37 @@ export interface ModelView {
   readonly progress: Map<string, { executed: bigint; swept: bigint }>
 }
 
-/** The invariants that hold after EVERY command (SPEC section 4). */
-export const checkAlways = (model: ModelView, now: Snapshot) =>
+// The model keeps 0n for "never recorded" (no generation is 0).
+const mark = (g: bigint) => (g === 0n ? null : g)
+
+/** The invariants that hold after EVERY command: no resurrection, GC safety, monotonicity. Returns the newest version. */
+export const checkAlways = (model: ModelView, snap: Snapshot) =>
   Effect.gen(function*() {
-    for (const kind of model.kinds) {
-      for (const id of model.deleted.get(kind) ?? []) {
-        const row = now.rows.get(key(kind, id))
-        invariant("No resurrection", row === undefined || row.state === "destroying", () =>
-          `${kind} ${id} was deleted by an operator but exists again (state ${row?.state})`)
-      }
-      if (model.current !== undefined) {
-        for (const r of requestsOf(model.current, kind as KindName)) {
-          if (!(model.everCreated.get(kind)?.has(r.id) ?? false)) continue
-          invariant("GC safety", now.markers.has(key(kind, r.id)), () =>
-            `the marker of ${kind} ${r.id} is gone while the current sitrep (which passes the guard) requests it`)
-        }
-      }
-    }
     const range = yield* Effect.flatMap(SitrepStore, (s) => s.historyRange)
-    const newest = Option.match(range, { onNone: () => 0, onSome: (r) => r.newest as number })
-    invariant("Monotonicity", newest >= model.newestVersion, () => `history went back from version ${model.newestVersion} to ${newest}`)
-    const progress = yield* Effect.flatMap(ProgressStore, (p) => p.readAll)
-    for (const kind of model.kinds) {
-      const before = model.progress.get(kind) ?? { executed: 0n, swept: 0n }
-      const executed = progress[kind]?.executedThrough?.generation ?? 0n
-      const swept = progress[kind]?.sweptThrough?.generation ?? 0n
-      invariant("Monotonicity", executed >= before.executed && swept >= before.swept, () =>
-        `${kind} progress went backwards: executed ${before.executed} -> ${executed}, swept ${before.swept} -> ${swept}`)
-      model.progress.set(kind, { executed, swept })
+    const stored = yield* Effect.flatMap(ProgressStore, (p) => p.readAll)
+    const progress = Object.fromEntries(model.kinds.map((k) => [k, {
+      executed: stored[k]?.executedThrough?.generation ?? null,
+      swept: stored[k]?.sweptThrough?.generation ?? null
+    }]))
+    const now = storesOf(model.kinds, snap, { newestVersion: Option.match(range, { onNone: () => 0, onSome: (r) => r.newest as number }), progress })
+    const deleted = model.kinds.flatMap((kind) => [...(model.deleted.get(kind) ?? [])].map((id) => ({ kind, id })))
+    holds(noResurrection(registry, now, deleted))
+    if (model.current !== undefined) {
+      holds(gcSafety(registry, now, model.current, (kind, id) => model.everCreated.get(kind)?.has(id) ?? false))
     }
-    return newest
+    const before = Object.fromEntries([...model.progress].map(([kind, p]) => [kind, { executed: mark(p.executed), swept: mark(p.swept) }]))
+    holds(monotonicity({ newestVersion: model.newestVersion, progress: before }, now))
+    for (const kind of model.kinds) {
+      model.progress.set(kind, { executed: now.progress[kind]?.executed ?? 0n, swept: now.progress[kind]?.swept ?? 0n })
+    }
+    return now.newestVersion ?? 0
   })
 
 /** GC liveness (SPEC 4): after a sweep judged from the current sitrep, nothing collectible is left. */
-export const checkLiveness = (model: ModelView, now: Snapshot) => {
-  const current = model.current
-  if (current === undefined) return
-  for (const kind of model.kinds) {
-    const generation = current.generations[kind]!
-    const requested = new Set<string>(requestsOf(current, kind as KindName).map((r) => r.id))
-    for (const [k, m] of now.markers) {
-      const [markerKind, id] = k.split("/") as [string, string]
-      if (markerKind !== kind || requested.has(id)) continue
-      invariant("GC liveness", m.createdAt >= generation, () =>
-        `the marker of ${kind} ${id} (created at generation ${m.createdAt}) survived a sweep from the current sitrep at generation ${generation}, which no longer requests it`)
-    }
-  }
+export const checkLiveness = (model: ModelView, snap: Snapshot) => {
+  if (model.current === undefined) return
+  const now = storesOf(model.kinds, snap, { newestVersion: null, progress: {} })
+  holds(gcLiveness(registry, now, model.current, markerIds(now)))
 }
 
 export { key }

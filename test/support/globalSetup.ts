@@ -3,8 +3,8 @@ import { startEmbeddedServer } from "./embeddedServer.ts"
 
 /**
  * The PostgreSQL server the SQL suites share, started once per test run (STACK: tests pass with
- * the machine's server and on a fresh machine). DATABASE_URL wins; without it an embedded
- * PostgreSQL 18 runs under ./.test-pg/ for the duration of the run. Each test file then creates
+ * the machine's server and on a fresh machine). DATABASE_URL wins; without it a private
+ * PostgreSQL 18 cluster (the test kit's) runs in the temp dir for the duration of the run. Each test file then creates
  * its own database on it (test/support/postgres.ts), so files run in parallel.
  */
 declare module "vitest" {

@@ -11,11 +11,3 @@ export class MemoryDatabase extends Context.Service<MemoryDatabase, {
   )
 }
 
-/** Test control: make creation of a kind fail persistently (SPEC 4, GC liveness across kinds). */
-export const setCreationFailure = (kind: string, failing: boolean) =>
-  MemoryDatabase.use(({ ref }) =>
-    SynchronizedRef.update(ref, (db) => {
-      if (failing) db.failingKinds.add(kind)
-      else db.failingKinds.delete(kind)
-      return db
-    }))

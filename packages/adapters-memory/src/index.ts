@@ -9,7 +9,7 @@ import { MemorySitrepStore } from "./sitrepStore.ts"
 import { MemorySitrepHistory } from "./sitrepHistory.ts"
 import { MemoryTokenStore } from "./tokenStore.ts"
 
-export { MemoryDatabase, setCreationFailure } from "./database.ts"
+export { MemoryDatabase } from "./database.ts"
 export type { MemoryDb } from "./state.ts"
 
 /** Every port in memory, over one fresh database, with the given kinds registered. */

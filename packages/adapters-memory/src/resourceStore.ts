@@ -9,8 +9,7 @@ import {
   requestOutcome,
   type Resource,
   ResourceStore,
-  type ResourceKind,
-  StoreError
+  type ResourceKind
 } from "@fm-rendezvous/domain"
 import type { Generation, KindName } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer, Option, SynchronizedRef } from "effect"
@@ -23,12 +22,9 @@ const createGuarded = (
   held: Generation,
   requests: ReadonlyArray<Request>,
   now: Date
-): GuardedBatchResult | StoreError => {
+): GuardedBatchResult => {
   const current = currentSitrep(db)?.generations[kind.name]
   if (!guardPasses(held, current)) return { _tag: "StaleSitrep", currentGeneration: current ?? null }
-  if (db.failingKinds.has(kind.name)) {
-    return new StoreError({ message: `creating ${kind.plural} failed: the ${kind.singular} table refuses writes (injected fault)` })
-  }
   const rows = tableOf(db.resources, kind.name)
   const markers = tableOf(db.markers, kind.name)
   const outcomes = distinctRequests(requests).map((r) => {
@@ -66,9 +62,7 @@ export const MemoryResourceStore = Layer.effect(
     const step = <A>(f: (db: MemoryDb, now: Date) => A) =>
       Effect.flatMap(Clock.currentTimeMillis, (ms) => SynchronizedRef.modify(ref, (db) => [f(db, new Date(ms)), db] as const))
     return ResourceStore.of({
-      createGuarded: (kind, held, requests) =>
-        Effect.flatMap(step((db, now) => createGuarded(db, kindOf(kind), held, requests, now)), (r) =>
-          r instanceof StoreError ? Effect.fail(r) : Effect.succeed(r)),
+      createGuarded: (kind, held, requests) => step((db, now) => createGuarded(db, kindOf(kind), held, requests, now)),
       get: (kind, id) => step((db) => Option.fromNullishOr(tableOf(db.resources, kind).get(id))),
       list: (kind, page) =>
         step((db) =>

@@ -14,8 +14,6 @@ export interface MemoryDb {
   readonly markers: Map<string, Map<string, Marker>>
   readonly progress: Map<string, KindProgress>
   readonly reports: Map<string, ActivationReport>
-  /** Kinds whose creation is made to fail (fault injection for tests). */
-  readonly failingKinds: Set<string>
 }
 
 export const emptyDb = (): MemoryDb => ({
@@ -24,8 +22,7 @@ export const emptyDb = (): MemoryDb => ({
   resources: new Map(),
   markers: new Map(),
   progress: new Map(),
-  reports: new Map(),
-  failingKinds: new Set()
+  reports: new Map()
 })
 
 export const tableOf = <V>(tables: Map<string, Map<string, V>>, kind: string): Map<string, V> => {

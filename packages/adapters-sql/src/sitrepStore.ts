@@ -28,7 +28,7 @@ import * as S from "./sitreps.ts"
 type Sql = SqlClient.SqlClient
 
 /** A publish that must roll back: the failure carries the outcome out of the transaction. */
-class Refused extends Data.TaggedError("Refused")<{ readonly outcome: "ParentNotCurrent" | "SitrepExists" }> {}
+class PublishConflict extends Data.TaggedError("PublishConflict")<{ readonly outcome: "ParentNotCurrent" | "SitrepExists" }> {}
 
 const loadHeader = (sql: Sql) =>
   Effect.map(S.selectCurrentHeader(sql), (rows): Option.Option<SitrepHeader> => {
@@ -133,8 +133,8 @@ export const SqlSitrepStore = Layer.effect(
         for (const d of dropped) yield* kinds.lookup(d.kind)
         const head = yield* loadHeader(sql)
         const current = Option.getOrUndefined(head)
-        if (!parentIsCurrent(s.parentId, current)) return yield* new Refused({ outcome: "ParentNotCurrent" })
-        if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new Refused({ outcome: "SitrepExists" })
+        if (!parentIsCurrent(s.parentId, current)) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
+        if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (s.cases.length > 0) yield* S.insertCases(sql, s)
         const rows = S.requestRows(s)
@@ -145,7 +145,7 @@ export const SqlSitrepStore = Layer.effect(
           () => Effect.succeed([])
         )
         const version = cas[0]?.version
-        if (version === undefined) return yield* new Refused({ outcome: "ParentNotCurrent" })
+        if (version === undefined) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         // After the CAS, never before: see `markDropped`.
         for (const k of kinds.all) {
           const byGeneration = new Map<Generation, Array<string>>()
@@ -161,7 +161,7 @@ export const SqlSitrepStore = Layer.effect(
       }).pipe(
         tx.readWrite,
         resolveAmbiguous(sql, s.id),
-        Effect.catchTag("Refused", (r) =>
+        Effect.catchTag("PublishConflict", (r) =>
           r.outcome === "SitrepExists"
             ? Effect.succeed<PublishOutcome>({ _tag: "SitrepExists" })
             : Effect.map(loadHeader(sql), (current): PublishOutcome => ({ _tag: "ParentNotCurrent", current })))

@@ -50,6 +50,3 @@ export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
   historyToKeep: wholeNumberAtLeastOne("FM_HISTORY_KEEP", 100),
   housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30))
 })
-
-/** The executor name a daemon uses when --executor is not given. */
-export const ExecutorName = Config.NonEmptyString("FM_EXECUTOR")

@@ -66,7 +66,7 @@ describe("status rendering (SPEC 6)", () => {
     const text = renderReport(registry, report)
     expect(text).toContain("alerts (generation 12):")
     expect(text).toMatch(/ {2}requested in this sitrep: +40\n/)
-    expect(text).toMatch(/ {2}skipped, deleted by an operator: +3\n/)
+    expect(text).toMatch(/ {2}not re-created: deleted by an operator: +3\n/)
     expect(text).toContain("stale sitrep: no (current generation 12)")
     expect(text).toMatch(/executed through generation: +12 +\(lag 0 at activation\)/)
     expect(text).toMatch(/creation markers swept: +5 +in 1 page/)

@@ -7,7 +7,7 @@ import type { ExecutorSettings } from "../config.ts"
  * mid-activation lets it finish and store its report before the process stops (issue 4: graceful
  * shutdown losing nothing). Every port call is atomic anyway; this keeps the report truthful.
  */
-export const activateHeld = (
+export const activateUninterruptibly = (
   executor: string,
   held: Sitrep,
   settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize">,

@@ -4,7 +4,7 @@ import type { ExecutorSettings } from "../config.ts"
 import { daemonMetrics } from "../observability/daemonMetrics.ts"
 import type { ListenAddress } from "../observability/listenAddress.ts"
 import { reportLogFields } from "../render/report.ts"
-import { activateHeld, modeOfActivation } from "./activation.ts"
+import { activateUninterruptibly, modeOfActivation } from "./activation.ts"
 import { collectDestroyed, pruneOldHistory } from "./housekeeping.ts"
 import { makeSitrepLoader } from "./loader.ts"
 
@@ -58,7 +58,7 @@ export const runDaemon = (
       // Counted before it runs: a failing activation is retried at the period, not at every poll.
       lastActivation = now
       const n = yield* Ref.updateAndGet(activations, (x) => x + 1)
-      const report = yield* activateHeld(executor, held.value, settings, modeOfActivation(n, settings))
+      const report = yield* activateUninterruptibly(executor, held.value, settings, modeOfActivation(n, settings))
       yield* Effect.logInfo("activation").pipe(Effect.annotateLogs(reportLogFields(report)))
       yield* onReport(report)
     }).pipe(

@@ -46,7 +46,7 @@ const kindRows = (k: KindReport): Array<Row> => {
     rows.push(
       count("created in this activation", k.created),
       count("already existed", k.alreadyExisted),
-      count("skipped, deleted by an operator", k.tombstoned)
+      count("not re-created: deleted by an operator", k.tombstoned)
     )
   }
   rows.push(line(staleLine(k)), count("errors", k.errorCount))

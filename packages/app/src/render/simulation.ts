@@ -16,7 +16,7 @@ export const renderSimulationSummary = (registry: KindRegistry, s: SimulationSum
     text("resources created", perKind(registry, s.created)),
     text("deleted by an operator", perKind(registry, s.deletedByOperator)),
     count("deleted and never resurrected", s.neverResurrected),
-    count("creations skipped, deleted by an operator", s.tombstonedSkips),
+    count("not re-created: deleted by an operator", s.tombstonedSkips),
     count("activations refused as stale (per kind)", s.staleActivations),
     count("creation markers swept", s.markersSwept),
     count("destroyed bundles collected", s.destroyedCollected),

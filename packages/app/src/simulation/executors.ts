@@ -1,5 +1,4 @@
-import type { Sitrep } from "@fm-rendezvous/domain"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { makeSitrepLoader, type SitrepLoader } from "../daemon/loader.ts"
 
 /**
@@ -38,5 +37,3 @@ export const makeExecutors = (count: number, steps: number) =>
       const every = i === 1 ? 4 : i + 2
       return { name, loader, reloadsAt: (step) => step % every === 0, pausedAt: () => false, describe: `reloads every ${every} steps`, activations: 0 }
     }))
-
-export const heldVersion = (held: Option.Option<Sitrep>): number | null => Option.match(held, { onNone: () => null, onSome: (s) => s.version })

@@ -1,13 +1,15 @@
 import {
   type Actor,
+  authorization,
   deleteResource,
+  type InvariantTally,
   Kinds,
   type Resource,
   type ResourceKind,
   ResourceStore
 } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
-import type { InvariantLedger } from "./invariants.ts"
+import { observe } from "./observe.ts"
 import type { Random } from "./random.ts"
 
 /** The simulated operators: alice (admin) deletes; victor (viewer) and an anonymous caller try to. */
@@ -37,25 +39,19 @@ export const operatorDeletes = (random: Random) =>
   })
 
 /** SPEC 4, authorization: a delete without admin changes nothing and says why. */
-export const unauthorizedDeletesChangeNothing = (random: Random, ledger: InvariantLedger) =>
+export const unauthorizedDeletesChangeNothing = (random: Random, tally: InvariantTally) =>
   Effect.gen(function*() {
     const kinds = yield* Kinds
-    const resources = yield* ResourceStore
     const kind = random.pick(kinds.all)!
     const target: Resource | undefined = random.pick(yield* liveResources(kind))
     if (target === undefined) return
+    const scope = (k: string) => (k === kind.name ? [target.id] : [])
     for (const actor of [VIEWER, null]) {
+      const before = yield* observe(scope)
       const attempt = yield* Effect.result(deleteResource(actor, kind, target.id))
-      const after = yield* resources.get(kind.name, target.id)
+      const after = yield* observe(scope)
       const who = actor === null ? "an anonymous caller" : `${actor.name} (${actor.role})`
-      const refusedWithReason = attempt._tag === "Failure" && attempt.failure._tag === "NotAuthorized" &&
-        attempt.failure.message.length > 0
-      const unchanged = Option.isSome(after) && after.value.state === target.state
-      ledger.check(
-        "Authorization",
-        refusedWithReason && unchanged ? null : `${who} deleting ${kind.singular} ${target.id}: ${
-          refusedWithReason ? "the resource changed" : "was not refused as not authorized"
-        }`
-      )
+      const failure = attempt._tag === "Failure" ? attempt.failure : null
+      tally.record(authorization({ who, what: `${kind.singular} ${target.id}`, failure }, before, after))
     }
   })

@@ -1,11 +1,12 @@
+import type { KindRegistry, ResourceKind, SimulatedFault } from "@fm-rendezvous/domain"
 import type { Random } from "./random.ts"
 
 /**
- * The simulated FM planner (SPEC 1): faults come and go; each fault opens a case carrying alert
- * and support-bundle requests; a resolved fault closes its case (its requests are dropped) and a
- * closed case is dropped from the sitrep after that. It writes SPEC 7.1 documents and leaves the
- * generations to the publisher, which derives them (SPEC 2). Request ids are fresh UUIDs and
- * never reappear once dropped.
+ * The simulated FM planner (SPEC 1): faults come and go; each fault opens a case carrying the
+ * requests every registered kind asks for it (`ResourceKind.simulated`); a resolved fault closes
+ * its case (its requests are dropped) and a closed case is dropped from the sitrep after that. It
+ * writes SPEC 7.1 documents and leaves the generations to the publisher, which derives them
+ * (SPEC 2). Request ids are fresh UUIDs and never reappear once dropped.
  */
 export interface PlannedCase {
   readonly id: string
@@ -13,16 +14,16 @@ export interface PlannedCase {
   closed: boolean
   /** Set once the closed case has been published closed: the next sitrep drops it. */
   closedPublished: boolean
-  alertRequests: Array<{ id: string; class: string; payload: { shelf: number; slot: number }; comment: string }>
-  supportBundleRequests: Array<{ id: string; reason: string; comment: string }>
+  /** Per kind name, the requests the case carries (`id` and the kind's request fields). */
+  readonly requests: Map<string, Array<Readonly<Record<string, unknown>> & { readonly id: string }>>
 }
 
-const FAULTS = [
-  { class: "hardware.power_shelf.psu.remove", reason: "psu removal diagnostics", what: "psu removed" },
-  { class: "hardware.fan.failure", reason: "fan failure diagnostics", what: "fan failed" },
-  { class: "hardware.nic.link_down", reason: "link flap diagnostics", what: "nic link down" },
-  { class: "hardware.disk.smart_warning", reason: "disk health diagnostics", what: "disk smart warning" }
-] as const
+const FAULTS: ReadonlyArray<Omit<SimulatedFault, "location"> & { readonly what: string }> = [
+  { class: "hardware.power_shelf.psu.remove", diagnosis: "psu removal", what: "psu removed" },
+  { class: "hardware.fan.failure", diagnosis: "fan failure", what: "fan failed" },
+  { class: "hardware.nic.link_down", diagnosis: "link flap", what: "nic link down" },
+  { class: "hardware.disk.smart_warning", diagnosis: "disk health", what: "disk smart warning" }
+]
 
 export interface Planner {
   /** Changes the fleet's faults; returns the next document, or null when nothing changed. */
@@ -32,23 +33,21 @@ export interface Planner {
   readonly openCases: () => number
 }
 
-export const makePlanner = (random: Random, creatorId = "planner-1"): Planner => {
+export const makePlanner = (registry: KindRegistry, random: Random, creatorId = "planner-1"): Planner => {
+  const kinds = registry.all.filter((k): k is ResourceKind & Required<Pick<ResourceKind, "simulated">> => k.simulated !== undefined)
   const cases: Array<PlannedCase> = []
   let parentId: string | null = null
 
   const openCase = () => {
-    const fault = FAULTS[random.int(FAULTS.length)]!
-    const shelf = random.int(4)
-    const slot = random.int(8)
-    const alerts = 1 + random.int(3)
-    cases.push({
-      id: random.uuid(),
-      comment: `shelf ${shelf} slot ${slot}: ${fault.what}`,
-      closed: false,
-      closedPublished: false,
-      alertRequests: Array.from({ length: alerts }, () => ({ id: random.uuid(), class: fault.class, payload: { shelf, slot }, comment: "" })),
-      supportBundleRequests: random.chance(0.6) ? [{ id: random.uuid(), reason: fault.reason, comment: "" }] : []
-    })
+    const { what, ...fault } = FAULTS[random.int(FAULTS.length)]!
+    const location = { shelf: random.int(4), slot: random.int(8) }
+    const id = random.uuid()
+    const requests = new Map(kinds.map((k) => {
+      const n = k.simulated.perCase(random.next)
+      const body = k.simulated.body({ ...fault, location })
+      return [k.name as string, Array.from({ length: n }, () => ({ ...body, id: random.uuid() }))]
+    }))
+    cases.push({ id, comment: `shelf ${location.shelf} slot ${location.slot}: ${what}`, closed: false, closedPublished: false, requests })
   }
 
   const open = () => cases.filter((c) => !c.closed)
@@ -70,15 +69,16 @@ export const makePlanner = (random: Random, creatorId = "planner-1"): Planner =>
       const c = random.pick(open())
       if (c !== undefined) {
         c.closed = true
-        c.alertRequests = []
-        c.supportBundleRequests = []
+        c.requests.clear()
         changed = true
       }
     } else if (roll < 0.85) {
-      // A fault partly resolves: one of its alerts is no longer wanted.
-      const c = random.pick(open().filter((x) => x.alertRequests.length > 1))
+      // A fault partly resolves: one of its requests is no longer wanted.
+      const partial = (c: PlannedCase) => kinds.filter((k) => k.simulated.partlyResolves && (c.requests.get(k.name)?.length ?? 0) > 1)
+      const c = random.pick(open().filter((x) => partial(x).length > 0))
       if (c !== undefined) {
-        c.alertRequests.splice(random.int(c.alertRequests.length), 1)
+        const of = c.requests.get(random.pick(partial(c))!.name)!
+        of.splice(random.int(of.length), 1)
         changed = true
       }
     }
@@ -92,8 +92,7 @@ export const makePlanner = (random: Random, creatorId = "planner-1"): Planner =>
         id: c.id,
         comment: c.comment,
         closed: c.closed,
-        alertRequests: c.alertRequests.map((r) => ({ ...r, payload: { ...r.payload } })),
-        supportBundleRequests: c.supportBundleRequests.map((r) => ({ ...r }))
+        ...Object.fromEntries(registry.all.map((k) => [k.documentField, structuredClone(c.requests.get(k.name) ?? [])]))
       }))
     }
   }

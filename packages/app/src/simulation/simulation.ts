@@ -2,27 +2,32 @@ import {
   ActivationMode,
   type ActivationReport,
   Authorization,
+  convergence,
+  droppedIds,
+  gcLiveness,
+  gcSafety,
+  idempotence,
+  type InvariantResult,
+  InvariantTally,
   Kinds,
+  monotonicity,
+  noResurrection,
+  noStaleCreationInReport,
+  noStaleCreationOfMarkers,
+  type Published,
+  published as publishedOf,
   publishSitrep,
-  SitrepStore
+  type Sitrep,
+  SitrepStore,
+  type StoreSnapshot,
+  type Watermarks
 } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import type { ExecutorSettings } from "../config.ts"
-import { activateHeld, modeOfActivation } from "../daemon/activation.ts"
+import { activateUninterruptibly, modeOfActivation } from "../daemon/activation.ts"
 import { collectDestroyed, pruneOldHistory } from "../daemon/housekeeping.ts"
-import {
-  checkConvergence,
-  checkDeletedStayDeleted,
-  checkMarkersAgainstLineage,
-  checkMarkersOfCurrentRequests,
-  checkMonotonic,
-  checkReport,
-  snapshotResources,
-  type Watermarks
-} from "./checks.ts"
 import { makeExecutors, type SimulatedExecutor } from "./executors.ts"
-import { InvariantLedger, type InvariantResult } from "./invariants.ts"
-import { LineageRecord } from "./lineage.ts"
+import { observe, requestedBy } from "./observe.ts"
 import { type Deletion, operatorDeletes, unauthorizedDeletesChangeNothing } from "./operator.ts"
 import { makePlanner } from "./planner.ts"
 import { seededRandom } from "./random.ts"
@@ -71,25 +76,41 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
     const kinds = yield* Kinds
     const sitreps = yield* SitrepStore
     const random = seededRandom(options.seed)
-    const planner = makePlanner(random)
+    const planner = makePlanner(kinds, random)
     // The simulated planner publishes as an admin of its own (SPEC 7.2: publishing changes state).
     const plannerGrant = yield* (yield* Authorization).requireAdmin({ name: "planner-1", role: "admin" }, "publishing a sitrep")
-    const lineage = new LineageRecord()
-    const ledger = new InvariantLedger()
+    const lineage: Array<Published> = []
+    const tally = new InvariantTally()
     const executors = yield* makeExecutors(options.executors, options.steps)
     const deleted: Array<Deletion> = []
     const seenMarkers = new Set<string>()
-    const marks: Watermarks = { historyNewest: 0, progress: new Map() }
+    let marks: Watermarks = { newestVersion: 0, progress: {} }
     const totals = { created: {} as Record<string, number>, tombstoned: 0, stale: 0, swept: 0, collected: 0, pruned: 0 }
     const kindNames = kinds.all.map((k) => k.name)
+    const deletedOf = (kind: string) => deleted.filter((d) => d.kind.name === kind).map((d) => d.id)
+
+    /** After every step: no resurrection, GC safety (markers once seen stay while requested), monotonicity. */
+    const checkAlways = Effect.gen(function*() {
+      const current: Sitrep | undefined = Option.getOrUndefined(yield* sitreps.current)
+      const now: StoreSnapshot = yield* observe(deletedOf, (kind) => requestedBy(current, kind))
+      tally.record(noResurrection(kinds, now, deleted.map((d) => ({ kind: d.kind.name, id: d.id }))))
+      if (current !== undefined) {
+        tally.record(gcSafety(kinds, now, current, (kind, id) => seenMarkers.has(`${kind}/${id}`)))
+        for (const kind of kindNames) {
+          for (const id of requestedBy(current, kind)) if (now.kinds[kind]?.markers.has(id)) seenMarkers.add(`${kind}/${id}`)
+        }
+      }
+      tally.record(monotonicity(marks, now))
+      marks = now
+    })
 
     const activate = (step: number, executor: SimulatedExecutor, mode: ActivationMode) =>
       Effect.gen(function*() {
         const held = yield* executor.loader.held
         if (Option.isNone(held)) return
         executor.activations += 1
-        const report = yield* activateHeld(executor.name, held.value, options.settings, mode)
-        checkReport(ledger, report)
+        const report = yield* activateUninterruptibly(executor.name, held.value, options.settings, mode)
+        tally.record(noStaleCreationInReport(report))
         for (const [kind, k] of Object.entries(report.kinds)) {
           totals.created[kind] = (totals.created[kind] ?? 0) + k.created
           totals.tombstoned += k.tombstoned
@@ -107,7 +128,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
         const published = yield* publishSitrep(plannerGrant, document)
         planner.published(published.id)
         const current = yield* sitreps.current
-        if (Option.isSome(current)) lineage.record(kindNames, current.value)
+        if (Option.isSome(current)) lineage.push(publishedOf(current.value, kindNames))
         yield* events.note(step, `planner published sitrep version ${published.version} (${plural(planner.openCases(), "open case")})`)
       }
       for (const executor of executors) {
@@ -122,7 +143,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
           yield* events.note(step, `operator alice deleted ${gone.value.kind.singular} ${gone.value.id}`)
         }
       }
-      if (step % 7 === 3) yield* unauthorizedDeletesChangeNothing(random, ledger)
+      if (step % 7 === 3) yield* unauthorizedDeletesChangeNothing(random, tally)
       if (step % 5 === 4) {
         const removed = yield* collectDestroyed
         totals.collected += Object.values(removed).reduce((a, b) => a + b, 0)
@@ -132,9 +153,7 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
         totals.pruned += pruned.sitrepsRemoved
         if (pruned.sitrepsRemoved > 0) yield* events.note(step, `history pruned: ${pruned.sitrepsRemoved} old sitreps removed`)
       }
-      yield* checkDeletedStayDeleted(ledger, deleted)
-      yield* checkMarkersOfCurrentRequests(ledger, seenMarkers)
-      yield* checkMonotonic(ledger, marks)
+      yield* checkAlways
     }
 
     // The end: every executor loads the current sitrep and activates with a reconciliation pass.
@@ -147,28 +166,29 @@ export const runSimulation = (options: SimulationOptions, events: SimulationEven
     const current = yield* sitreps.current
     if (Option.isSome(current)) {
       const deletedIds = new Set(deleted.map((d) => d.id))
-      yield* checkConvergence(ledger, current.value, deletedIds)
-      yield* checkMarkersAgainstLineage(ledger, lineage, current.value)
-      // Idempotence: the same activation again creates nothing and changes no row.
-      const before = yield* snapshotResources
+      const dropped = (kind: string) => droppedIds(lineage, kind)
+      const requested = (kind: string) => requestedBy(current.value, kind)
+      const before = yield* observe(dropped, requested, deletedOf)
+      tally.record(convergence(kinds, before, current.value, (_kind, id) => deletedIds.has(id)))
+      tally.record(gcLiveness(kinds, before, current.value, dropped))
+      tally.record(noStaleCreationOfMarkers(kinds, before, lineage, requested))
+      // Idempotence: the same activation again creates nothing and changes no row or marker.
       const first = executors[0]!
-      const again = yield* activateHeld(first.name, current.value, options.settings, ActivationMode.Routine())
+      const again = yield* activateUninterruptibly(first.name, current.value, options.settings, ActivationMode.Routine())
       const createdAgain = Object.values(again.kinds).reduce((a, k) => a + k.created, 0)
-      const after = yield* snapshotResources
-      ledger.check("Idempotence", createdAgain === 0 && before === after ? null : `re-running the activation created ${createdAgain} and changed rows`)
+      const after = yield* observe(dropped, requested, deletedOf)
+      tally.record(idempotence(before, after, createdAgain))
     }
-    yield* checkDeletedStayDeleted(ledger, deleted)
-    yield* checkMarkersOfCurrentRequests(ledger, seenMarkers)
-    yield* checkMonotonic(ledger, marks)
+    yield* checkAlways
 
     const deletedByOperator: Record<string, number> = {}
     for (const d of deleted) deletedByOperator[d.kind.name] = (deletedByOperator[d.kind.name] ?? 0) + 1
-    const invariants = ledger.results()
+    const invariants = tally.results()
     const summary: SimulationSummary = {
       seed: options.seed,
       steps: step,
       executors: executors.map((e) => ({ name: e.name, behaviour: e.describe, activations: e.activations })),
-      sitrepsPublished: lineage.published,
+      sitrepsPublished: lineage.length,
       created: totals.created,
       deletedByOperator,
       neverResurrected: invariants.find((i) => i.name === "No resurrection")?.holds ? deleted.length : 0,

@@ -20,5 +20,11 @@ export const alertKind: ResourceKind = {
   requestFields: { class: Name(256), payload: Payload, comment: Comment },
   resourceFields: (r) => ({ class: r.body["class"], payload: r.body["payload"] }),
   lifecycle: null,
-  userComment: false
+  userComment: false,
+  // One to three alerts per fault; a fault may partly resolve (one alert no longer wanted).
+  simulated: {
+    perCase: (draw) => 1 + Math.floor(draw() * 3),
+    body: (fault) => ({ class: fault.class, payload: { ...fault.location }, comment: "" }),
+    partlyResolves: true
+  }
 }

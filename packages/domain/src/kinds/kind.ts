@@ -14,6 +14,28 @@ export interface Lifecycle {
   readonly removableStates: ReadonlyArray<string>
 }
 
+/** A fault as the simulated FM planner of `fm simulate` describes it to every kind. */
+export interface SimulatedFault {
+  /** A fault class, e.g. `hardware.fan.failure`. */
+  readonly class: string
+  /** What a diagnosis of it is about, e.g. `fan failure`. */
+  readonly diagnosis: string
+  readonly location: { readonly shelf: number; readonly slot: number }
+}
+
+/**
+ * What the simulated planner asks of a kind for each fault (SPEC 1: FM opens a case per fault
+ * and asks for resources). A kind without it is never requested by the simulation.
+ */
+export interface SimulatedRequests {
+  /** How many requests a new case carries; `draw` is a seeded uniform number in [0, 1). */
+  readonly perCase: (draw: () => number) => number
+  /** The request's fields besides `id`, valid for `requestFields`. */
+  readonly body: (fault: SimulatedFault) => Readonly<Record<string, unknown>>
+  /** Whether a fault may partly resolve: one of several requests of the case is dropped. */
+  readonly partlyResolves: boolean
+}
+
 /**
  * A resource kind is data (ARCHITECTURE: resource kinds are data): the executor, the guard, the
  * sweeper, status and explanations loop over the registry and never name a kind.
@@ -32,4 +54,6 @@ export interface ResourceKind {
   readonly lifecycle: Lifecycle | null
   /** Whether operators may attach a comment to a resource of this kind. */
   readonly userComment: boolean
+  /** How `fm simulate`'s planner asks for this kind, if it does. */
+  readonly simulated?: SimulatedRequests
 }

@@ -20,5 +20,11 @@ export const supportBundleKind: ResourceKind = {
   requestFields: { reason: Comment, comment: Comment },
   resourceFields: (r) => ({ reason: r.body["reason"], userComment: null }),
   lifecycle: bundleLifecycle,
-  userComment: true
+  userComment: true,
+  // A support bundle for three faults in five.
+  simulated: {
+    perCase: (draw) => (draw() < 0.6 ? 1 : 0),
+    body: (fault) => ({ reason: `${fault.diagnosis} diagnostics`, comment: "" }),
+    partlyResolves: false
+  }
 }

@@ -15,12 +15,6 @@ export type CaseId = typeof CaseId.Type
 export const ResourceId = Uuid.pipe(Schema.brand("ResourceId"))
 export type ResourceId = typeof ResourceId.Type
 
-export const AlertId = ResourceId.pipe(Schema.brand("AlertId"))
-export type AlertId = typeof AlertId.Type
-
-export const SupportBundleId = ResourceId.pipe(Schema.brand("SupportBundleId"))
-export type SupportBundleId = typeof SupportBundleId.Type
-
 /** The name of a resource kind in the registry, e.g. `alert` (SPEC 2, resource kind). */
 export const KindName = Schema.String.check(
   Schema.isPattern(/^[a-z][a-z0-9_]*$/, { message: "must be a lowercase kind name such as support_bundle" })
@@ -28,4 +22,3 @@ export const KindName = Schema.String.check(
 export type KindName = typeof KindName.Type
 
 export const decodeResourceId = Schema.decodeUnknownResult(ResourceId)
-export const decodeSitrepId = Schema.decodeUnknownResult(SitrepId)

@@ -5,7 +5,7 @@ import { FIRST_GENERATION, type Generation, nextGeneration } from "../model/gene
 import type { CaseId, KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import { type Case, type Request, requestsOf, type Sitrep, type SitrepRequest } from "../model/sitrep.ts"
 
-/** A request id the child no longer carries, with the generation that dropped it (SPEC 3.4 ledger). */
+/** A request id the child no longer carries, with the generation that dropped it (SPEC 3.4: its marker gets the drop mark). */
 export interface DroppedRequest {
   readonly kind: KindName
   readonly id: ResourceId
@@ -49,7 +49,7 @@ const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b
 /**
  * Validates a child document against its parent (SPEC 2, 7.1) and derives what publishing needs:
  * each kind's generation (the parent's, bumped with `next()` exactly when that kind's request
- * set changed), the dropped ids for the GC ledger, and the case bookkeeping. Pure.
+ * set changed), the dropped ids whose markers the publish marks for the GC, and the case bookkeeping. Pure.
  */
 export const planChild = (
   registry: KindRegistry,

@@ -32,7 +32,7 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
 
   const current = yield* store.current
   const parent = Option.getOrUndefined(current)
-  if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, Option.map(current, (s) => s))
+  if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, current)
 
   const plan = planChild(kinds, doc, parent)
   if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })

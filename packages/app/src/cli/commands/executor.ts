@@ -2,7 +2,7 @@ import { ActivationMode, Kinds } from "@fm-rendezvous/domain"
 import { Config, Effect, Option, Ref } from "effect"
 import { Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
-import { activateHeld, staleKinds } from "../../daemon/activation.ts"
+import { activateUninterruptibly, staleKinds } from "../../daemon/activation.ts"
 import { parseListenAddress } from "../../observability/listenAddress.ts"
 import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
 import { renderReport, reportToJson } from "../../render/report.ts"
@@ -36,7 +36,7 @@ const activateCommand = Command.make(
       const settings = yield* ExecutorSettings
       const held = yield* lookUpSitrep(sitrep, "--sitrep")
       yield* output.progress(`activating ${executor} with sitrep version ${held.version}...`)
-      const report = yield* activateHeld(executor, held, settings, reconcile ? ActivationMode.Reconcile() : ActivationMode.Routine())
+      const report = yield* activateUninterruptibly(executor, held, settings, reconcile ? ActivationMode.Reconcile() : ActivationMode.Routine())
       yield* output.emit(reportToJson(report), () => renderReport(kinds, report))
       const stale = staleKinds(report)
       if (stale.length > 0) {
@@ -52,7 +52,7 @@ const activateCommand = Command.make(
 ).pipe(Command.withDescription("Run one activation: create what the held sitrep requests (guarded), then sweep markers."))
 
 const metricsListenFlag = Flag.String("metrics-listen").pipe(
-  Flag.withDescription("Serve SPEC 9's metrics at http://HOST:PORT/metrics (else FM_METRICS_LISTEN; off when unset)."),
+  Flag.withDescription("Serve the Prometheus metrics at http://HOST:PORT/metrics (else FM_METRICS_LISTEN; off when unset)."),
   Flag.withFallbackConfig(Config.String("FM_METRICS_LISTEN")),
   Flag.optional
 )

@@ -20,7 +20,7 @@ const status = Command.make("status", {}, () =>
       if (reports.length === 0) return `${head}\nNo executor has reported an activation yet.`
       return [head, ...reports.map((r) => renderReport(kinds, r))].join("\n\n")
     })
-  }))).pipe(Command.withDescription("The last activation report of each executor (SPEC 6)."))
+  }))).pipe(Command.withDescription("The last activation report of each executor."))
 
 const explainCommand = Command.make(
   "explain",

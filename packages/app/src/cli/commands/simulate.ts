@@ -78,4 +78,4 @@ export const simulateCommand = Command.make(
         return yield* new Refused({ message: `The simulation broke invariants: ${failed.join(", ")}.` })
       }
     })
-).pipe(Command.withDescription("The demonstration run: planner, executors, operator, sweeps and pruning, with every SPEC 4 invariant checked."))
+).pipe(Command.withDescription("The demonstration run: planner, executors, operator, sweeps and pruning, with every safety invariant checked against the database."))

@@ -35,7 +35,7 @@ const readDocument = (file: string) =>
 
 const publish = Command.make(
   "publish",
-  { file: Argument.String("file").pipe(Argument.withDescription("The sitrep document (SPEC 7.1), or - for stdin.")) },
+  { file: Argument.String("file").pipe(Argument.withDescription("The sitrep document (JSON), or - for stdin.")) },
   ({ file }) =>
     withOperations(Effect.gen(function*() {
       const output = yield* Output

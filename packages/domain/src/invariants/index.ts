@@ -1,0 +1,4 @@
+export * from "./checks.ts"
+export * from "./observe.ts"
+export * from "./snapshot.ts"
+export * from "./tally.ts"
