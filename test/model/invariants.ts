@@ -22,8 +22,9 @@ import { Effect, Option } from "effect"
 import { testKinds } from "../support/kinds.ts"
 
 /**
- * The model-based test's use of the SPEC section 4 checks (packages/domain/src/invariants/): the
- * checks after every command and GC liveness are the domain's, judged over this file's snapshot;
+ * The model-based test's use of the SPEC section 4 checks (packages/domain/src/invariants/): every
+ * invariant is the domain's, judged over this file's snapshot (only the comparison of the delta
+ * and full worlds, and the publish's versions and generations, are the model's own);
  * a failing run throws with the invariant's name, so it says which rule broke.
  */
 export class InvariantViolated extends Error {}
@@ -38,7 +39,9 @@ export const holds = (checks: Check | ReadonlyArray<Check>) => {
   if (broken !== undefined) throw new InvariantViolated(`invariant "${broken.invariant}" violated: ${broken.violation}`)
 }
 
-const registry = makeRegistry(testKinds)
+export const registry = makeRegistry(testKinds)
+
+const fingerprint = (r: Resource) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))
 
 export interface Snapshot {
   readonly rows: Map<string, Resource>
@@ -70,23 +73,26 @@ export const snapshot = (kinds: ReadonlyArray<string>, everRequested: Map<string
     return { rows, markers } satisfies Snapshot
   })
 
-export const sameState = (a: Snapshot, b: Snapshot): boolean => {
-  const rows = (s: Snapshot) => JSON.stringify([...s.rows.entries()].sort(), (_k, v) => (typeof v === "bigint" ? v.toString() : v))
-  const markers = (s: Snapshot) => JSON.stringify([...s.markers.entries()].sort(), (_k, v) => (typeof v === "bigint" ? v.toString() : v))
-  return rows(a) === rows(b) && markers(a) === markers(b)
-}
-
 /** The snapshot as the domain's checks read it (per kind, by id). */
 const storesOf = (kinds: ReadonlyArray<string>, now: Snapshot, extra: Pick<StoreSnapshot, "newestVersion" | "progress">): StoreSnapshot => {
   const out: Record<string, { rows: Map<string, { state: string | null; content: string }>; markers: Map<string, { createdAt: bigint; deleted: boolean }> }> =
     Object.fromEntries(kinds.map((k) => [k, { rows: new Map(), markers: new Map() }]))
-  for (const [k, r] of now.rows) out[k.split("/")[0]!]?.rows.set(r.id, { state: r.state, content: JSON.stringify(r.fields) })
+  for (const [k, r] of now.rows) out[k.split("/")[0]!]?.rows.set(r.id, { state: r.state, content: fingerprint(r) })
   for (const [k, m] of now.markers) {
     const [kind, id] = k.split("/") as [string, string]
     out[kind]?.markers.set(id, m)
   }
   return { kinds: out as Record<string, KindSnapshot>, ...extra }
 }
+
+/** The snapshot's rows and markers as the domain's checks read them (no history, no progress). */
+export const judged = (kinds: ReadonlyArray<string>, now: Snapshot): StoreSnapshot => storesOf(kinds, now, { newestVersion: null, progress: {} })
+
+/** The model's progress (0n: never recorded) as the checks' watermarks. */
+export const watermarks = (progress: ReadonlyMap<string, { executed: bigint; swept: bigint }>) => ({
+  newestVersion: null,
+  progress: Object.fromEntries([...progress].map(([kind, p]) => [kind, { executed: mark(p.executed), swept: mark(p.swept) }]))
+})
 
 export interface ModelView {
   readonly kinds: ReadonlyArray<string>
@@ -115,8 +121,7 @@ export const checkAlways = (model: ModelView, snap: Snapshot) =>
     if (model.current !== undefined) {
       holds(gcSafety(registry, now, model.current, (kind, id) => model.everCreated.get(kind)?.has(id) ?? false))
     }
-    const before = Object.fromEntries([...model.progress].map(([kind, p]) => [kind, { executed: mark(p.executed), swept: mark(p.swept) }]))
-    holds(monotonicity({ newestVersion: model.newestVersion, progress: before }, now))
+    holds(monotonicity({ ...watermarks(model.progress), newestVersion: model.newestVersion }, now))
     for (const kind of model.kinds) {
       model.progress.set(kind, { executed: now.progress[kind]?.executed ?? 0n, swept: now.progress[kind]?.swept ?? 0n })
     }

@@ -3,12 +3,16 @@ import {
   activate,
   ActivationMode,
   advance,
+  authorization,
+  convergence,
   deleteResource,
   type Generation,
   type KindName,
   type KindProgress,
+  idempotence,
   Kinds,
   noProgress,
+  noStaleCreationOfActivation,
   ProgressStore,
   type ProgressMark,
   type ResourceId,
@@ -25,7 +29,7 @@ import { type CaseSpec, sitrepDoc, uuid } from "../support/documents.ts"
 import { CreationFaults } from "../support/faults.ts"
 import { testKinds } from "../support/kinds.ts"
 import type { Ports, PortTarget } from "../support/ports.ts"
-import { checkAlways, checkLiveness, invariant, key, type ModelView, sameState, type Snapshot, snapshot } from "./invariants.ts"
+import { checkAlways, checkLiveness, holds, invariant, judged, type ModelView, registry, type Snapshot, snapshot, watermarks } from "./invariants.ts"
 
 type Runtime = ManagedRuntime.ManagedRuntime<Ports | CreationFaults, unknown>
 
@@ -177,23 +181,12 @@ const activateCmd = (pick: number, executor: number, reconcile: boolean): Comman
   const report = await real.run(activate(options))
   const fullReport = await real.full(activate(options))
   const after = await afterEach(m, real)
+  holds(noStaleCreationOfActivation(registry, held, current, judged(m.kinds, before), judged(m.kinds, after), {
+    report,
+    progressBefore: watermarks(progressBefore),
+    progressAfter: watermarks(m.progress)
+  }))
   for (const kind of m.kinds) {
-    const requested = new Set<string>(requestsOf(held, kind as KindName).map((r) => r.id))
-    const guardPassed = held.generations[kind] === current.generations[kind]
-    // SPEC 7.2 and issue 15: staleness is the guard's verdict, with or without requests, and a
-    // stale executor records no execution progress.
-    invariant("No stale creation", report.kinds[kind]!.stale === !guardPassed, () =>
-      `${kind}: the report says stale=${report.kinds[kind]!.stale} holding generation ${held.generations[kind]} (${requested.size} requests) while the current one is ${current.generations[kind]}`)
-    if (!guardPassed) {
-      invariant("No stale creation", m.progress.get(kind)?.executed === progressBefore.get(kind)?.executed, () =>
-        `${kind}: a stale activation (generation ${held.generations[kind]}, current ${current.generations[kind]}) moved execution progress from ${progressBefore.get(kind)?.executed} to ${m.progress.get(kind)?.executed}`)
-    }
-    for (const k of after.rows.keys()) {
-      if (before.rows.has(k) || !k.startsWith(`${kind}/`)) continue
-      const id = k.slice(kind.length + 1)
-      invariant("No stale creation", guardPassed && requested.has(id), () =>
-        `${kind} ${id} was created from version ${held.version} (generation ${held.generations[kind]}) while the current generation is ${current.generations[kind]}`)
-    }
     if (!m.diverged.has(kind)) {
       const outcome = (r: typeof report) => JSON.stringify([r.kinds[kind]!.created, r.kinds[kind]!.stale])
       invariant("Convergence", outcome(report) === outcome(fullReport), () =>
@@ -203,20 +196,18 @@ const activateCmd = (pick: number, executor: number, reconcile: boolean): Comman
     // current sitrep executes everything (and progress no longer claims more than that).
     if (reconcile && held.id === current.id && report.kinds[kind]!.errorCount === 0 &&
       (m.progress.get(kind)?.executed ?? 0n) <= current.generations[kind]!) m.corrupt.delete(kind)
-    if (held.id === current.id && !m.failing.has(kind) && !m.corrupt.has(kind)) {
-      for (const id of requested) {
-        if (m.deleted.get(kind)?.has(id)) continue
-        invariant("Convergence", after.rows.has(key(kind, id)), () =>
-          `${kind} ${id} is requested by the current sitrep, never deleted, yet missing after an activation holding it (report: ${JSON.stringify(report.kinds[kind], (_k, v) => typeof v === "bigint" ? String(v) : v)})`)
-      }
-    }
+  }
+  if (held.id === current.id) {
+    holds(convergence(registry, judged(m.kinds, after), current, (kind, id) => m.deleted.get(kind)?.has(id) ?? false,
+      (kind) => m.failing.has(kind) || m.corrupt.has(kind)))
   }
   if (held.id === current.id) checkLiveness(m, after)
   // The same activation again (a reconciling one really re-executes every request; a routine one
   // re-runs what progress did not record as done).
-  await both(real, activate(options))
+  const rerun = await both(real, activate(options))
   const again = await afterEach(m, real)
-  invariant("Idempotence", sameState(after, again), () => `re-running the activation of version ${held.version} changed resources or markers`)
+  const createdAgain = Object.values(rerun.kinds).reduce((n, k) => n + k.created, 0)
+  holds(idempotence(judged(m.kinds, after), judged(m.kinds, again), createdAgain))
   })
 
 /** An operator delete, by an admin or (refused) by a viewer. */
@@ -232,8 +223,8 @@ const deleteCmd = (kindPick: number, pick: number, asAdmin: boolean): Command =>
   await real.full(Effect.result(deleteResource(actor, kind, id)))
   if (!asAdmin) {
     const after = await observe(m, real)
-    invariant("Authorization", outcome._tag === "Failure" && outcome.failure._tag === "NotAuthorized" && sameState(before, after), () =>
-      `a viewer's delete of ${kindName} ${id} was not refused, or changed something`)
+    const failure = outcome._tag === "Failure" ? outcome.failure : null
+    holds(authorization({ who: "a viewer", what: `${kindName} ${id}`, failure }, judged(m.kinds, before), judged(m.kinds, after)))
   } else if (outcome._tag === "Success") {
     setOf(m.deleted, kindName).add(id)
   }

@@ -17,6 +17,7 @@ import { droppedIds, type KindSnapshot, type Published, published, type StoreSna
 import { InvariantTally } from "../src/invariants/tally.ts"
 import type { ResourceId } from "../src/model/ids.ts"
 import type { Case, Sitrep } from "../src/model/sitrep.ts"
+import type { ActivationReport } from "../src/model/report.ts"
 import { g, id, registry } from "./fixtures.ts"
 
 /** A sitrep of version `v` requesting these alert and bundle numbers, at these generations. */
@@ -83,6 +84,14 @@ describe("the SPEC 4 invariants, as pure checks", () => {
     const after = snap(kind({ [a(1)]: null }))
     expect(broken(noStaleCreationOfActivation(registry, held, held, before, after))).toHaveLength(0)
     expect(broken(noStaleCreationOfActivation(registry, held, sitrep(2, [1], [], [2, 1]), before, after))).toHaveLength(1)
+    const report = (stale: boolean) => ({ kinds: { alert: { stale }, support_bundle: { stale: false } } }) as unknown as ActivationReport
+    const marks = (executed: bigint | null) => ({ newestVersion: 1, progress: { alert: { executed, swept: null } } })
+    const outcome = (stale: boolean, from: bigint | null, to: bigint | null) => ({ report: report(stale), progressBefore: marks(from), progressAfter: marks(to) })
+    const newer = sitrep(2, [1], [], [2, 1])
+    expect(broken(noStaleCreationOfActivation(registry, held, held, before, before, outcome(false, null, 1n)))).toHaveLength(0)
+    expect(broken(noStaleCreationOfActivation(registry, held, newer, before, before, outcome(true, 1n, 1n)))).toHaveLength(0)
+    expect(broken(noStaleCreationOfActivation(registry, held, held, before, before, outcome(true, null, null)))[0]!.violation).toMatch(/the report says stale=true/)
+    expect(broken(noStaleCreationOfActivation(registry, held, newer, before, before, outcome(true, 1n, 2n)))[0]!.violation).toMatch(/a stale activation .* moved execution progress from 1 to 2/)
     const batch = (start: number, held: bigint) => ({ kind: "alert" as never, held, start, end: start + 1, result: { _tag: "Applied" as const, outcomes: [{ id: a(1) as ResourceId, outcome: "Created" as const }] } })
     const timed: Array<Published> = [published(held, ["alert"], 0, 1), published(sitrep(2, [], [], [2, 1]), ["alert"], 10, 11)]
     expect(broken(noStaleCreationInLog(registry, timed, [batch(5, 1n)]))).toHaveLength(0)

@@ -134,22 +134,38 @@ export const noStaleCreationOfMarkers = (
 
 /**
  * No stale creation, across one activation: every row that appeared was requested by the held
- * sitrep, and the held generation of its kind was the current one.
+ * sitrep, and the held generation of its kind was the current one. With `outcome` (the
+ * activation's report and the progress before and after it), also: the report's `stale` is the
+ * guard's verdict, with or without requests, and a stale activation moved no execution progress.
  */
 export const noStaleCreationOfActivation = (
   registry: KindRegistry,
   held: Sitrep,
   current: Sitrep,
   before: StoreSnapshot,
-  after: StoreSnapshot
+  after: StoreSnapshot,
+  outcome?: { readonly report: ActivationReport; readonly progressBefore: Watermarks; readonly progressAfter: Watermarks }
 ): Array<Check> =>
   registry.all.flatMap((kind) => {
     const requested = new Set(requestIds(held, kind.name))
-    const guardPassed = held.generations[kind.name] === current.generations[kind.name]
+    const heldAt = held.generations[kind.name], currentAt = current.generations[kind.name]
+    const guardPassed = heldAt === currentAt
     const appeared = [...(after.kinds[kind.name]?.rows.keys() ?? [])].filter((id) => !(before.kinds[kind.name]?.rows.has(id) ?? false))
-    return appeared.map((id) =>
+    const checks: Array<Check> = []
+    if (outcome !== undefined) {
+      const stale = outcome.report.kinds[kind.name]?.stale
+      checks.push(check("No stale creation", stale === !guardPassed, () =>
+        `${kind.name}: the report says stale=${stale} holding generation ${heldAt} (${requested.size} requests) while the current one is ${currentAt}`))
+      if (!guardPassed) {
+        const was = outcome.progressBefore.progress[kind.name]?.executed ?? null
+        const is = outcome.progressAfter.progress[kind.name]?.executed ?? null
+        checks.push(check("No stale creation", was === is, () =>
+          `${kind.name}: a stale activation (generation ${heldAt}, current ${currentAt}) moved execution progress from ${was} to ${is}`))
+      }
+    }
+    return [...checks, ...appeared.map((id) =>
       check("No stale creation", guardPassed && requested.has(id), () =>
-        `${kind.singular} ${id} was created from version ${held.version} (generation ${held.generations[kind.name]}) while generation ${current.generations[kind.name]} was current`))
+        `${kind.singular} ${id} was created from version ${held.version} (generation ${heldAt}) while generation ${currentAt} was current`))]
   })
 
 /**
