@@ -1,7 +1,7 @@
 import { describe } from "@effect/vitest"
 import { ActivationMode, type Generation, ProgressStore, ReportStore, requestsOf } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
-import { CreationFaults } from "../support/faults.ts"
+import { CreationFaults } from "@fm-rendezvous/testkit/faults"
 import { assert, type ContractTest, S, C, A, B, alert, marker, row, firstSitrep } from "./fixtures.ts"
 import { activateHeld, currentSitrep, kind, publish } from "./helpers.ts"
 

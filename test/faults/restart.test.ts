@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type EmbeddedServer, startEmbeddedServer } from "../support/embeddedServer.ts"
+import { type PrivateCluster, startPrivateCluster } from "@fm-rendezvous/testkit/cluster"
 import { type FaultWorld, faultWorld, alertAndBundleCases, freshIds, logFigures, sleep, startDaemon } from "./harness.ts"
 
 /**
@@ -9,10 +9,10 @@ import { type FaultWorld, faultWorld, alertAndBundleCases, freshIds, logFigures,
  * port. The daemon must stay up, report the outage, reconnect and converge on what was published
  * after the restart; then every SPEC 4 invariant is checked from the database.
  */
-let server: EmbeddedServer
+let server: PrivateCluster
 let world: FaultWorld
 beforeAll(async () => {
-  server = await startEmbeddedServer("restart")
+  server = await startPrivateCluster("restart")
   world = await faultWorld({ server: server.url })
 })
 afterAll(async () => {

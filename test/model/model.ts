@@ -26,7 +26,7 @@ import {
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import fc from "fast-check"
 import { type CaseSpec, sitrepDoc, uuid } from "../support/documents.ts"
-import { CreationFaults } from "../support/faults.ts"
+import { CreationFaults } from "@fm-rendezvous/testkit/faults"
 import { testKinds } from "../support/kinds.ts"
 import type { Ports, PortTarget } from "../support/ports.ts"
 import { checkAlways, checkLiveness, holds, invariant, judged, type ModelView, registry, type Snapshot, snapshot, watermarks } from "./invariants.ts"

@@ -1,6 +1,6 @@
 import { alertSqlKind, sqlKind, sqlLayer, supportBundleSqlKind } from "@fm-rendezvous/adapters-sql"
 import { Effect, Layer } from "effect"
-import { CreationFaults } from "../support/faults.ts"
+import { CreationFaults } from "@fm-rendezvous/testkit/faults"
 import { widgetKind } from "../support/kinds.ts"
 import type { PortTarget } from "../support/ports.ts"
 import { freshSchemaLayer, testDatabaseLayer } from "../support/postgres.ts"

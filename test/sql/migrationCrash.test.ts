@@ -2,7 +2,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { defaultSqlKinds, migrate } from "@fm-rendezvous/adapters-sql"
 import { Cause, Effect, Exit } from "effect"
 import { SqlClient } from "effect/sql"
-import { killBeforeStatement, MigrationKilled } from "../support/migrationFaults.ts"
+import { killBeforeStatement, MigrationKilled } from "@fm-rendezvous/testkit/migrationFaults"
 import { testDatabaseLayer } from "../support/postgres.ts"
 
 /**

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node"
-import { startEmbeddedServer } from "./embeddedServer.ts"
+import { startPrivateCluster } from "@fm-rendezvous/testkit/cluster"
 
 /**
  * The PostgreSQL server the SQL suites share, started once per test run (STACK: tests pass with
@@ -20,7 +20,7 @@ export default async function setup(project: TestProject) {
     process.env["FM_TEST_DATABASE_URL"] = given
     return
   }
-  const server = await startEmbeddedServer()
+  const server = await startPrivateCluster("cluster")
   project.provide("databaseUrl", server.url)
   process.env["FM_TEST_DATABASE_URL"] = server.url
   return async () => {

@@ -10,7 +10,7 @@ import {
   type SitrepStore
 } from "@fm-rendezvous/domain"
 import { Effect, type Layer } from "effect"
-import type { CreationFaults } from "./faults.ts"
+import type { CreationFaults } from "@fm-rendezvous/testkit/faults"
 
 export type Ports = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore
 

@@ -4,3 +4,4 @@
  */
 export { type PrivateCluster, startPrivateCluster, TEST_FLAGS } from "./cluster.ts"
 export { CreationFaults, withCreationFaults } from "./faults.ts"
+export { killBeforeStatement, MigrationKilled, type StatementCounter } from "./migrationFaults.ts"

@@ -2,8 +2,7 @@ import { Data, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 
 /**
- * The fault hook of the migration crash test (test machinery: moves to packages/testkit with the
- * rest of it). Wraps the SqlClient so that the migrator stops dead before its `n`-th statement,
+ * The fault hook of the migration crash test. Wraps the SqlClient so that the migrator stops dead before its `n`-th statement,
  * as a process killed at that point would: every migration statement runs by itself (no
  * transaction is open between two of them), so what the server holds is exactly what a kill
  * there would leave. A statement killed while the server runs it is rolled back by the server,
