@@ -53,12 +53,12 @@ describe("a component that installs the published packages", () => {
 })
 
 describe("the tarballs", () => {
-  it("hold only what a consumer needs: the build, its sources (what the maps point at), README and manifest", () => {
+  it("hold only what a consumer needs: the build, its sources (what the maps point at), README, licence and manifest", () => {
     expect(consumer.packed.map((p) => p.name).sort()).toEqual(PUBLISHED.map((p) => `@fm-rendezvous/${p}`).sort())
     for (const p of consumer.packed) {
       const files = p.files.map((f) => f.path)
-      expect(files.filter((f) => !/^(dist\/.+\.(js|d\.ts)(\.map)?|src\/.+\.ts|package\.json|README\.md)$/.test(f)), p.name).toEqual([])
-      expect(files, p.name).toEqual(expect.arrayContaining(["README.md", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "src/index.ts"]))
+      expect(files.filter((f) => !/^(dist\/.+\.(js|d\.ts)(\.map)?|src\/.+\.ts|package\.json|README\.md|LICENSE)$/.test(f)), p.name).toEqual([])
+      expect(files, p.name).toEqual(expect.arrayContaining(["README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "src/index.ts"]))
     }
   })
 
