@@ -113,4 +113,31 @@ describe("fm --server", () => {
       silent.close()
     }
   })
+
+  it("refuses --server on the commands that have no API, and ignores FM_SERVER there", async () => {
+    const sentence = "This command has no API and works on the database only: drop --server (FM_SERVER is ignored here)."
+    for (const args of [
+      ["activate", "--executor", "nexus-1"],
+      ["run", "--executor", "nexus-1"],
+      ["db", "migrate"],
+      ["token", "create", "mallory", "--role", "admin"],
+      ["token", "list"],
+      ["token", "revoke", "victor"],
+      ["simulate", "--steps", "1"],
+      ["serve", "--listen", "127.0.0.1:0"]
+    ]) {
+      const refused = await fmAsync([...args, "--server", world.server().base, "--token", world.admin(), "--database-url", world.url()])
+      expect({ code: refused.code, stderr: refused.stderr, stdout: refused.stdout }, args.join(" ")).toEqual({ code: 2, stderr: `${sentence}\n`, stdout: "" })
+    }
+    // Nothing was written: no token was created or revoked.
+    const tokens = await direct(["token", "list", "--json"])
+    expect(tokens.code, tokens.stderr).toBe(0)
+    expect(JSON.stringify(tokens.json())).not.toContain("mallory")
+    expect((await remote(["status"], world.viewer())).code).toBe(0)
+    // An operator who exported FM_SERVER still reaches the database with the commands that have no API.
+    const activated = await fmAsync(["activate", "--executor", "nexus-1", "--database-url", world.url()], { FM_SERVER: "http://127.0.0.1:1" })
+    expect(activated.code, activated.stderr).toBe(0)
+    const listed = await fmAsync(["token", "list", "--database-url", world.url()], { FM_SERVER: "http://127.0.0.1:1" })
+    expect(listed.code, listed.stderr).toBe(0)
+  })
 })
