@@ -161,9 +161,22 @@ const inspect = HttpApiGroup.make("inspect").add(
   })
 ).prefix("/v1").middleware(Authenticated)
 
+/** The Prometheus text exposition format (SPEC 9). */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+// No token needed for these (SPEC 8.3); they are in the definition so the document lists them.
 const system = HttpApiGroup.make("system").add(
   HttpApiEndpoint.get("healthz", "/healthz", { success: Schema.Struct({ status: Schema.Literal("ok") }) }),
-  HttpApiEndpoint.get("readyz", "/readyz", { success: Schema.Struct({ status: Schema.Literal("ready") }), error: Unavailable })
+  HttpApiEndpoint.get("readyz", "/readyz", { success: Schema.Struct({ status: Schema.Literal("ready") }), error: Unavailable }),
+  HttpApiEndpoint.get("metrics", "/metrics", {
+    success: Schema.String.pipe(
+      HttpApiSchema.asText({ contentType: METRICS_CONTENT_TYPE }),
+      Schema.annotate({ description: "The metrics of SPEC 9 in the Prometheus text format." })
+    )
+  }),
+  HttpApiEndpoint.get("openapi", "/openapi.json", {
+    success: Json.pipe(Schema.annotate({ description: "This OpenAPI 3 document." }))
+  })
 )
 
 /** The whole API for a registry of kinds; unknown JSON fields are refused (SPEC 8.4). */

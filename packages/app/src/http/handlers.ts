@@ -19,7 +19,8 @@ import {
   type SitrepVersion
 } from "@fm-rendezvous/domain"
 import { Cause, Effect, Layer, Option, Result } from "effect"
-import { HttpApiBuilder } from "effect/http-api"
+import { HttpApiBuilder, OpenApi } from "effect/http-api"
+import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../cli/failure.ts"
 import { parseComment, parseResourceId } from "../cli/session.ts"
@@ -125,11 +126,16 @@ const inspectHandlers = (api: Api) =>
         })))
       .handle("me", () => Caller.useSync((c) => ({ name: c.name, role: c.role }))))
 
-const systemHandlers = (api: Api) =>
-  HttpApiBuilder.group(api, "system", (h) =>
+const systemHandlers = (api: Api) => {
+  // The document of the API being served (with the registry's kinds), generated once.
+  const openapi = OpenApi.fromApi(api)
+  return HttpApiBuilder.group(api, "system", (h) =>
     h
       .handle("healthz", () => Effect.succeed({ status: "ok" as const }))
-      .handle("readyz", () => readiness))
+      .handle("readyz", () => readiness)
+      .handle("metrics", () => PrometheusMetrics.format())
+      .handle("openapi", () => Effect.succeed(openapi)))
+}
 
 
 /** One kind's routes, from its descriptor (SPEC 8.3: a kind gets its routes with no code of its own). */
