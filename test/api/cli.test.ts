@@ -72,6 +72,20 @@ describe("fm --server", () => {
     expect(pruned.json()).toMatchObject({ keep: 1, historyRemoved: 0, sitrepsRemoved: 0 })
   })
 
+  it("says what a delete and a prune did, as direct mode does", async () => {
+    // The first delete removes the alert (its marker becomes a tombstone); a second finds it deleted.
+    const first = await remote(["alert", "delete", ids.alert2])
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toBe("Deleted alert; its creation marker is now a tombstone, so FM will not re-create it.\n")
+    for (const args of [["alert", "delete", ids.alert2], ["alert", "delete", ids.alert2, "--json"], ["sitrep", "prune", "--keep", "5"], ["sitrep", "prune", "--keep", "5", "--json"]]) {
+      const d = await direct(args, admin)
+      const r = await remote(args)
+      expect({ code: r.code, stdout: r.stdout }, args.join(" ")).toEqual({ code: d.code, stdout: d.stdout })
+    }
+    expect((await remote(["alert", "delete", ids.alert2])).stdout).toMatch(/^The alert was already deleted at \S+ by alice; nothing changed\.\n$/)
+    expect((await remote(["sitrep", "prune", "--keep", "5"])).stdout).toMatch(/ in \d+ pages?; history now holds versions 1 to 1\.\n$/)
+  })
+
   it("refuses --actor and --role with --server, and a missing token", async () => {
     const claimed = await fmAsync(["alert", "list", "--server", world.server().base, "--token", world.admin(), ...admin])
     expect(claimed.code).toBe(2)

@@ -19,7 +19,7 @@ import {
   type SitrepVersion
 } from "@fm-rendezvous/domain"
 import { Cause, Effect, Layer, Option, Result } from "effect"
-import { HttpApiBuilder, OpenApi } from "effect/http-api"
+import { HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../cli/failure.ts"
@@ -29,7 +29,7 @@ import { explanationToJson } from "../render/explanation.ts"
 import { reportToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
 import { sitrepToJson } from "../render/sitrep.ts"
-import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
+import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
 import { decodePage, encodePageToken } from "./pages.ts"
 import { readiness } from "./readiness.ts"
 
@@ -103,7 +103,13 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
         asRefusal(Effect.gen(function*() {
           const settings = yield* ExecutorSettings
           const result = yield* pruneHistory(yield* grant("pruning sitrep history"), payload.keep, settings.sweepPageSize)
-          return { removedVersions: result.historyRemoved, removedSitreps: result.sitrepsRemoved }
+          const history = Option.getOrNull(yield* (yield* SitrepStore).historyRange)
+          return {
+            removedVersions: result.historyRemoved,
+            removedSitreps: result.sitrepsRemoved,
+            pages: result.pages,
+            history: history === null ? null : { oldest: Number(history.oldest), newest: Number(history.newest) }
+          }
         }))))
 
 const inspectHandlers = (api: Api) =>
@@ -161,7 +167,8 @@ const kindHandlers = (api: Api, kind: ResourceKind) =>
         })))
       .handle("remove", ({ params }: { params: { id: string } }) =>
         asRefusal(Effect.gen(function*() {
-          yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
+          const outcome = yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
+          return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteOutcome(outcome) } })
         })))
     return kind.userComment
       ? base.handle("comment", ({ params, payload }: { params: { id: string }; payload: { userComment: string } }) =>
