@@ -23,7 +23,8 @@ import { type Answer, call, useServer } from "./harness.ts"
  * all through a real `fm serve` on PostgreSQL on loopback, while executors activate in this
  * process (one holding the current sitrep, one holding older versions for a while). Bounded in
  * time (FM_API_CONCURRENCY_MS, default 3 s) and in request count. Afterwards the SPEC 4
- * invariants are judged from the database by test/support/invariants.ts.
+ * invariants are judged by the one invariants module (packages/domain/src/invariants), over the
+ * database as test/support/invariants.ts reads it, as the SQL concurrency test does.
  */
 const DURATION_MS = Number(process.env["FM_API_CONCURRENCY_MS"] ?? 3000)
 const MAX_REQUESTS = 2000
