@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 import { deltaChart, sweepChart } from "./chart.ts"
+import { API_FULL, API_QUICK, apiScenarios } from "./scenarios/api.ts"
 import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activation.ts"
 import { observabilityScenario } from "./scenarios/observability.ts"
 import { startupScenario } from "./scenarios/startup.ts"
@@ -28,7 +29,8 @@ const config = quick
     delta: { sizes: [10, 1_000, 10_000], runs: 2, explainCalls: 50 },
     sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 },
     observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 },
-    startupRounds: 3
+    startupRounds: 3,
+    api: API_QUICK
   }
   : {
     activation: [
@@ -48,7 +50,8 @@ const config = quick
       latencyPerRound: 100
     },
     observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 },
-    startupRounds: 15
+    startupRounds: 15,
+    api: API_FULL
   }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
@@ -63,6 +66,7 @@ try {
   const observability = await observabilityScenario(server, config.observability)
   const startup = await startupScenario(server, config.startupRounds)
   const delta = await deltaScenarios(server, config.delta.sizes, config.delta.runs, config.background, config.delta.explainCalls)
+  const api = await apiScenarios(server, config.api)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -142,6 +146,7 @@ try {
     observability,
     startup,
     delta,
+    api,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -223,6 +228,17 @@ try {
   for (const d of delta) {
     line(d.requested.toLocaleString("en"), n(d.delta.statements), f(d.delta.ms, 1), n(d.full.statements), f(d.full.ms, 0), f(d.steady.ms, 1), r(d.deltaOverSteady),
       n(d.publish.statements), f(d.publish.ms, 0), String(d.publish.rowsWritten), d.explain.p50.toFixed(2), d.explain.p99.toFixed(2))
+  }
+  rows.push("")
+  rows.push(`9. the API (fm serve on loopback, autocannon ${config.api.seconds} s per cell) beside the use case in-process (${config.api.inProcessRuns} calls); p50 / p99 ms, requests per second`)
+  const connections = [1, 8, 32, "in-process"] as const
+  line("rows", "operation", ...connections.map((c) => (typeof c === "number" ? `${c} connection${c === 1 ? "" : "s"}` : c)))
+  for (const rowsCount of config.api.sizes) {
+    for (const operation of [...new Set(api.map((c) => c.operation))]) {
+      const cells = connections.map((c) => api.find((a) => a.rows === rowsCount && a.operation === operation && a.connections === c))
+      line(rowsCount.toLocaleString("en"), operation, ...cells.map((a) =>
+        a === undefined ? "-" : `${a.p50ms.toFixed(1)} / ${a.p99ms.toFixed(1)}, ${a.requestsPerSecond.toFixed(0)}${a.non2xx > 0 ? ` (${a.non2xx} non-2xx)` : ""}`))
+    }
   }
   rows.push("")
   rows.push("targets")

@@ -2,8 +2,8 @@
  * The API's cost (issue 10): p50/p99 latency and requests per second of GET /v1/explain/{id},
  * GET /v1/alerts?limit=100 and DELETE /v1/alerts/{id} against a real `fm serve` process, driven
  * by autocannon at 1, 8 and 32 connections, beside the same operation through the use case
- * in-process (one caller, same database). Run alone: `node --conditions=@fm-rendezvous/source bench/scenarios/api.ts`
- * (FM_BENCH_QUICK=1 for 10,000 rows only and short runs).
+ * in-process (one caller, same database). Section 9 of `npm run bench`; run alone:
+ * `node --conditions=@fm-rendezvous/source bench/scenarios/api.ts` (FM_BENCH_QUICK=1: API_QUICK).
  */
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
@@ -70,7 +70,20 @@ const inProcess = async (db: BenchDatabase, runs: number, op: (i: number) => Eff
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), rps: runs / total, non2xx: 0 }
 }
 
-export const apiScenarios = async (server: Server, sizes: ReadonlyArray<number>, seconds: number): Promise<Array<Cell>> => {
+export interface ApiConfig {
+  /** Live alerts in the table, one database each. */
+  readonly sizes: ReadonlyArray<number>
+  /** How long autocannon drives each cell. */
+  readonly seconds: number
+  /** How many calls of each operation through the use case in-process. */
+  readonly inProcessRuns: number
+}
+
+/** Quick (a smoke test, about 30 s) and full (the issue's sizes) settings, for run.ts and a run alone. */
+export const API_QUICK: ApiConfig = { sizes: [10_000], seconds: 1, inProcessRuns: 100 }
+export const API_FULL: ApiConfig = { sizes: [10_000, 1_000_000], seconds: 5, inProcessRuns: 300 }
+
+export const apiScenarios = async (server: Server, { sizes, seconds, inProcessRuns: runs }: ApiConfig): Promise<Array<Cell>> => {
   const cells: Array<Cell> = []
   for (const rows of sizes) {
     const db = await createDatabase(server, `api${rows}`)
@@ -97,7 +110,6 @@ export const apiScenarios = async (server: Server, sizes: ReadonlyArray<number>,
           }
         }
         // The same operations through the use case in-process (fresh ids for the deletes).
-        const runs = 300
         const base = ids.length - runs
         const direct = [
           { name: "GET /v1/explain/{id}", op: (i: number) => explain(ids[i % ids.length] as ResourceId) },
@@ -125,7 +137,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const quick = process.env["FM_BENCH_QUICK"] === "1"
   const server = await startServer()
   try {
-    const cells = await apiScenarios(server, quick ? [10_000] : [10_000, 1_000_000], quick ? 2 : 5)
+    const cells = await apiScenarios(server, quick ? API_QUICK : API_FULL)
     console.log(JSON.stringify(cells, null, 2))
   } finally {
     await server.stop()

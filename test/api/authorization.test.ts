@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
 import { describe, expect, it, beforeAll } from "vitest"
 import { runFm } from "../cli/harness.ts"
 import { ids, sitrepDocument } from "../cli/sitreps.ts"
@@ -105,6 +107,14 @@ describe("the authorization matrix", () => {
       }
     })
   }
+
+  it("serves the committed OpenAPI document and the metrics in the Prometheus format", async () => {
+    const served = await call(world.server().base, "GET", "/openapi.json")
+    expect(served.json()).toEqual(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../docs/openapi.json"), "utf8")))
+    const metrics = await call(world.server().base, "GET", "/metrics")
+    expect(metrics.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8")
+    expect(metrics.text).toMatch(/^fm_http_requests_total\{/m)
+  })
 
   it("published through the API with the admin token", () => {
     expect(published).toBe(1)

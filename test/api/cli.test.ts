@@ -72,6 +72,20 @@ describe("fm --server", () => {
     expect(pruned.json()).toMatchObject({ keep: 1, historyRemoved: 0, sitrepsRemoved: 0 })
   })
 
+  it("says what a delete and a prune did, as direct mode does", async () => {
+    // The first delete removes the alert (its marker becomes a tombstone); a second finds it deleted.
+    const first = await remote(["alert", "delete", ids.alert2])
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toBe("Deleted alert; its creation marker is now a tombstone, so FM will not re-create it.\n")
+    for (const args of [["alert", "delete", ids.alert2], ["alert", "delete", ids.alert2, "--json"], ["sitrep", "prune", "--keep", "5"], ["sitrep", "prune", "--keep", "5", "--json"]]) {
+      const d = await direct(args, admin)
+      const r = await remote(args)
+      expect({ code: r.code, stdout: r.stdout }, args.join(" ")).toEqual({ code: d.code, stdout: d.stdout })
+    }
+    expect((await remote(["alert", "delete", ids.alert2])).stdout).toMatch(/^The alert was already deleted at \S+ by alice; nothing changed\.\n$/)
+    expect((await remote(["sitrep", "prune", "--keep", "5"])).stdout).toMatch(/ in \d+ pages?; history now holds versions 1 to 1\.\n$/)
+  })
+
   it("refuses --actor and --role with --server, and a missing token", async () => {
     const claimed = await fmAsync(["alert", "list", "--server", world.server().base, "--token", world.admin(), ...admin])
     expect(claimed.code).toBe(2)
@@ -112,5 +126,32 @@ describe("fm --server", () => {
     } finally {
       silent.close()
     }
+  })
+
+  it("refuses --server on the commands that have no API, and ignores FM_SERVER there", async () => {
+    const sentence = "This command has no API and works on the database only: drop --server (FM_SERVER is ignored here)."
+    for (const args of [
+      ["activate", "--executor", "nexus-1"],
+      ["run", "--executor", "nexus-1"],
+      ["db", "migrate"],
+      ["token", "create", "mallory", "--role", "admin"],
+      ["token", "list"],
+      ["token", "revoke", "victor"],
+      ["simulate", "--steps", "1"],
+      ["serve", "--listen", "127.0.0.1:0"]
+    ]) {
+      const refused = await fmAsync([...args, "--server", world.server().base, "--token", world.admin(), "--database-url", world.url()])
+      expect({ code: refused.code, stderr: refused.stderr, stdout: refused.stdout }, args.join(" ")).toEqual({ code: 2, stderr: `${sentence}\n`, stdout: "" })
+    }
+    // Nothing was written: no token was created or revoked.
+    const tokens = await direct(["token", "list", "--json"])
+    expect(tokens.code, tokens.stderr).toBe(0)
+    expect(JSON.stringify(tokens.json())).not.toContain("mallory")
+    expect((await remote(["status"], world.viewer())).code).toBe(0)
+    // An operator who exported FM_SERVER still reaches the database with the commands that have no API.
+    const activated = await fmAsync(["activate", "--executor", "nexus-1", "--database-url", world.url()], { FM_SERVER: "http://127.0.0.1:1" })
+    expect(activated.code, activated.stderr).toBe(0)
+    const listed = await fmAsync(["token", "list", "--database-url", world.url()], { FM_SERVER: "http://127.0.0.1:1" })
+    expect(listed.code, listed.stderr).toBe(0)
   })
 })

@@ -25,22 +25,34 @@ describe("the API contract", () => {
     if (process.env["FM_UPDATE_OPENAPI"] === "1") writeFileSync(COMMITTED, generated)
     expect(generated).toBe(readFileSync(COMMITTED, "utf8"))
     const doc = JSON.parse(generated)
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      "/healthz",
-      "/readyz",
-      "/v1/alerts",
-      "/v1/alerts/{id}",
-      "/v1/explain/{id}",
-      "/v1/me",
-      "/v1/sitreps",
-      "/v1/sitreps/current",
-      "/v1/sitreps/prune",
-      "/v1/sitreps/{version}",
-      "/v1/status",
-      "/v1/support-bundles",
-      "/v1/support-bundles/{id}"
-    ])
-    expect(JSON.stringify(doc.components.securitySchemes)).toContain("bearer")
+    // Every route of SPEC 8.3, with the bearer scheme on those that need a token and none on the rest.
+    const operations = Object.entries(doc.paths as Record<string, Record<string, { security: ReadonlyArray<unknown> }>>)
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.security.length === 0 ? "open" : JSON.stringify(op.security)}`))
+      .sort()
+    const bearer = JSON.stringify([{ bearer: [] }])
+    expect(operations).toEqual([
+      "DELETE /v1/alerts/{id}",
+      "DELETE /v1/support-bundles/{id}",
+      "GET /healthz open",
+      "GET /metrics open",
+      "GET /openapi.json open",
+      "GET /readyz open",
+      "GET /v1/alerts",
+      "GET /v1/alerts/{id}",
+      "GET /v1/explain/{id}",
+      "GET /v1/me",
+      "GET /v1/sitreps",
+      "GET /v1/sitreps/current",
+      "GET /v1/sitreps/{version}",
+      "GET /v1/status",
+      "GET /v1/support-bundles",
+      "GET /v1/support-bundles/{id}",
+      "POST /v1/sitreps",
+      "POST /v1/sitreps/prune",
+      "PUT /v1/support-bundles/{id}"
+    ].map((line) => (line.endsWith(" open") ? line : `${line} ${bearer}`)).sort())
+    expect(doc.components.securitySchemes).toEqual({ bearer: { type: "http", scheme: "Bearer" } })
+    expect(Object.keys(doc.paths["/metrics"].get.responses["200"].content)).toEqual(["text/plain; version=0.0.4; charset=utf-8"])
   })
 
   const runtime = ManagedRuntime.make(memoryLayer(testKinds))

@@ -61,9 +61,17 @@ describe("end to end over the API", () => {
     const commented = await call(base, "PUT", `/v1/support-bundles/${ids.bundle1}`, { token: admin, body: { userComment: "looked at it" } })
     expect(commented.status).toBe(200)
     expect(commented.json().userComment).toBe("looked at it")
-    expect((await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: admin })).status).toBe(204)
+    const destroying = await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: admin })
+    expect(destroying.status).toBe(204)
+    expect(destroying.text).toBe("")
+    // What the delete did rides in a header (SPEC 8.3 documents no body); a second finds it deleted.
+    expect(JSON.parse(destroying.headers.get("fm-delete-outcome")!)).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true })
+    const again = await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: admin })
+    expect(again.status).toBe(204)
+    expect(JSON.parse(again.headers.get("fm-delete-outcome")!)).toMatchObject({ _tag: "AlreadyDeleted", by: "alice" })
     const pruned = await call(base, "POST", "/v1/sitreps/prune", { token: admin, body: { keep: 1 } })
-    expect(pruned.json()).toEqual({ removedVersions: 1, removedSitreps: 1 })
+    // SPEC 8.3's two counts, and what fm sitrep prune prints besides.
+    expect(pruned.json()).toEqual({ removedVersions: 1, removedSitreps: 1, pages: 1, history: { oldest: 2, newest: 2 } })
   })
 
   it("stops on SIGTERM with requests in flight: they complete, exit 0", async () => {

@@ -1,6 +1,7 @@
-import { Config, Option } from "effect"
+import { Config, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { Actor } from "@fm-rendezvous/domain"
+import { Usage } from "./failure.ts"
 
 /**
  * Flags every command accepts, before or after the command name (SPEC 7.2). Each falls back to
@@ -23,9 +24,10 @@ export const globalFlags = {
     Flag.withFallbackConfig(Config.Literals(["admin", "viewer"], "FM_ROLE")),
     Flag.optional
   ),
+  // No fallback here: only the commands that have an API read FM_SERVER (serverOf), so an
+  // exported FM_SERVER does not stop `fm activate` from reaching the database.
   server: Flag.String("server").pipe(
-    Flag.withDescription("Go through the API at this URL (else FM_SERVER) instead of the database."),
-    Flag.withFallbackConfig(Config.String("FM_SERVER")),
+    Flag.withDescription("Go through the API at this URL (else FM_SERVER) instead of the database; only the commands that have an API take it."),
     Flag.optional
   ),
   token: Flag.String("token").pipe(
@@ -53,6 +55,24 @@ export interface GlobalOptions {
   readonly token: Option.Option<string>
   readonly tokenFile: Option.Option<string>
 }
+
+/** The API an operator command goes through (SPEC 8.5): --server, else FM_SERVER; blank is none. */
+export const serverOf = (g: GlobalOptions): Effect.Effect<Option.Option<string>> =>
+  (Option.isSome(g.server) ? Effect.succeed(g.server) : Config.option(Config.String("FM_SERVER"))).pipe(
+    Effect.map(Option.map((url: string) => url.trim())),
+    Effect.map(Option.filter((url: string) => url !== "")),
+    Effect.orElseSucceed(() => Option.none<string>())
+  )
+
+/**
+ * Commands with no API (activate, run, db, token, simulate, serve) refuse the --server flag, so
+ * nobody believes a change went through the API when it went to the database. FM_SERVER in the
+ * environment is ignored by them (docs/OPERATIONS.md).
+ */
+export const refuseServerFlag = (g: GlobalOptions): Effect.Effect<void, Usage> =>
+  Option.isSome(g.server)
+    ? Effect.fail(new Usage({ message: "This command has no API and works on the database only: drop --server (FM_SERVER is ignored here)." }))
+    : Effect.void
 
 /** The actor of SPEC 7.2: a name and a role together, else anonymous (null). */
 export const actorOf = (g: GlobalOptions): Actor | null =>

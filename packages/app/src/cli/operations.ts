@@ -39,7 +39,7 @@ export interface PruneOutcome {
   readonly keep: number
   readonly historyRemoved: number
   readonly sitrepsRemoved: number
-  /** Known in direct mode only (the API answers SPEC 8.3's two counts). */
+  /** Null only from a server that answers SPEC 8.3's two counts alone. */
   readonly pages: number | null
   readonly history: { readonly oldest: SitrepVersion; readonly newest: SitrepVersion } | null
 }
@@ -55,7 +55,7 @@ export interface StatusView {
   readonly reports: ReadonlyArray<ActivationReport>
 }
 
-/** A delete's outcome; remote mode knows only that the API answered 204. */
+/** A delete's outcome; DeletedRemotely when a server's 204 does not say which (no fm-delete-outcome header). */
 export type DeleteView = DeleteOutcome | { readonly _tag: "DeletedRemotely" }
 
 /** What an operator command can fail with, in either mode: typed to the edge (verdictOf). */

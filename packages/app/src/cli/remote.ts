@@ -16,7 +16,7 @@ import { Config, Duration, Effect, Layer, Option, Result } from "effect"
 import { FetchHttpClient, HttpClientRequest } from "effect/http"
 import { HttpApiClient, HttpApiMiddleware } from "effect/http-api"
 import { ExecutorSettings } from "../config.ts"
-import { Authenticated, kindGroup, makeApi } from "../http/api.ts"
+import { Authenticated, DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup, makeApi } from "../http/api.ts"
 import { encodePageToken } from "../http/pages.ts"
 import { Unavailable, Usage } from "./failure.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
@@ -174,8 +174,8 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
             keep,
             historyRemoved: r.removedVersions,
             sitrepsRemoved: r.removedSitreps,
-            pages: null,
-            history: null
+            pages: r.pages,
+            history: r.history === null ? null : { oldest: r.history.oldest, newest: r.history.newest }
           })))
         },
         list: (kind, limit, after) =>
@@ -183,7 +183,9 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
             query: { limit: String(Math.min(1000, Math.max(1, limit))), ...(after === undefined ? {} : { page_token: encodePageToken(after) }) }
           })).pipe(Effect.map((page: any) => (page.items as Array<unknown>).map(toResource))),
         show: (kind, id) => call(client[kindGroup(kind)].get({ params: { id } })).pipe(Effect.map(toResource)),
-        remove: (kind, id) => call(client[kindGroup(kind)].remove({ params: { id } })).pipe(Effect.as({ _tag: "DeletedRemotely" as const })),
+        remove: (kind, id) =>
+          call(client[kindGroup(kind)].remove({ params: { id } })).pipe(Effect.map((answer: any) =>
+            decodeDeleteOutcome(answer?.headers?.[DELETE_OUTCOME_HEADER]) ?? { _tag: "DeletedRemotely" as const })),
         comment: (kind, id, text) => call(client[kindGroup(kind)].comment({ params: { id }, payload: { userComment: text } })).pipe(Effect.asVoid),
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
         status: call(client.inspect.status()).pipe(Effect.map((s: any) => ({

@@ -2,14 +2,21 @@ import { Comment, decodeResourceId, defaultKinds, describeSchemaError, InvalidIn
 import { Effect, Layer, Option, Result, Schema } from "effect"
 import { type StoreOptions, storesLayer, type Stores } from "../database/stores.ts"
 import { resolveTarget } from "../database/target.ts"
-import { fm } from "./globalFlags.ts"
+import { fm, type GlobalOptions, refuseServerFlag, serverOf } from "./globalFlags.ts"
 import { directOperations, type Operations } from "./operations.ts"
 
-/** Runs a command body with every port, on the database the global flags name (SPEC 7.2). */
+const onDatabase = <A, E, R>(global: GlobalOptions, body: Effect.Effect<A, E, R>, options?: StoreOptions) =>
+  Effect.flatMap(resolveTarget(global.databaseUrl), (target) => Effect.provide(body, storesLayer(target, options)))
+
+/**
+ * Runs the body of a command that has no API with every port, on the database the global flags
+ * name (SPEC 7.2); --server is refused there.
+ */
 export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: StoreOptions) =>
   Effect.gen(function*() {
     const global = yield* fm
-    return yield* Effect.provide(body, storesLayer(yield* resolveTarget(global.databaseUrl), options))
+    yield* refuseServerFlag(global)
+    return yield* onDatabase(global, body, options)
   })
 
 /**
@@ -19,15 +26,16 @@ export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: Stor
 export const withOperations = <A, E, R>(body: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
     const global = yield* fm
-    if (Option.isSome(global.server) && global.server.value.trim() !== "") {
+    const server = yield* serverOf(global)
+    if (Option.isSome(server)) {
       const { remoteOperations } = yield* Effect.promise(() => import("./remote.ts"))
       const registry = makeRegistry(defaultKinds)
       return yield* Effect.provide(
         body,
-        Layer.mergeAll(remoteOperations(global, registry, global.server.value.trim()), Layer.succeed(Kinds, registry))
+        Layer.mergeAll(remoteOperations(global, registry, server.value), Layer.succeed(Kinds, registry))
       )
     }
-    return yield* withStores(Effect.provide(body, directOperations(global)))
+    return yield* onDatabase(global, Effect.provide(body, directOperations(global)))
   })
 
 /** An id argument: a malformed one is bad input (exit 2), not "not found". */

@@ -1,4 +1,4 @@
-import { type Actor, defaultKinds, type ResourceKind } from "@fm-rendezvous/domain"
+import { type Actor, defaultKinds, type DeleteOutcome, type ResourceKind } from "@fm-rendezvous/domain"
 import { Context, Schema } from "effect"
 import {
   HttpApi,
@@ -112,12 +112,44 @@ export const kindPath = (kind: ResourceKind): string => kind.plural.trim().toLow
 /** A kind's group name, the key of its client methods. */
 export const kindGroup = (kind: ResourceKind): string => kindPath(kind)
 
+/**
+ * What a delete did (SPEC 3.2), in a header of its 204 so the command line says what it says in
+ * direct mode (SPEC 8.3 documents no body): the plan as JSON, non-ASCII escaped for the header.
+ */
+export const DELETE_OUTCOME_HEADER = "fm-delete-outcome"
+
+export const encodeDeleteOutcome = (outcome: DeleteOutcome): string =>
+  JSON.stringify(outcome).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/** The header's outcome, or undefined when it is absent or unreadable (a server without it). */
+export const decodeDeleteOutcome = (text: string | undefined): DeleteOutcome | undefined => {
+  try {
+    const o = JSON.parse(text ?? "")
+    switch (o?._tag) {
+      case "Remove":
+        return { _tag: "Remove", stampMarker: o.stampMarker === true }
+      case "BeginDestroying":
+        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: o.stampMarker === true }
+      case "AlreadyDeleted":
+        return { _tag: "AlreadyDeleted", at: typeof o.at === "string" ? new Date(o.at) : null, by: typeof o.by === "string" ? o.by : null }
+      default:
+        return undefined
+    }
+  } catch {
+    return undefined
+  }
+}
+
+const Deleted = HttpApiSchema.WithHeaders(HttpApiSchema.NoContent, {
+  [DELETE_OUTCOME_HEADER]: Schema.String.pipe(Schema.annotate({ description: "What the delete did (SPEC 3.2), as JSON: Remove, BeginDestroying or AlreadyDeleted." }))
+})
+
 /** The routes of one resource kind, from its descriptor alone (no route code per kind). */
 const resourceGroup = (kind: ResourceKind) => {
   const base = HttpApiGroup.make(kindGroup(kind)).add(
     HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals }),
     HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals }),
-    HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: HttpApiSchema.NoContent, error: refusals })
+    HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals })
   )
   const group = kind.userComment
     ? base.add(HttpApiEndpoint.put("comment", "/:id", {
@@ -141,7 +173,13 @@ const sitreps = HttpApiGroup.make("sitreps").add(
   HttpApiEndpoint.get("byVersion", "/:version", { params: { version: Schema.String }, success: Json, error: refusals }),
   HttpApiEndpoint.post("prune", "/prune", {
     payload: Schema.Struct({ keep: Schema.Number }),
-    success: Schema.Struct({ removedVersions: Schema.Number, removedSitreps: Schema.Number }),
+    // SPEC 8.3's two counts, and what `fm sitrep prune` prints besides: pages and what history holds now.
+    success: Schema.Struct({
+      removedVersions: Schema.Number,
+      removedSitreps: Schema.Number,
+      pages: Schema.Number,
+      history: Schema.NullOr(Schema.Struct({ oldest: Schema.Number, newest: Schema.Number }))
+    }),
     error: refusals
   })
 ).prefix("/v1/sitreps").middleware(Authenticated)
@@ -161,9 +199,22 @@ const inspect = HttpApiGroup.make("inspect").add(
   })
 ).prefix("/v1").middleware(Authenticated)
 
+/** The Prometheus text exposition format (SPEC 9). */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+// No token needed for these (SPEC 8.3); they are in the definition so the document lists them.
 const system = HttpApiGroup.make("system").add(
   HttpApiEndpoint.get("healthz", "/healthz", { success: Schema.Struct({ status: Schema.Literal("ok") }) }),
-  HttpApiEndpoint.get("readyz", "/readyz", { success: Schema.Struct({ status: Schema.Literal("ready") }), error: Unavailable })
+  HttpApiEndpoint.get("readyz", "/readyz", { success: Schema.Struct({ status: Schema.Literal("ready") }), error: Unavailable }),
+  HttpApiEndpoint.get("metrics", "/metrics", {
+    success: Schema.String.pipe(
+      HttpApiSchema.asText({ contentType: METRICS_CONTENT_TYPE }),
+      Schema.annotate({ description: "The metrics of SPEC 9 in the Prometheus text format." })
+    )
+  }),
+  HttpApiEndpoint.get("openapi", "/openapi.json", {
+    success: Json.pipe(Schema.annotate({ description: "This OpenAPI 3 document." }))
+  })
 )
 
 /** The whole API for a registry of kinds; unknown JSON fields are refused (SPEC 8.4). */

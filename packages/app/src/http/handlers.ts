@@ -19,7 +19,8 @@ import {
   type SitrepVersion
 } from "@fm-rendezvous/domain"
 import { Cause, Effect, Layer, Option, Result } from "effect"
-import { HttpApiBuilder } from "effect/http-api"
+import { HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/http-api"
+import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../cli/failure.ts"
 import { parseComment, parseResourceId } from "../cli/session.ts"
@@ -28,7 +29,7 @@ import { explanationToJson } from "../render/explanation.ts"
 import { reportToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
 import { sitrepToJson } from "../render/sitrep.ts"
-import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
+import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
 import { decodePage, encodePageToken } from "./pages.ts"
 import { readiness } from "./readiness.ts"
 
@@ -102,7 +103,13 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
         asRefusal(Effect.gen(function*() {
           const settings = yield* ExecutorSettings
           const result = yield* pruneHistory(yield* grant("pruning sitrep history"), payload.keep, settings.sweepPageSize)
-          return { removedVersions: result.historyRemoved, removedSitreps: result.sitrepsRemoved }
+          const history = Option.getOrNull(yield* (yield* SitrepStore).historyRange)
+          return {
+            removedVersions: result.historyRemoved,
+            removedSitreps: result.sitrepsRemoved,
+            pages: result.pages,
+            history: history === null ? null : { oldest: Number(history.oldest), newest: Number(history.newest) }
+          }
         }))))
 
 const inspectHandlers = (api: Api) =>
@@ -125,11 +132,16 @@ const inspectHandlers = (api: Api) =>
         })))
       .handle("me", () => Caller.useSync((c) => ({ name: c.name, role: c.role }))))
 
-const systemHandlers = (api: Api) =>
-  HttpApiBuilder.group(api, "system", (h) =>
+const systemHandlers = (api: Api) => {
+  // The document of the API being served (with the registry's kinds), generated once.
+  const openapi = OpenApi.fromApi(api)
+  return HttpApiBuilder.group(api, "system", (h) =>
     h
       .handle("healthz", () => Effect.succeed({ status: "ok" as const }))
-      .handle("readyz", () => readiness))
+      .handle("readyz", () => readiness)
+      .handle("metrics", () => PrometheusMetrics.format())
+      .handle("openapi", () => Effect.succeed(openapi)))
+}
 
 
 /** One kind's routes, from its descriptor (SPEC 8.3: a kind gets its routes with no code of its own). */
@@ -155,7 +167,8 @@ const kindHandlers = (api: Api, kind: ResourceKind) =>
         })))
       .handle("remove", ({ params }: { params: { id: string } }) =>
         asRefusal(Effect.gen(function*() {
-          yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
+          const outcome = yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
+          return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteOutcome(outcome) } })
         })))
     return kind.userComment
       ? base.handle("comment", ({ params, payload }: { params: { id: string }; payload: { userComment: string } }) =>

@@ -4,7 +4,6 @@ import { Kinds, type KindRegistry } from "@fm-rendezvous/domain"
 import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { PrometheusMetrics } from "effect/observability"
 import type { Stores } from "../database/stores.ts"
 import { authenticate } from "../tokens.ts"
 import { Authenticated, Caller, kindPath, makeApi, Unauthorized } from "./api.ts"
@@ -51,12 +50,12 @@ const authenticatedLayer = Layer.effect(
 /** Every route of the registry's API, the metrics route and the request middleware, over the stores. */
 export const appLayer = (registry: KindRegistry, maxBodyBytes: number) => {
   const api = makeApi(registry.all)
-  const routes = HttpApiBuilder.layer(api, { openapiPath: "/openapi.json" }).pipe(
+  const routes = HttpApiBuilder.layer(api).pipe(
     Layer.provide(handlersLayer(api, registry)),
     Layer.provide(authenticatedLayer)
   )
   const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)) }), { global: true })
-  return Layer.mergeAll(routes, PrometheusMetrics.layerHttp({ path: "/metrics" }), around)
+  return Layer.mergeAll(routes, around)
 }
 
 /** The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). */

@@ -9,7 +9,7 @@ import { type DatabaseTarget, resolveTarget } from "../../database/target.ts"
 import { renderReportLine } from "../../render/report.ts"
 import { renderSimulationSummary } from "../../render/simulation.ts"
 import { Refused, Usage } from "../failure.ts"
-import { fm } from "../globalFlags.ts"
+import { fm, refuseServerFlag } from "../globalFlags.ts"
 import { Output, writeStdout } from "../output.ts"
 
 /**
@@ -50,6 +50,7 @@ export const simulateCommand = Command.make(
     Effect.gen(function*() {
       const output = yield* Output
       const global = yield* fm
+      yield* refuseServerFlag(global)
       if (steps < 1 || executors < 1) return yield* new Usage({ message: "--steps and --executors must be at least 1." })
       const durationMs = Option.isSome(duration)
         ? yield* Effect.mapError(
