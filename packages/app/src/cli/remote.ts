@@ -13,10 +13,10 @@ import {
   type Sitrep
 } from "@fm-rendezvous/domain"
 import { Config, Duration, Effect, Layer, Option, Result } from "effect"
-import { FetchHttpClient, HttpClientRequest } from "effect/http"
-import { HttpApiClient, HttpApiMiddleware } from "effect/http-api"
+import { FetchHttpClient } from "effect/http"
 import { ExecutorSettings } from "../config.ts"
-import { Authenticated, DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup, makeApi } from "../http/api.ts"
+import { DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup } from "../http/api.ts"
+import { makeApiClient } from "../http/client.ts"
 import { encodePageToken } from "../http/pages.ts"
 import { Unavailable, Usage } from "./failure.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
@@ -141,10 +141,7 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
       const token = yield* tokenOf(global)
       const timeout = yield* ClientTimeout
       const baseUrl = server.replace(/\/+$/, "")
-      const auth = HttpApiMiddleware.layerClient(Authenticated, ({ next, request }) => next(HttpClientRequest.bearerToken(request, token)))
-      const client: any = yield* HttpApiClient.make(makeApi(registry.all), { baseUrl }).pipe(
-        Effect.provide(Layer.mergeAll(auth, FetchHttpClient.layer))
-      )
+      const client: any = yield* makeApiClient({ kinds: registry.all, baseUrl, token }).pipe(Effect.provide(FetchHttpClient.layer))
       const call = <A>(effect: Effect.Effect<A, unknown>) =>
         effect.pipe(
           Effect.timeoutOrElse({
