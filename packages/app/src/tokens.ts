@@ -81,6 +81,11 @@ export const authenticate = (presented: string) =>
     const now = new Date(yield* Clock.currentTimeMillis)
     if (!equal || !live(record, now)) return Option.none<Actor>()
     const staleBefore = new Date(now.getTime() - Duration.toMillis(LAST_USE_RESOLUTION))
-    if (record.lastUsedAt === null || record.lastUsedAt < staleBefore) yield* store.touch(record.name, now, staleBefore)
+    // Best-effort: the request does not wait on, or fail with, the bookkeeping of its token's use.
+    if (record.lastUsedAt === null || record.lastUsedAt < staleBefore) {
+      yield* store.touch(record.name, now, staleBefore).pipe(
+        Effect.catch((e) => Effect.logWarning(`could not record the use of token ${record.name}: ${e.message}`))
+      )
+    }
     return Option.some<Actor>({ name: record.name, role: record.role })
   })

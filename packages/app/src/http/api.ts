@@ -95,7 +95,8 @@ export class Caller extends Context.Service<Caller, Actor>()("fm/http/Caller") {
 export class Authenticated extends HttpApiMiddleware.Service<Authenticated, { provides: Caller }>()("fm/http/Authenticated", {
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
-  error: Unauthorized
+  // 503 while the database is away (SPEC 8.4: also while authenticating), 500 for the unexpected.
+  error: [Unauthorized, Unavailable, InternalError]
 }) {}
 
 const Json = Schema.Unknown.pipe(Schema.annotate({ description: "A JSON value (SPEC 7.3 shapes)." }))
