@@ -18,6 +18,7 @@ import { ExecutorSettings } from "../config.ts"
 import { DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup } from "../http/api.ts"
 import { makeApiClient } from "../http/client.ts"
 import { encodePageToken } from "../http/pages.ts"
+import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Unavailable, Usage } from "./failure.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
 import { Operations } from "./operations.ts"
@@ -30,17 +31,26 @@ import { Operations } from "./operations.ts"
  */
 const ClientTimeout = Config.Duration("FM_CLIENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30)))
 
-const tokenOf = (global: GlobalOptions): Effect.Effect<string, Usage> => {
-  if (Option.isSome(global.token)) return Effect.succeed(global.token.value.trim())
+const tokenText = (global: GlobalOptions): Effect.Effect<{ text: string; from: string }, Usage> => {
+  if (Option.isSome(global.token)) return Effect.succeed({ text: global.token.value.trim(), from: "--token (or FM_TOKEN)" })
   if (Option.isSome(global.tokenFile)) {
     const file = global.tokenFile.value
     return Effect.try({
-      try: () => fs.readFileSync(file, "utf8").trim(),
+      try: () => ({ text: fs.readFileSync(file, "utf8").trim(), from: `the token file ${file}` }),
       catch: () => new Usage({ message: `Cannot read the token file ${file}.` })
     })
   }
   return Effect.fail(new Usage({ message: "--server needs a token: give --token, FM_TOKEN or --token-file." }))
 }
+
+/** The token, refused before anything is sent when it cannot be one (SPEC 8.2's shape). */
+const tokenOf = (global: GlobalOptions): Effect.Effect<string, Usage> =>
+  Effect.flatMap(tokenText(global), ({ text, from }) => {
+    const problem = tokenShapeProblem(text)
+    return problem === undefined
+      ? Effect.succeed(text)
+      : Effect.fail(new Usage({ message: `The value of ${from} is not an fm token: ${problem}.` }))
+  })
 
 /** What a refusal of SPEC 8.4 means to the command line (SPEC 8.5 exit codes). */
 const failureOf = (server: string) => (error: unknown) => {
