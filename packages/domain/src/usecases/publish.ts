@@ -1,11 +1,14 @@
 import { Effect, Option, Result } from "effect"
 import { InvalidInput, ParentNotCurrent } from "../errors.ts"
 import { Kinds } from "../kinds/registry.ts"
-import { decodeSitrepDocument } from "../model/document.ts"
+import type { KindRegistry } from "../kinds/registry.ts"
+import { decodeSitrepDelta, isSitrepDelta } from "../model/delta.ts"
+import { decodeSitrepDocument, type SitrepDocument } from "../model/document.ts"
 import type { SitrepVersion } from "../model/generation.ts"
-import type { SitrepHeader } from "../model/sitrep.ts"
+import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
 import type { AdminGrant } from "../ports/authorization.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
+import { applySitrepDelta, documentOf } from "../rules/delta.ts"
 import { parentIsCurrent, planChild } from "../rules/lineage.ts"
 import { now } from "./clock.ts"
 
@@ -18,22 +21,37 @@ const notCurrent = (parentId: string | null, current: Option.Option<SitrepHeader
     })
   })
 
+/** The 7.1 document an input stands for: itself, or (SPEC 7.1a, it has `changes`) a delta applied to `parent`. */
+const documentFrom = (kinds: KindRegistry, input: unknown, parent: Sitrep | undefined) =>
+  Effect.gen(function*() {
+    if (!isSitrepDelta(input)) {
+      const decoded = decodeSitrepDocument(kinds)(input)
+      if (Result.isFailure(decoded)) return yield* new InvalidInput({ message: decoded.failure })
+      return decoded.success
+    }
+    const delta = decodeSitrepDelta(kinds)(input)
+    if (Result.isFailure(delta)) return yield* new InvalidInput({ message: delta.failure })
+    if (parent === undefined || parent.id !== delta.success.parentId) return { ...delta.success, cases: [] } as SitrepDocument
+    const applied = applySitrepDelta(kinds, documentOf(kinds, parent), delta.success)
+    if (Result.isFailure(applied)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${applied.failure}.` })
+    return applied.success
+  })
+
 /**
- * Publishes a sitrep document (SPEC 3.5, 7.1): validate, derive generations, refuse ids the
+ * Publishes a sitrep document (SPEC 3.5, 7.1) or a delta document against the current sitrep
+ * (7.1a, applied first, then exactly the same path): validate, derive generations, refuse ids the
  * lineage dropped earlier, then one atomic write ending with the history compare-and-swap.
  * Publishing changes what executors create, so it takes an admin's grant (SPEC 7.2).
  */
 export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGrant, input: unknown) {
   const kinds = yield* Kinds
   const store = yield* SitrepStore
-  const decoded = decodeSitrepDocument(kinds)(input)
-  if (Result.isFailure(decoded)) return yield* new InvalidInput({ message: decoded.failure })
-  const doc = decoded.success
-
+  // A delta needs its parent before it can be validated; a full document is refused unread when invalid.
+  const early = isSitrepDelta(input) ? undefined : yield* documentFrom(kinds, input, undefined)
   const current = yield* store.current
   const parent = Option.getOrUndefined(current)
+  const doc = early ?? (yield* documentFrom(kinds, input, parent))
   if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, current)
-
   const plan = planChild(kinds, doc, parent)
   if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
 
