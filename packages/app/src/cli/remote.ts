@@ -158,7 +158,8 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
           call(client.sitreps.publish({ payload: document })).pipe(Effect.map((p: any) => ({
             id: p.id,
             version: p.version,
-            generations: Object.fromEntries(Object.entries(p.generations as Record<string, number>).map(([k, g]) => [k, BigInt(g)])) as never
+            generations: Object.fromEntries(Object.entries(p.generations as Record<string, number>).map(([k, g]) => [k, BigInt(g)])) as never,
+            alreadyPublished: p.alreadyPublished === true
           }))),
         sitrep: (version, flag) =>
           Option.isSome(version) && version.value < 1

@@ -164,7 +164,12 @@ const resourceGroup = (kind: ResourceKind) => {
   )
 }
 
-const Published = Schema.Struct({ id: Schema.String, version: Schema.Number, generations: Schema.Record(Schema.String, Schema.Number) })
+const Published = Schema.Struct({
+  id: Schema.String,
+  version: Schema.Number,
+  generations: Schema.Record(Schema.String, Schema.Number),
+  alreadyPublished: Schema.Boolean.pipe(Schema.annotate({ description: "True when this very document had been published before (a retry): nothing was written." }))
+})
 
 const sitreps = HttpApiGroup.make("sitreps").add(
   HttpApiEndpoint.post("publish", "/", { payload: Json, success: Published.pipe(HttpApiSchema.status(201)), error: refusals }),

@@ -136,3 +136,24 @@ export const applySitrepDelta = (
   const { changes: _changes, ...header } = delta
   return Result.succeed({ ...header, cases })
 }
+
+/**
+ * Whether `doc` asks for what the stored `published` sitrep is (SPEC 7.1, a retried publish):
+ * the same parent, label, comment and cases with the same requests, in any order, and the same
+ * generations where the document states them.
+ */
+export const sameSitrepDocument = (registry: KindRegistry, doc: SitrepDocument, published: Sitrep): boolean => {
+  const byId = <T extends { readonly id: string }>(xs: ReadonlyArray<T>) => [...xs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const content = (d: SitrepDocument) =>
+    canonicalJson({
+      parentId: d.parentId,
+      creatorId: d.creatorId,
+      comment: d.comment,
+      cases: byId(d.cases).map((c) => ({
+        ...c,
+        ...Object.fromEntries(registry.all.map((k) => [k.documentField, byId(requestsIn(c, k.documentField))]))
+      }))
+    })
+  const stated = Object.entries(doc.generations ?? {})
+  return stated.every(([k, g]) => published.generations[k] === g) && content(doc) === content(documentOf(registry, published))
+}

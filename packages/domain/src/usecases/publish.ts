@@ -8,7 +8,7 @@ import type { SitrepVersion } from "../model/generation.ts"
 import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
 import type { AdminGrant } from "../ports/authorization.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
-import { applySitrepDelta, documentOf } from "../rules/delta.ts"
+import { applySitrepDelta, documentOf, sameSitrepDocument } from "../rules/delta.ts"
 import { parentIsCurrent, planChild } from "../rules/lineage.ts"
 import { now } from "./clock.ts"
 
@@ -50,6 +50,9 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
   const early = isSitrepDelta(input) ? undefined : yield* documentFrom(kinds, input, undefined)
   const current = yield* store.current
   const parent = Option.getOrUndefined(current)
+  // SPEC 7.1: a publish retried after it succeeded (its answer lost) is answered as published.
+  const inputId = (input as { readonly id?: unknown }).id
+  if (parent !== undefined && inputId === parent.id) return yield* retried(kinds, store, input, early, parent)
   const doc = early ?? (yield* documentFrom(kinds, input, parent))
   if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, current)
   const plan = planChild(kinds, doc, parent)
@@ -75,9 +78,36 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
     generations: plan.success.generations,
     cases: plan.success.cases
   }, plan.success.dropped)
-  if (outcome._tag === "ParentNotCurrent") return yield* notCurrent(doc.parentId, outcome.current)
+  if (outcome._tag === "ParentNotCurrent") {
+    // Lost the race to the same document published at the same time: that is this publish's retry.
+    const winner = Option.getOrUndefined(outcome.current)
+    if (winner?.id === doc.id) {
+      const stored = yield* store.byVersion(winner.version)
+      if (Option.isSome(stored)) return yield* retried(kinds, store, input, doc, stored.value)
+    }
+    return yield* notCurrent(doc.parentId, outcome.current)
+  }
   if (outcome._tag === "SitrepExists") {
     return yield* new InvalidInput({ message: `The sitrep cannot be published: a sitrep with id ${doc.id} was published before.` })
   }
-  return { id: doc.id, version: outcome.version as SitrepVersion, generations: plan.success.generations }
+  return { id: doc.id, version: outcome.version as SitrepVersion, generations: plan.success.generations, alreadyPublished: false }
 })
+
+/**
+ * The input names the current sitrep: the same document again (a delta is applied to the current
+ * sitrep's parent, the version before it) is answered with its version; other content is refused.
+ */
+const retried = (kinds: KindRegistry, store: SitrepStore["Service"], input: unknown, early: SitrepDocument | undefined, published: Sitrep) =>
+  Effect.gen(function*() {
+    let doc = early
+    if (doc === undefined) {
+      const before = published.version > 1 ? yield* store.byVersion((published.version - 1) as SitrepVersion) : Option.none<Sitrep>()
+      doc = yield* documentFrom(kinds, input, Option.getOrUndefined(before))
+    }
+    if (!sameSitrepDocument(kinds, doc, published)) {
+      return yield* new InvalidInput({
+        message: `The sitrep cannot be published: sitrep ${published.id} was published before (version ${published.version}) with other content; a sitrep id is never reused, so give this one a new id.`
+      })
+    }
+    return { id: published.id, version: published.version, generations: published.generations, alreadyPublished: true }
+  })

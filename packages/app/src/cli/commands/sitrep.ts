@@ -63,8 +63,8 @@ const publish = Command.make(
       yield* checkForm(file, document, delta)
       const published = yield* operations.publish(document)
       const generations = Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, g]))
-      yield* output.emit({ id: published.id, version: published.version, generations }, () =>
-        `Published sitrep ${published.id} as version ${published.version} (${
+      yield* output.emit({ id: published.id, version: published.version, generations, alreadyPublished: published.alreadyPublished }, () =>
+        `${published.alreadyPublished ? "Already published: sitrep" : "Published sitrep"} ${published.id} as version ${published.version} (${
           kinds.all.map((k) => `${k.plural} generation ${published.generations[k.name]}`).join(", ")
         }).`)
     }))
