@@ -4,7 +4,8 @@ import type { SitrepDelta } from "../model/delta.ts"
 import type { CaseDocument, SitrepDocument } from "../model/document.ts"
 import { generationToJson } from "../model/generation.ts"
 import type { CaseId, ResourceId } from "../model/ids.ts"
-import type { Sitrep } from "../model/sitrep.ts"
+import type { Request, Sitrep } from "../model/sitrep.ts"
+import type { ResourceKind } from "../kinds/kind.ts"
 import { canonicalJson } from "./lineage.ts"
 
 /**
@@ -30,9 +31,16 @@ export const documentOf = (registry: KindRegistry, s: Sitrep): SitrepDocument =>
     id: c.id,
     comment: c.comment,
     closed: c.closed,
-    ...Object.fromEntries(registry.all.map((k) => [k.documentField, (c.requests[k.name] ?? []).map((r) => ({ id: r.id, ...r.body }))]))
+    ...Object.fromEntries(registry.all.map((k) => [k.documentField, (c.requests[k.name] ?? []).map((r) => requestDocument(k, r))]))
   }))
 })
+
+/** A request as the document writes it: its id, then the kind's fields in the schema's order (storage may reorder keys). */
+const requestDocument = (kind: ResourceKind, r: Request): RequestDocument => {
+  const fields = Object.keys(kind.requestFields)
+  const rest = Object.keys(r.body).filter((k) => !fields.includes(k))
+  return { id: r.id, ...Object.fromEntries([...fields, ...rest].filter((k) => k in r.body).map((k) => [k, r.body[k]])) }
+}
 
 /** A document (7.1) or a delta (7.1a) as JSON: generations as numbers, or decimal strings past 2^53-1. */
 export const documentToJson = <D extends { readonly generations?: Readonly<Record<string, bigint>> }>(d: D) => {
