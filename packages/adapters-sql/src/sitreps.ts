@@ -19,13 +19,13 @@ export const insertSitrep = (sql: Sql, s: SitrepToPublish) =>
 export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<Record<string, Generation>>) => {
   const kinds = Object.keys(generations)
   return sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation)
-    SELECT ${id}, g.kind, g.generation
+    SELECT CAST(${id} AS UUID), g.kind, g.generation
     FROM unnest(${textArray(kinds)}::text[], ${int8Array(kinds.map((k) => generations[k]))}::int8[]) AS g(kind, generation)`
 }
 
 export const insertCases = (sql: Sql, s: SitrepToPublish) =>
   sql`INSERT INTO sitrep_case (sitrep_id, position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)
-    SELECT ${s.id}, c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
+    SELECT CAST(${s.id} AS UUID), c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
            c.request_kinds::jsonb
     FROM unnest(
       ${int4Array(s.cases.map((_, i) => i))}::int4[], ${textArray(s.cases.map((c) => c.id))}::text[],
@@ -53,7 +53,7 @@ export const requestRows = (s: SitrepToPublish): ReadonlyArray<RequestRow> =>
 
 export const insertRequests = (sql: Sql, id: SitrepId, rows: ReadonlyArray<RequestRow>) =>
   sql`INSERT INTO sitrep_request (sitrep_id, kind, id, case_position, position, case_id, body, entered_at_generation)
-    SELECT ${id}, r.kind, r.id::uuid, r.case_position, r.position, r.case_id::uuid, r.body::jsonb, r.entered_at_generation
+    SELECT CAST(${id} AS UUID), r.kind, r.id::uuid, r.case_position, r.position, r.case_id::uuid, r.body::jsonb, r.entered_at_generation
     FROM unnest(
       ${textArray(rows.map((r) => r.kind))}::text[], ${textArray(rows.map((r) => r.id))}::text[],
       ${int4Array(rows.map((r) => r.casePosition))}::int4[], ${int4Array(rows.map((r) => r.position))}::int4[],
