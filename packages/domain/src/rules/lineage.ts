@@ -142,8 +142,9 @@ export const planChild = (
   return Result.succeed({ generations, cases: withEntries, dropped, added })
 }
 
-// Request bodies are JSON: compare them structurally through their canonical text.
-const toComparable = (body: unknown): string => JSON.stringify(body, (_k, v) =>
+// Request bodies are JSON: compare them structurally through their canonical text (the SQL
+// adapter stores its digest per request).
+export const toComparable = (body: unknown): string => JSON.stringify(body, (_k, v) =>
   v !== null && typeof v === "object" && !Array.isArray(v)
     ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
     : v)
