@@ -7,6 +7,7 @@ import { gcContract } from "./gc.contract.ts"
 import { progressContract } from "./progress.contract.ts"
 import { historyContract } from "./history.contract.ts"
 import { explanationsContract } from "./explain.contract.ts"
+import { lineageContract } from "./lineage.contract.ts"
 import { contractTest } from "./fixtures.ts"
 
 /**
@@ -24,4 +25,5 @@ export const portContract = (target: PortTarget) =>
     progressContract(test)
     historyContract(test)
     explanationsContract(test)
+    lineageContract(test)
   })
