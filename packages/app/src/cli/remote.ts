@@ -162,7 +162,7 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
             id: p.id,
             version: p.version as SitrepVersion,
             generations: Object.fromEntries(Object.entries(p.generations).map(([k, g]) => [k, BigInt(g)])) as never,
-            alreadyPublished: p.alreadyPublished
+            alreadyPublished: p.alreadyPublished === true
           }))),
         sitrep: (version, flag) =>
           Option.isSome(version) && version.value < 1
