@@ -1,14 +1,14 @@
 import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Kinds, type KindRegistry } from "@fm-rendezvous/domain"
-import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Cause, Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { Stores } from "../database/stores.ts"
 import { authenticate } from "../tokens.ts"
-import { Authenticated, Caller, kindPath, makeApi, Unauthorized } from "./api.ts"
+import { Authenticated, Caller, InternalError, kindPath, makeApi, type Refusal, Unauthorized, Unavailable } from "./api.ts"
 import { consoleRoutes } from "./console.ts"
-import { handlersLayer } from "./handlers.ts"
+import { handlersLayer, refusalOf } from "./handlers.ts"
 import { statusHistoryLayer } from "./history.ts"
 import { aroundRequest, RequestActor } from "./requests.ts"
 
@@ -28,6 +28,12 @@ export const ServerSettings = Config.all({
   shutdownTimeout: Config.Duration("FM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
 })
 
+/** The refusals the middleware may answer with (api.ts declares the same three). */
+const authenticationRefusal = (refusal: Refusal) =>
+  refusal instanceof Unavailable || refusal instanceof InternalError
+    ? Effect.fail(refusal)
+    : Effect.fail(new InternalError({ error: "Unexpected", message: "The server could not do it; its log says why." }))
+
 const unauthorized = new Unauthorized({ error: "Unauthorized", message: "A valid bearer token is needed (Authorization: Bearer <token>)." })
 
 /** Bearer tokens to the caller (SPEC 8.2): every invalid token gets the same 401. */
@@ -38,8 +44,13 @@ const authenticatedLayer = Layer.effect(
     return Authenticated.of({
       bearer: (httpEffect, { credential }) =>
         Effect.gen(function*() {
-          // A database failure here is not a bad token: it reaches the refusal mapping as a 503.
-          const actor = yield* Effect.orDie(Effect.provideContext(authenticate(Redacted.value(credential)), context))
+          // A database failure here is not a bad token: it is the refusal its verdict says (a 503
+          // while the database is away), never a 401 and never a defect.
+          const actor = yield* authenticate(Redacted.value(credential)).pipe(
+            Effect.provideContext(context),
+            Effect.catchCause((cause) =>
+              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.flatMap(refusalOf(cause), authenticationRefusal))
+          )
           if (Option.isNone(actor)) return yield* unauthorized
           const log = yield* Effect.serviceOption(RequestActor)
           if (Option.isSome(log)) log.value.name = actor.value.name
