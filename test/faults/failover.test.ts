@@ -241,6 +241,7 @@ describe("fault: the database fails over (Patroni, synchronous replication)", ()
     for (const d of daemons) await world.converged(d === daemons[0] ? "ha-1" : "ha-2", 60_000)
     const summary = await world.check()
     expect(answers.status500, serve.stderr().split("\n").filter((l) => /status=500/.test(l)).slice(0, 3).join("\n")).toBe(0)
+    expect(answers.refused503 === 0 || answers.without503RetryAfter === 0, "every 503 carries Retry-After").toBe(true)
     const { ambiguous, ambiguousLanded } = load.figures()
 
     // Synchronous replication off: the same workload, one SIGKILL; what it lost is measured.
