@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Kinds, type KindRegistry } from "@fm-rendezvous/domain"
 import { Cause, Config, Duration, Effect, Layer, Option, Redacted } from "effect"
@@ -7,7 +7,9 @@ import { HttpApiBuilder } from "effect/http-api"
 import type { Stores } from "../database/stores.ts"
 import { authenticate } from "../tokens.ts"
 import { Authenticated, Caller, InternalError, kindPath, makeApi, type Refusal, Unauthorized, Unavailable } from "./api.ts"
+import { consoleRoutes } from "./console.ts"
 import { handlersLayer, refusalOf } from "./handlers.ts"
+import { statusHistoryLayer } from "./history.ts"
 import { aroundRequest, RequestActor } from "./requests.ts"
 
 /**
@@ -58,23 +60,32 @@ const authenticatedLayer = Layer.effect(
   })
 )
 
-/** Every route of the registry's API, the metrics route and the request middleware, over the stores. */
+/** Every route of the registry's API, the console (console.ts), the status history's sampler and the request middleware, over the stores. */
 export const appLayer = (registry: KindRegistry, maxBodyBytes: number) => {
   const api = makeApi(registry.all)
   const routes = HttpApiBuilder.layer(api).pipe(
     Layer.provide(handlersLayer(api, registry)),
-    Layer.provide(authenticatedLayer)
+    Layer.provide(authenticatedLayer),
+    Layer.provide(statusHistoryLayer)
   )
   const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)) }), { global: true })
-  return Layer.mergeAll(routes, around)
+  return Layer.mergeAll(routes, consoleRoutes, around)
 }
 
-/** The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). */
-export const serverLayer = (options: ServeOptions) =>
+/** Node's HTTP server with the request and header timeouts of the settings (not yet listening). */
+export const nodeServer = Effect.map(ServerSettings, (settings) => {
+  const timeout = Duration.toMillis(settings.requestTimeout)
+  return createServer({ requestTimeout: timeout, headersTimeout: Math.min(timeout, 10_000), connectionsCheckingInterval: 1000 })
+})
+
+/**
+ * The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). `server`
+ * is the Node server to serve on (one already listening, handed over by http/waiting.ts).
+ */
+export const serverLayer = (options: ServeOptions, server: () => Server) =>
   Layer.unwrap(Effect.gen(function*() {
     const settings = yield* ServerSettings
     const registry = yield* Kinds
-    const timeout = Duration.toMillis(settings.requestTimeout)
     const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes), { disableLogger: true, disableListenLog: true })
     // Scripts and tests read the bound address from this line (useful with port 0).
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
@@ -85,7 +96,7 @@ export const serverLayer = (options: ServeOptions) =>
       })))
     return Layer.mergeAll(served, announce).pipe(
       Layer.provide(NodeHttpServer.layer(
-        () => createServer({ requestTimeout: timeout, headersTimeout: Math.min(timeout, 10_000), connectionsCheckingInterval: 1000 }),
+        server,
         { host: options.host, port: options.port, gracefulShutdownTimeout: settings.shutdownTimeout }
       ))
     )
