@@ -4,6 +4,7 @@ import { Effect, Fiber } from "effect"
 import { SqlClient } from "effect/sql"
 import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds } from "./fixtures.ts"
+import { atCoreV3WithRequests, expectedIntervals, expectedRequests, intervals, versionRequests } from "./legacyRequests.ts"
 
 const tableExists = (name: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -51,10 +52,9 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "tokens@1"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
-        // Requests stored before the entry column existed keep NULL there (read as their sitrep's generation).
-        const entered = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.columns
-          WHERE table_name = 'sitrep_request' AND column_name = 'entered_at_generation'`
-        assert.strictEqual(entered[0]?.n, 1)
+        // Requests are stored once per lineage (core 4); the per-version table is gone.
+        assert.isTrue(yield* tableExists("lineage_request"))
+        assert.isFalse(yield* tableExists("sitrep_request"))
         for (const k of allKinds) {
           assert.isFalse(yield* tableExists(k.legacyCandidateTable), k.legacyCandidateTable)
           assert.isTrue(yield* tableExists(k.candidateIndex), k.candidateIndex)
@@ -126,5 +126,19 @@ describe("migrations: versioned, idempotent, upgradable", () => {
       assert.include(statement, "'%.sitrep_request %'")
       assert.notInclude(statement, "SCHEMA CHANGE GC")
     })
+  })
+
+  layer(testDatabaseLayer({ migrated: false }))((it) => {
+    it.effect("core 4 moves every version's requests into one row per request; each version reads what it carried", () =>
+      Effect.gen(function*() {
+        yield* atCoreV3WithRequests
+        const before = yield* schemaVersions
+        assert.strictEqual(before.get("core"), 3)
+        const upgrade = yield* migrate(allKinds)
+        assert.includeDeepMembers(upgrade.map((s) => `${s.component}@${s.version}`), ["core@4"])
+        assert.isFalse(yield* tableExists("sitrep_request"))
+        assert.deepStrictEqual(yield* intervals, expectedIntervals)
+        assert.deepStrictEqual(yield* versionRequests, expectedRequests())
+      }))
   })
 })

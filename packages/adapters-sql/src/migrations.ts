@@ -22,9 +22,54 @@ import { sqlStateOf } from "./sqlstate.ts"
 export interface MigrationStep {
   readonly version: number
   readonly name: string
-  /** Each one a step: one DDL statement or one data move, idempotent. */
-  readonly statements: ReadonlyArray<string>
+  /**
+   * Each one a step: one DDL statement or one data move, idempotent. A `page` is a data move run
+   * as many statements of its own, each moving one page and returning what it moved, until one
+   * moves nothing; a kill between two pages leaves the moved pages, and the re-run goes on.
+   */
+  readonly statements: ReadonlyArray<string | { readonly page: string }>
 }
+
+/**
+ * Core version 4's data move, one page of 1,000 (kind, id) pairs of `sitrep_request` after the
+ * last one moved (the largest key of `lineage_request`: pages commit in key order, and nothing
+ * else writes that table while the migrator runs, executors and publishers stopped). Per pair:
+ * entered at the entry generation recorded (core step 3) or, for rows older than that column, the
+ * generation of its oldest carrier (every carrier has a generation at least that, and a version
+ * with that generation carries the same requests); dropped at the generation of the history
+ * successor of its newest carrier, NULL when that is the current sitrep (no successor); the case,
+ * position and body of its oldest carrier. The digest stays NULL (unknown): a publish compares
+ * such a body itself.
+ */
+const moveRequestsPage = `INSERT INTO lineage_request
+    (kind, id, entered_at_generation, dropped_at_generation, case_id, position, body, digest)
+  SELECT p.kind, p.id,
+    COALESCE(span.entered, span.oldest_generation),
+    (SELECT g.generation FROM sitrep_history h JOIN sitrep_generation g ON g.sitrep_id = h.sitrep_id AND g.kind = p.kind
+      WHERE h.version = span.newest_version + 1),
+    first.case_id, first.position, first.body, NULL
+  FROM (
+    SELECT DISTINCT r.kind, r.id FROM sitrep_request r
+    WHERE (r.kind, r.id) > (
+      COALESCE((SELECT l.kind FROM lineage_request l ORDER BY l.kind DESC, l.id DESC LIMIT 1), ''),
+      COALESCE((SELECT l.id FROM lineage_request l ORDER BY l.kind DESC, l.id DESC LIMIT 1),
+        CAST('00000000-0000-0000-0000-000000000000' AS UUID)))
+    ORDER BY r.kind, r.id LIMIT 1000
+  ) AS p
+  CROSS JOIN LATERAL (
+    SELECT min(r.entered_at_generation) AS entered, min(g.generation) AS oldest_generation,
+      min(h.version) AS oldest_version, max(h.version) AS newest_version
+    FROM sitrep_request r
+    JOIN sitrep_history h ON h.sitrep_id = r.sitrep_id
+    JOIN sitrep_generation g ON g.sitrep_id = r.sitrep_id AND g.kind = r.kind
+    WHERE r.kind = p.kind AND r.id = p.id
+  ) AS span
+  CROSS JOIN LATERAL (
+    SELECT r.case_id, r.position, r.body FROM sitrep_request r JOIN sitrep_history h ON h.sitrep_id = r.sitrep_id
+    WHERE r.kind = p.kind AND r.id = p.id AND h.version = span.oldest_version
+  ) AS first
+  ORDER BY p.kind, p.id
+  RETURNING id`
 
 export interface MigrationTrack {
   readonly component: string
@@ -120,6 +165,39 @@ export const coreTrack: MigrationTrack = {
         // generation for the kind: an upper bound, so a delta activation executes them.
         `ALTER TABLE sitrep_request ADD COLUMN IF NOT EXISTS entered_at_generation INT8
           CHECK (entered_at_generation >= 1)`
+      ]
+    },
+    {
+      version: 4,
+      name: "each request stored once, with the generations it was carried for",
+      // Issue 19. History is one lineage and a request is immutable and never reappears once
+      // dropped, so it is carried for one contiguous interval of its kind's generations: one row
+      // per (kind, id), entered at one generation and dropped at a later one (NULL while carried).
+      // A version carries the rows whose interval holds its generation (docs/SQL.md, "The
+      // interval rule"). Steps: the table, its indexes, the generation index, the data move in
+      // pages (each page its own statement), then the DROP of the per-version table.
+      statements: [
+        `CREATE TABLE IF NOT EXISTS lineage_request (
+          kind TEXT NOT NULL,
+          id UUID NOT NULL,
+          entered_at_generation INT8 NOT NULL CHECK (entered_at_generation >= 1),
+          dropped_at_generation INT8 CHECK (dropped_at_generation > entered_at_generation),
+          case_id UUID NOT NULL,
+          position INT4 NOT NULL,
+          body JSONB NOT NULL,
+          digest TEXT,
+          CONSTRAINT lineage_request_pkey PRIMARY KEY (kind, id)
+        )`,
+        // A version's requests of a kind, in their defined order (entered generation, position).
+        `CREATE INDEX IF NOT EXISTS lineage_request_by_entry
+          ON lineage_request (kind, entered_at_generation, position)`,
+        // The rows a publish dropped: an executor's move by the delta, and pruning.
+        `CREATE INDEX IF NOT EXISTS lineage_request_dropped
+          ON lineage_request (kind, dropped_at_generation, id) WHERE dropped_at_generation IS NOT NULL`,
+        // The sitrep that reached a generation (the backlog gauge's drop time).
+        `CREATE INDEX IF NOT EXISTS sitrep_generation_by_kind ON sitrep_generation (kind, generation)`,
+        { page: moveRequestsPage },
+        `DROP TABLE IF EXISTS sitrep_request`
       ]
     }
   ]
@@ -249,7 +327,7 @@ export const migrationTables = (tracks: ReadonlyArray<MigrationTrack>): Readonly
   for (const track of tracks) {
     for (const step of track.steps) {
       for (const statement of step.statements) {
-        for (const m of statement.matchAll(/\b(?:TABLE(?: IF (?:NOT )?EXISTS)?|ON|UPDATE|FROM)\s+([a-z][a-z0-9_]*)/g)) {
+        for (const m of (typeof statement === "string" ? statement : statement.page).matchAll(/\b(?:TABLE(?: IF (?:NOT )?EXISTS)?|ON|UPDATE|FROM)\s+([a-z][a-z0-9_]*)/g)) {
           names.add(m[1]!)
         }
       }
@@ -404,7 +482,9 @@ export const migrate = (
               for (let i = from; i < step.statements.length; i++) {
                 yield* renewLock(holder, leaseMillis)
                 if (cockroach) yield* awaitSchemaChanges(tables, pollMillis)
-                yield* sql.unsafe(step.statements[i]!)
+                const statement = step.statements[i]!
+                if (typeof statement === "string") yield* sql.unsafe(statement)
+                else while ((yield* sql.unsafe(statement.page)).length > 0) { /* the next page */ }
                 // Monotonic: never set back, so a slower migrator cannot undo a faster one's progress.
                 yield* sql`INSERT INTO fm_schema_step (component, version, done)
                   VALUES (${track.component}, ${BigInt(step.version)}, ${BigInt(i + 1)})
