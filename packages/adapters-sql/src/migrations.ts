@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { defaultSqlKinds, hasState, type SqlKind } from "./kind.ts"
+import { sqlStateOf } from "./sqlstate.ts"
 
 /**
  * Versioned migrations that survive a crash anywhere (docs/SQL.md, "Migrations"). Each component
@@ -278,4 +279,40 @@ export const migrate = (
       }
     }
     return applied
+  })
+
+/**
+ * How the database's schema compares with what this program knows, read without writing (a
+ * standby or a not-yet-migrated database must not be touched): `Missing` when never migrated,
+ * `Behind` when some component needs `fm db migrate`, `Ahead` when a newer release migrated it
+ * (this program cannot run on it: waiting does not heal that), else `Current`.
+ */
+export type SchemaState =
+  | { readonly _tag: "Current" }
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Behind"; readonly component: string; readonly version: number; readonly expected: number }
+  | { readonly _tag: "Ahead"; readonly component: string; readonly version: number; readonly known: number }
+
+export const schemaState = (kinds: ReadonlyArray<SqlKind> = defaultSqlKinds) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ component: string; version: bigint }>`SELECT component, version FROM fm_schema_version`.pipe(
+      Effect.catchIf((e) => sqlStateOf(e) === "42P01", () => Effect.succeed(null))
+    )
+    if (rows === null) return { _tag: "Missing" } as SchemaState
+    const versions = new Map(rows.map((r) => [r.component, Number(r.version)]))
+    const tracks = [coreTrack, ...kinds.map(kindTrack), tokenTrack]
+    for (const track of tracks) {
+      const known = Math.max(0, ...track.steps.map((s) => s.version))
+      const version = versions.get(track.component) ?? 0
+      if (version > known) return { _tag: "Ahead", component: track.component, version, known } as SchemaState
+    }
+    for (const track of tracks) {
+      const expected = Math.max(0, ...track.steps.map((s) => s.version))
+      const version = versions.get(track.component) ?? 0
+      if (version < expected) {
+        return (versions.size === 0 ? { _tag: "Missing" } : { _tag: "Behind", component: track.component, version, expected }) as SchemaState
+      }
+    }
+    return { _tag: "Current" } as SchemaState
   })

@@ -95,7 +95,8 @@ export class Caller extends Context.Service<Caller, Actor>()("fm/http/Caller") {
 export class Authenticated extends HttpApiMiddleware.Service<Authenticated, { provides: Caller }>()("fm/http/Authenticated", {
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
-  error: Unauthorized
+  // 503 while the database is away (SPEC 8.4: also while authenticating), 500 for the unexpected.
+  error: [Unauthorized, Unavailable, InternalError]
 }) {}
 
 const Json = Schema.Unknown.pipe(Schema.annotate({ description: "A JSON value (SPEC 7.3 shapes)." }))
@@ -144,21 +145,28 @@ const Deleted = HttpApiSchema.WithHeaders(HttpApiSchema.NoContent, {
   [DELETE_OUTCOME_HEADER]: Schema.String.pipe(Schema.annotate({ description: "What the delete did (SPEC 3.2), as JSON: Remove, BeginDestroying or AlreadyDeleted." }))
 })
 
+const listEndpoint = HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals })
+const getEndpoint = HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals })
+const removeEndpoint = HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals })
+const commentEndpoint = HttpApiEndpoint.put("comment", "/:id", {
+  params: idParams,
+  payload: Schema.Struct({ userComment: Schema.String }),
+  success: Json,
+  error: refusals
+})
+
+/**
+ * Every kind's group has these endpoints (comment only for kinds with a user comment); its name
+ * is registry data, so clients reach a kind's group through this type (client.ts).
+ */
+const resourceTemplate = <const Name extends string>(name: Name) =>
+  HttpApiGroup.make(name).add(listEndpoint, getEndpoint, removeEndpoint, commentEndpoint).middleware(Authenticated)
+export type ResourceGroup = ReturnType<typeof resourceTemplate<"resource">>
+
 /** The routes of one resource kind, from its descriptor alone (no route code per kind). */
 const resourceGroup = (kind: ResourceKind) => {
-  const base = HttpApiGroup.make(kindGroup(kind)).add(
-    HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals }),
-    HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals }),
-    HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals })
-  )
-  const group = kind.userComment
-    ? base.add(HttpApiEndpoint.put("comment", "/:id", {
-      params: idParams,
-      payload: Schema.Struct({ userComment: Schema.String }),
-      success: Json,
-      error: refusals
-    }))
-    : base
+  const base = HttpApiGroup.make(kindGroup(kind)).add(listEndpoint, getEndpoint, removeEndpoint)
+  const group = kind.userComment ? base.add(commentEndpoint) : base
   return group.prefix(`/v1/${kindPath(kind)}`).middleware(Authenticated).annotateMerge(
     OpenApi.annotations({ title: kind.plural, description: `Operator view and delete of ${kind.plural}.` })
   )
