@@ -37,15 +37,18 @@ const heldCte = (sql: Sql, k: SqlKind, held: SitrepId) =>
 
 /**
  * SPEC 3.3 in SQL (domain rules/gc.ts `collectibility`): the marker `m` may go iff the held
- * sitrep does not request its id and it was created strictly below the held generation. A NULL
+ * sitrep does not request its id (no lineage row of the id whose interval holds the held
+ * generation: one primary-key lookup) and it was created strictly below the held generation. A NULL
  * generation (none for this kind) makes it not collectible. The contract suite proves agreement.
  */
 const collectible = (sql: Sql, k: SqlKind, marker: string) =>
   sql`COALESCE(
       ${sql(marker)}.created_at_generation < (SELECT generation FROM held)
       AND NOT EXISTS (
-        SELECT 1 FROM sitrep_request r
-        WHERE r.sitrep_id = (SELECT id FROM held) AND r.kind = ${k.kind.name} AND r.id = ${sql(marker)}.resource_id
+        SELECT 1 FROM lineage_request r
+        WHERE r.kind = ${k.kind.name} AND r.id = ${sql(marker)}.resource_id
+          AND r.entered_at_generation <= (SELECT generation FROM held)
+          AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > (SELECT generation FROM held))
       ),
       FALSE)`
 

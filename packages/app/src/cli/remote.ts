@@ -161,7 +161,8 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
           call(client.sitreps.publish({ payload: document })).pipe(Effect.map((p) => ({
             id: p.id,
             version: p.version as SitrepVersion,
-            generations: Object.fromEntries(Object.entries(p.generations).map(([k, g]) => [k, BigInt(g)])) as never
+            generations: Object.fromEntries(Object.entries(p.generations).map(([k, g]) => [k, BigInt(g)])) as never,
+            alreadyPublished: p.alreadyPublished === true
           }))),
         sitrep: (version, flag) =>
           Option.isSome(version) && version.value < 1
