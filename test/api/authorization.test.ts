@@ -42,6 +42,7 @@ const routes: ReadonlyArray<Route> = [
   { method: "DELETE", path: `/v1/support-bundles/${missing}`, need: "admin", ok: 404 },
   { method: "GET", path: `/v1/explain/${missing}`, need: "viewer", ok: 200 },
   { method: "GET", path: "/v1/status", need: "viewer", ok: 200 },
+  { method: "GET", path: "/v1/status/history", need: "viewer", ok: 200 },
   { method: "GET", path: "/v1/me", need: "viewer", ok: 200 },
   { method: "GET", path: "/openapi.json", need: "none", ok: 200 },
   { method: "GET", path: "/healthz", need: "none", ok: 200 },

@@ -154,4 +154,15 @@ describe("fm --server", () => {
     const listed = await fmAsync(["token", "list", "--database-url", world.url()], { FM_SERVER: "http://127.0.0.1:1" })
     expect(listed.code, listed.stderr).toBe(0)
   })
+
+  it("a malformed --listen (or FM_LISTEN) is bad usage whose example is the API's port, not the metrics port", async () => {
+    const flag = await fmAsync(["serve", "--listen", "8080", "--database-url", world.url()])
+    expect({ code: flag.code, stdout: flag.stdout, stderr: flag.stderr }).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: '--listen (or FM_LISTEN) takes HOST:PORT (such as 127.0.0.1:8080), not "8080".\n'
+    })
+    const env = await fmAsync(["serve", "--database-url", world.url()], { FM_LISTEN: "localhost:99999" })
+    expect({ code: env.code, stderr: env.stderr }).toEqual({ code: 2, stderr: '--listen (or FM_LISTEN) takes HOST:PORT (such as 127.0.0.1:8080), not "localhost:99999".\n' })
+  })
 })

@@ -45,6 +45,7 @@ describe("the API contract", () => {
       "GET /v1/sitreps/current",
       "GET /v1/sitreps/{version}",
       "GET /v1/status",
+      "GET /v1/status/history",
       "GET /v1/support-bundles",
       "GET /v1/support-bundles/{id}",
       "POST /v1/sitreps",

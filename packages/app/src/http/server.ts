@@ -7,7 +7,9 @@ import { HttpApiBuilder } from "effect/http-api"
 import type { Stores } from "../database/stores.ts"
 import { authenticate } from "../tokens.ts"
 import { Authenticated, Caller, kindPath, makeApi, Unauthorized } from "./api.ts"
+import { consoleRoutes } from "./console.ts"
 import { handlersLayer } from "./handlers.ts"
+import { statusHistoryLayer } from "./history.ts"
 import { aroundRequest, RequestActor } from "./requests.ts"
 
 /**
@@ -47,15 +49,16 @@ const authenticatedLayer = Layer.effect(
   })
 )
 
-/** Every route of the registry's API, the metrics route and the request middleware, over the stores. */
+/** Every route of the registry's API, the console (console.ts), the status history's sampler and the request middleware, over the stores. */
 export const appLayer = (registry: KindRegistry, maxBodyBytes: number) => {
   const api = makeApi(registry.all)
   const routes = HttpApiBuilder.layer(api).pipe(
     Layer.provide(handlersLayer(api, registry)),
-    Layer.provide(authenticatedLayer)
+    Layer.provide(authenticatedLayer),
+    Layer.provide(statusHistoryLayer)
   )
   const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)) }), { global: true })
-  return Layer.mergeAll(routes, around)
+  return Layer.mergeAll(routes, consoleRoutes, around)
 }
 
 /** The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). */

@@ -64,7 +64,7 @@ const runCommand = Command.make(
     withStores(Effect.gen(function*() {
       const metricsAddress = Option.isNone(metricsListen)
         ? Option.none()
-        : Option.some(yield* parseListenAddress(metricsListen.value, "--metrics-listen"))
+        : Option.some(yield* parseListenAddress(metricsListen.value, "--metrics-listen", "127.0.0.1:9464"))
       const output = yield* Output
       const settings = yield* ExecutorSettings
       const count = yield* Ref.make(0)

@@ -15,7 +15,7 @@ export const serveCommand = Command.make(
   },
   ({ listen }) =>
     withStores(Effect.gen(function*() {
-      const address = yield* parseListenAddress(Option.getOrElse(listen, () => "127.0.0.1:8080"), "--listen (or FM_LISTEN)")
+      const address = yield* parseListenAddress(Option.getOrElse(listen, () => "127.0.0.1:8080"), "--listen (or FM_LISTEN)", "127.0.0.1:8080")
       // The HTTP modules load only here, so other commands start without them.
       const { serverLayer } = yield* Effect.promise(() => import("../../http/server.ts"))
       declareSignalStopIsNormal()
