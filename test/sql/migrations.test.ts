@@ -19,7 +19,7 @@ describe("migrations: versioned, idempotent, upgradable", () => {
 
         // The database as the first release left it: core at 1, the two production kinds at
         // version 1, with their separate GC candidate ledgers, and no API tokens yet.
-        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0 })
+        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0, lineage: 0 })
         assert.deepStrictEqual(old.map((s) => `${s.component}@${s.version}`), [
           "core@1",
           "kind:alert@1",
@@ -48,7 +48,8 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "kind:support_bundle@2",
           "kind:widget@1",
           "kind:widget@2",
-          "tokens@1"
+          "tokens@1",
+          "lineage@1"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
         // Requests stored before the entry column existed keep NULL there (read as their sitrep's generation).

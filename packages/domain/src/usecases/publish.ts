@@ -34,7 +34,7 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
   const parent = Option.getOrUndefined(current)
   if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, current)
 
-  const plan = planChild(kinds, doc, parent)
+  const plan = planChild(kinds, doc, parent, yield* store.highestGenerations)
   if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
 
   for (const kind of kinds.all) {
