@@ -19,7 +19,7 @@ describe("end to end over the API", () => {
 
     const first = await call(base, "POST", "/v1/sitreps", { token: admin, body: sitrepDocument(ids.sitrep1, null, [ids.alert1, ids.alert2]) })
     expect(first.status).toBe(201)
-    expect(first.json()).toEqual({ id: ids.sitrep1, version: 1, generations: { alert: 1, support_bundle: 1 } })
+    expect(first.json()).toEqual({ id: ids.sitrep1, version: 1, generations: { alert: 1, support_bundle: 1 }, alreadyPublished: false })
 
     expect((await fm(["activate", "--executor", "nexus-1"])).code).toBe(0)
 

@@ -116,6 +116,26 @@ export const publishingContract = (test: ContractTest) =>
         assert.match(error.message, /published before/)
       }))
 
+    test("the same document published again is answered as published; the same id with other content is refused", () =>
+      Effect.gen(function*() {
+        yield* firstSitrep
+        const child = { id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(2), A(1)], bundles: [B(1)] }] }
+        const published = yield* publish(child)
+        assert.isFalse(published.alreadyPublished)
+        // A retry, with the requests in another order: the same sitrep, nothing written.
+        const again = yield* publish({ ...child, cases: [{ ...child.cases[0]!, alerts: [A(1), A(2)] }] })
+        assert.deepStrictEqual(again, { ...published, alreadyPublished: true })
+        assert.deepStrictEqual(Option.getOrThrow(yield* Effect.flatMap(SitrepStore, (s) => s.historyRange)), { oldest: 1, newest: 2 })
+        const other = yield* Effect.flip(publish({ ...child, cases: [{ ...child.cases[0]!, alerts: [A(2)] }] }))
+        assert.strictEqual(other._tag, "InvalidInput")
+        assert.strictEqual(
+          other.message,
+          `The sitrep cannot be published: sitrep ${S(2)} was published before (version 2) with other content; a sitrep id is never reused, so give this one a new id.`
+        )
+        // The first sitrep once it is no longer current is refused as before, not answered as published.
+        assert.strictEqual((yield* Effect.flip(publish({ id: S(1), parentId: null, cases: [{ id: C(1), alerts: [A(1), A(2)], bundles: [B(1)] }] })))._tag, "ParentNotCurrent")
+      }))
+
     test("cases record the sitrep that first carried them and the one that closed them", () =>
       Effect.gen(function*() {
         yield* firstSitrep

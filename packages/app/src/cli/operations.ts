@@ -48,6 +48,8 @@ export interface Published {
   readonly id: string
   readonly version: SitrepVersion
   readonly generations: Readonly<Record<string, Generation>>
+  /** The same document had been published before (a retry): nothing was written. */
+  readonly alreadyPublished: boolean
 }
 
 export interface StatusView {

@@ -26,6 +26,9 @@ export const refusalResponse = (status: number, error: string, message: string, 
     headers: status === 401 ? { ...headers, "www-authenticate": "Bearer" } : headers
   })
 
+/** What a 503 asks the client to wait before it retries, in seconds. */
+export const RETRY_AFTER_SECONDS = "2"
+
 const UUID_SEGMENT = /^[^/]+$/
 
 /**
@@ -120,5 +123,10 @@ export const aroundRequest = (options: RequestOptions) =>
           `method=${request.method} route=${JSON.stringify(route)} status=${status} duration_ms=${(seconds * 1000).toFixed(2)} actor=${JSON.stringify(actor.name)}\n`
         )
       )
-      return response.status === 401 ? HttpServerResponse.setHeader(response, "www-authenticate", "Bearer") : response
+      return response.status === 401
+        ? HttpServerResponse.setHeader(response, "www-authenticate", "Bearer")
+        : response.status === 503
+        // SPEC 8.4: every 503 says when to retry (the database is away or the request ran too long).
+        ? HttpServerResponse.setHeader(response, "retry-after", RETRY_AFTER_SECONDS)
+        : response
     })

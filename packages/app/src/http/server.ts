@@ -1,14 +1,14 @@
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Kinds, type KindRegistry } from "@fm-rendezvous/domain"
-import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Cause, Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { Stores } from "../database/stores.ts"
 import { authenticate } from "../tokens.ts"
-import { Authenticated, Caller, kindPath, makeApi, Unauthorized } from "./api.ts"
+import { Authenticated, Caller, InternalError, kindPath, makeApi, type Refusal, Unauthorized, Unavailable } from "./api.ts"
 import { consoleRoutes } from "./console.ts"
-import { handlersLayer } from "./handlers.ts"
+import { handlersLayer, refusalOf } from "./handlers.ts"
 import { statusHistoryLayer } from "./history.ts"
 import { aroundRequest, RequestActor } from "./requests.ts"
 
@@ -28,6 +28,12 @@ export const ServerSettings = Config.all({
   shutdownTimeout: Config.Duration("FM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
 })
 
+/** The refusals the middleware may answer with (api.ts declares the same three). */
+const authenticationRefusal = (refusal: Refusal) =>
+  refusal instanceof Unavailable || refusal instanceof InternalError
+    ? Effect.fail(refusal)
+    : Effect.fail(new InternalError({ error: "Unexpected", message: "The server could not do it; its log says why." }))
+
 const unauthorized = new Unauthorized({ error: "Unauthorized", message: "A valid bearer token is needed (Authorization: Bearer <token>)." })
 
 /** Bearer tokens to the caller (SPEC 8.2): every invalid token gets the same 401. */
@@ -38,8 +44,13 @@ const authenticatedLayer = Layer.effect(
     return Authenticated.of({
       bearer: (httpEffect, { credential }) =>
         Effect.gen(function*() {
-          // A database failure here is not a bad token: it reaches the refusal mapping as a 503.
-          const actor = yield* Effect.orDie(Effect.provideContext(authenticate(Redacted.value(credential)), context))
+          // A database failure here is not a bad token: it is the refusal its verdict says (a 503
+          // while the database is away), never a 401 and never a defect.
+          const actor = yield* authenticate(Redacted.value(credential)).pipe(
+            Effect.provideContext(context),
+            Effect.catchCause((cause) =>
+              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.flatMap(refusalOf(cause), authenticationRefusal))
+          )
           if (Option.isNone(actor)) return yield* unauthorized
           const log = yield* Effect.serviceOption(RequestActor)
           if (Option.isSome(log)) log.value.name = actor.value.name
@@ -61,12 +72,20 @@ export const appLayer = (registry: KindRegistry, maxBodyBytes: number) => {
   return Layer.mergeAll(routes, consoleRoutes, around)
 }
 
-/** The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). */
-export const serverLayer = (options: ServeOptions) =>
+/** Node's HTTP server with the request and header timeouts of the settings (not yet listening). */
+export const nodeServer = Effect.map(ServerSettings, (settings) => {
+  const timeout = Duration.toMillis(settings.requestTimeout)
+  return createServer({ requestTimeout: timeout, headersTimeout: Math.min(timeout, 10_000), connectionsCheckingInterval: 1000 })
+})
+
+/**
+ * The server as a layer over the stores; it runs until its scope closes (SIGTERM, SIGINT). `server`
+ * is the Node server to serve on (one already listening, handed over by http/waiting.ts).
+ */
+export const serverLayer = (options: ServeOptions, server: () => Server) =>
   Layer.unwrap(Effect.gen(function*() {
     const settings = yield* ServerSettings
     const registry = yield* Kinds
-    const timeout = Duration.toMillis(settings.requestTimeout)
     const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes), { disableLogger: true, disableListenLog: true })
     // Scripts and tests read the bound address from this line (useful with port 0).
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
@@ -77,7 +96,7 @@ export const serverLayer = (options: ServeOptions) =>
       })))
     return Layer.mergeAll(served, announce).pipe(
       Layer.provide(NodeHttpServer.layer(
-        () => createServer({ requestTimeout: timeout, headersTimeout: Math.min(timeout, 10_000), connectionsCheckingInterval: 1000 }),
+        server,
         { host: options.host, port: options.port, gracefulShutdownTimeout: settings.shutdownTimeout }
       ))
     )

@@ -101,7 +101,7 @@ export const planChild = (
     for (const r of childRequests) {
       const before = parentById.get(r.id)
       if (before === undefined) added.push({ kind: kind.name, id: r.id })
-      else if (before.caseId !== r.caseId || toComparable(before.body) !== toComparable(r.body)) {
+      else if (before.caseId !== r.caseId || canonicalJson(before.body) !== canonicalJson(r.body)) {
         return Result.fail(
           `${kind.singular} request ${r.id} differs from the parent's; a request is immutable, give a changed request a new id`
         )
@@ -164,8 +164,8 @@ export const childGeneration = (
   return highest === undefined ? Result.succeed(FIRST_GENERATION) : Result.mapError(nextGeneration(highest), (e) => e.message)
 }
 
-// Request bodies are JSON: compare them structurally through their canonical text.
-const toComparable = (body: unknown): string => JSON.stringify(body, (_k, v) =>
+/** JSON text with object keys sorted: request bodies are compared structurally through it. */
+export const canonicalJson = (body: unknown): string => JSON.stringify(body, (_k, v) =>
   v !== null && typeof v === "object" && !Array.isArray(v)
     ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
     : v)
