@@ -19,7 +19,7 @@ describe("end to end over the API", () => {
 
     const first = await call(base, "POST", "/v1/sitreps", { token: admin, body: sitrepDocument(ids.sitrep1, null, [ids.alert1, ids.alert2]) })
     expect(first.status).toBe(201)
-    expect(first.json()).toEqual({ id: ids.sitrep1, version: 1, generations: { alert: 1, support_bundle: 1 } })
+    expect(first.json()).toEqual({ id: ids.sitrep1, version: 1, generations: { alert: 1, support_bundle: 1 }, alreadyPublished: false })
 
     expect((await fm(["activate", "--executor", "nexus-1"])).code).toBe(0)
 
@@ -65,7 +65,7 @@ describe("end to end over the API", () => {
     expect(destroying.status).toBe(204)
     expect(destroying.text).toBe("")
     // What the delete did rides in a header (SPEC 8.3 documents no body); a second finds it deleted.
-    expect(JSON.parse(destroying.headers.get("fm-delete-outcome")!)).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true })
+    expect(JSON.parse(destroying.headers.get("fm-delete-outcome")!)).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true, fmCreated: true })
     const again = await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: admin })
     expect(again.status).toBe(204)
     expect(JSON.parse(again.headers.get("fm-delete-outcome")!)).toMatchObject({ _tag: "AlreadyDeleted", by: "alice" })

@@ -1,6 +1,7 @@
 import { describe } from "@effect/vitest"
 import type { PortTarget } from "../support/ports.ts"
 import { publishingContract } from "./publish.contract.ts"
+import { deltaContract } from "./delta.contract.ts"
 import { guardContract } from "./guard.contract.ts"
 import { deletionContract } from "./delete.contract.ts"
 import { gcContract } from "./gc.contract.ts"
@@ -19,6 +20,7 @@ export const portContract = (target: PortTarget) =>
   describe(`port contract: ${target.name}`, () => {
     const test = contractTest(target)
     publishingContract(test)
+    deltaContract(target)
     guardContract(test)
     deletionContract(test)
     gcContract(test)

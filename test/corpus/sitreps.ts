@@ -106,7 +106,7 @@ export const corpus: ReadonlyArray<CorpusCase> = [
   { name: "a parent that is not current (empty history)", setup: "empty", document: first({ parentId: S(9) }), exit: 1, message: /^The parent .* is not current: no sitrep has been published yet/ },
   { name: "a parent that is not current (a sibling)", setup: "parent", document: child({ parentId: S(9) }), exit: 1, message: new RegExp(`^The parent ${S(9)} is not current: the current sitrep is ${S(1)} \\(version 1\\)`) },
   { name: "a second root", setup: "parent", document: first(), exit: 1, message: /^The parent null is not current/ },
-  { name: "republishing the parent's id", setup: "parent", document: child({ id: S(1) }), exit: 2, message: refused(`the sitrep id ${S(1)} is its parent's id`) },
+  { name: "republishing the parent's id", setup: "parent", document: child({ id: S(1) }), exit: 2, message: refused(`sitrep ${S(1)} was published before \\(version 1\\) with other content`) },
   { name: "a carried request changed its fields", setup: "parent", document: child({ cases: [{ ...child().cases[0], alertRequests: [{ ...alertRequest(A(1)), class: "other" }, alertRequest(A(2))] }] }), exit: 2, message: refused(`alert request ${A(1)} differs from the parent's`) },
   { name: "a carried request moved case", setup: "parent", document: child({ cases: [{ ...child().cases[0], alertRequests: [alertRequest(A(2))] }, { id: C(2), comment: "", closed: false, alertRequests: [alertRequest(A(1))] }] }), exit: 2, message: refused(`alert request ${A(1)} differs from the parent's`) },
 

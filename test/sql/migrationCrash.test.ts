@@ -2,7 +2,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { defaultSqlKinds, migrate } from "@fm-rendezvous/adapters-sql"
 import { Cause, Effect, Exit } from "effect"
 import { SqlClient } from "effect/sql"
-import { killBeforeStatement, MigrationKilled } from "@fm-rendezvous/testkit/migrationFaults"
+import { type KillPoint, killBeforeStatement, MigrationKilled } from "@fm-rendezvous/testkit/migrationFaults"
 import { testDatabaseLayer } from "../support/postgres.ts"
 import { atCoreV3WithRequests, expectedIntervals, expectedRequests, intervals, versionRequests } from "./legacyRequests.ts"
 
@@ -10,8 +10,11 @@ import { atCoreV3WithRequests, expectedIntervals, expectedRequests, intervals, v
  * Issue 12: a migration killed at ANY point re-runs to the current schema. For every statement
  * the migrator sends (the steps and the bookkeeping that records them), a fresh schema is
  * migrated with the migrator stopped dead just before that statement, then migrated again by a
- * plain migrator; the result must be the schema a clean migration builds. The same from a
- * database left at kind track version 1, with GC candidates to move onto their markers.
+ * plain migrator; the result must be the schema a clean migration builds. Issue 20: the same with
+ * the migrator stopped during each step statement (the server ran it, the migrator never saw the
+ * answer), and every killed migrator leaves its migration lock behind for the re-run to wait out.
+ * The same from a database left at kind track version 1, with GC candidates to move onto their
+ * markers.
  */
 const schemaOf = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -49,11 +52,19 @@ const inFreshSchema = <A, E, R>(body: Effect.Effect<A, E, R>) =>
     return result
   })
 
-/** Runs `migrate` stopped before its n-th statement; asserts it was stopped there. */
-const killedMigration = (n: number, targets?: Readonly<Record<string, number>>) =>
+/**
+ * A short lease: a killed migrator leaves its lock row behind (nothing more reaches the server,
+ * not even the release), and each re-run, another migrator, waits for it to expire.
+ */
+const lease = { leaseMillis: 30, pollMillis: 10 }
+let killed = 0
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+/** Runs `migrate` stopped at its n-th statement (before it, or during it); asserts it was stopped there. */
+const killedMigration = (n: number, point: KillPoint, targets?: Readonly<Record<string, number>>) =>
   Effect.gen(function*() {
-    const killer = killBeforeStatement(n)
-    const exit = yield* Effect.exit(Effect.provide(migrate(defaultSqlKinds, targets), killer.layer))
+    const killer = killBeforeStatement(n, point)
+    const exit = yield* Effect.exit(Effect.provide(migrate(defaultSqlKinds, targets, { ...lease, holder: `killed ${++killed}` }), killer.layer))
     assert.isTrue(Exit.isFailure(exit), `the migrator was not stopped before statement ${n}`)
     const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
     assert.instanceOf(defect, MigrationKilled)
@@ -64,8 +75,11 @@ const statementsOf = (setup: Effect.Effect<void, unknown, SqlClient.SqlClient>) 
   inFreshSchema(Effect.gen(function*() {
     yield* setup
     const counting = killBeforeStatement(Number.POSITIVE_INFINITY)
-    yield* Effect.provide(migrate(defaultSqlKinds), counting.layer)
-    return { statements: counting.counter.count(), schema: yield* schemaOf }
+    yield* Effect.provide(migrate(defaultSqlKinds, {}, lease), counting.layer)
+    const renewals = new Set(counting.counter.renewals())
+    // Stopped before a lease renewal, the database is as stopped during the record before it: skipped.
+    const before = range(counting.counter.count()).filter((n) => !renewals.has(n))
+    return { statements: counting.counter.count(), before, steps: counting.counter.raw(), schema: yield* schemaOf }
   }))
 
 const [dropped, unmarked, orphan] = [
@@ -78,7 +92,7 @@ const V1 = { "kind:alert": 1, "kind:support_bundle": 1 }
 /** A database as kind track version 1 left it: separate GC candidate ledgers, one candidate without a marker. */
 const atKindTrackV1 = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  yield* migrate(defaultSqlKinds, V1)
+  yield* migrate(defaultSqlKinds, V1, lease)
   yield* sql`INSERT INTO alert_marker (resource_id, created_at_generation, time_created, time_deleted, deleted_by)
     VALUES (${dropped}, 1, now(), now(), 'alice'), (${unmarked}, 2, now(), NULL, NULL)`
   yield* sql`INSERT INTO alert_gc_candidate (resource_id, dropped_at_generation) VALUES (${dropped}, 3), (${orphan}, 3)`
@@ -93,33 +107,39 @@ const markersOf = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 
 describe("migrations killed at any point re-run to the current schema", () => {
   layer(testDatabaseLayer({ migrated: false, maxConnections: 1 }), { excludeTestServices: true })((it) => {
-    it.effect("from an empty database: stopped before each statement, then re-run", () =>
+    it.effect("from an empty database: stopped before each statement and during each step, then re-run", () =>
       Effect.gen(function*() {
         const clean = yield* statementsOf(Effect.void)
         assert.isAtLeast(clean.statements, 40)
-        for (let n = 1; n <= clean.statements; n++) {
-          const schema = yield* inFreshSchema(Effect.andThen(killedMigration(n), Effect.andThen(migrate(defaultSqlKinds), schemaOf)))
-          assert.deepStrictEqual(schema, clean.schema, `killed before statement ${n} of ${clean.statements}`)
+        for (const point of ["before", "during"] as const) {
+          for (const n of point === "before" ? clean.before : clean.steps) {
+            const schema = yield* inFreshSchema(
+              Effect.andThen(killedMigration(n, point), Effect.andThen(migrate(defaultSqlKinds, {}, lease), schemaOf))
+            )
+            assert.deepStrictEqual(schema, clean.schema, `killed ${point} statement ${n} of ${clean.statements}`)
+          }
         }
-        console.log(`migration crash: killed before each of ${clean.statements} statements of a migration from empty; every re-run reached the current schema`)
+        console.log(`migration crash: killed before and during each of ${clean.statements} statements of a migration from empty; every re-run reached the current schema`)
       }), 300_000)
 
-    it.effect("from kind track version 1: stopped before each statement of the upgrade; the candidates end on their markers", () =>
+    it.effect("from kind track version 1: stopped before and during each statement of the upgrade; the candidates end on their markers", () =>
       Effect.gen(function*() {
         const clean = yield* statementsOf(atKindTrackV1)
         const fresh = yield* statementsOf(Effect.void)
         assert.deepStrictEqual(clean.schema, fresh.schema, "an upgraded database has the schema of a new one")
-        for (let n = 1; n <= clean.statements; n++) {
-          const [schema, markers] = yield* inFreshSchema(Effect.gen(function*() {
-            yield* atKindTrackV1
-            yield* killedMigration(n)
-            yield* migrate(defaultSqlKinds)
-            return [yield* schemaOf, yield* markersOf] as const
-          }))
-          assert.deepStrictEqual(schema, clean.schema, `killed before statement ${n} of ${clean.statements}`)
-          assert.deepStrictEqual(markers, [[dropped, 3n, "alice"], [unmarked, null, null]], `killed before statement ${n}`)
+        for (const point of ["before", "during"] as const) {
+          for (const n of point === "before" ? clean.before : clean.steps) {
+            const [schema, markers] = yield* inFreshSchema(Effect.gen(function*() {
+              yield* atKindTrackV1
+              yield* killedMigration(n, point)
+              yield* migrate(defaultSqlKinds, {}, lease)
+              return [yield* schemaOf, yield* markersOf] as const
+            }))
+            assert.deepStrictEqual(schema, clean.schema, `killed ${point} statement ${n} of ${clean.statements}`)
+            assert.deepStrictEqual(markers, [[dropped, 3n, "alice"], [unmarked, null, null]], `killed ${point} statement ${n}`)
+          }
         }
-        console.log(`migration crash: killed before each of ${clean.statements} statements of the upgrade from kind track v1; every re-run reached the current schema with the candidates moved`)
+        console.log(`migration crash: killed before and during each of ${clean.statements} statements of the upgrade from kind track v1; every re-run reached the current schema with the candidates moved`)
       }), 300_000)
 
     it.effect("from core version 3 with requests: stopped before each statement (pages included); every version reads what it carried", () =>
@@ -127,11 +147,11 @@ describe("migrations killed at any point re-run to the current schema", () => {
         const clean = yield* statementsOf(atCoreV3WithRequests)
         const fresh = yield* statementsOf(Effect.void)
         assert.deepStrictEqual(clean.schema, fresh.schema, "an upgraded database has the schema of a new one")
-        for (let n = 1; n <= clean.statements; n++) {
+        for (const n of clean.before) {
           const [schema, requests, rows] = yield* inFreshSchema(Effect.gen(function*() {
             yield* atCoreV3WithRequests
-            yield* killedMigration(n)
-            yield* migrate(defaultSqlKinds)
+            yield* killedMigration(n, "before")
+            yield* migrate(defaultSqlKinds, {}, lease)
             return [yield* schemaOf, yield* versionRequests, yield* intervals] as const
           }))
           assert.deepStrictEqual(schema, clean.schema, `killed before statement ${n} of ${clean.statements}`)

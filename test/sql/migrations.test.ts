@@ -1,6 +1,6 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { coreTrack, migrate, schemaVersions } from "@fm-rendezvous/adapters-sql"
-import { Effect } from "effect"
+import { coreTrack, migrate, migrationTables, runningSchemaChanges, schemaVersions } from "@fm-rendezvous/adapters-sql"
+import { Effect, Fiber } from "effect"
 import { SqlClient } from "effect/sql"
 import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds } from "./fixtures.ts"
@@ -20,7 +20,7 @@ describe("migrations: versioned, idempotent, upgradable", () => {
 
         // The database as the first release left it: core at 1, the two production kinds at
         // version 1, with their separate GC candidate ledgers, and no API tokens yet.
-        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0 })
+        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0, lineage: 0 })
         assert.deepStrictEqual(old.map((s) => `${s.component}@${s.version}`), [
           "core@1",
           "kind:alert@1",
@@ -49,7 +49,8 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "kind:support_bundle@2",
           "kind:widget@1",
           "kind:widget@2",
-          "tokens@1"
+          "tokens@1",
+          "lineage@1"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
         // Requests are stored once per lineage (core 4); the per-version table is gone.
@@ -83,6 +84,49 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           assert.strictEqual(same.applied_at.getTime(), row.applied_at.getTime())
         }
       }))
+  })
+
+  // Issue 20, item 3: a second migrator waits for the first's lease; one whose lease was taken
+  // over stops instead of recording progress; the step record never moves back.
+  layer(testDatabaseLayer({ migrated: false }), { excludeTestServices: true })((it) => {
+    it.effect("the migration lock: a held lease makes a migrator wait, an expired one is taken over; the step record never moves back", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const fast = { pollMillis: 10 }
+        // Another migrator holds an unexpired lease: nothing is migrated until it lets go.
+        yield* migrate([], { core: 0, tokens: 0 }, { ...fast, holder: "setup" })
+        yield* sql`INSERT INTO fm_migration_lock (singleton, holder, expires_at) VALUES (TRUE, 'other', now() + INTERVAL '1 hour')`
+        const waiting = yield* Effect.forkChild(migrate(allKinds, {}, { ...fast, holder: "second" }))
+        yield* Effect.sleep("300 millis")
+        assert.isFalse(yield* tableExists("sitrep"), "the second migrator ran a step while the lease was held")
+        yield* sql`DELETE FROM fm_migration_lock WHERE holder = 'other'`
+        const applied = yield* Fiber.join(waiting)
+        assert.isAtLeast(applied.length, 3)
+        assert.deepStrictEqual(yield* sql`SELECT holder FROM fm_migration_lock`, [], "the lock was released")
+
+        // An expired lease (a migrator killed holding it) is taken over without an operator.
+        yield* sql`INSERT INTO fm_migration_lock (singleton, holder, expires_at) VALUES (TRUE, 'dead', now() - INTERVAL '1 second')`
+        assert.deepStrictEqual(yield* migrate(allKinds, {}, fast), [])
+
+        // The step record only moves forward: with a later step recorded (version 3's first, by a
+        // faster or newer migrator) a migrator re-running version 2 from a stale reading of the
+        // version table does not set it back.
+        yield* sql`UPDATE fm_schema_step SET version = 3, done = 1 WHERE component = 'kind:alert'`
+        yield* sql`UPDATE fm_schema_version SET version = 1 WHERE component = 'kind:alert'`
+        const rerun = yield* migrate(allKinds, {}, fast)
+        assert.deepStrictEqual(rerun.map((s) => `${s.component}@${s.version}`), ["kind:alert@2"])
+        const step = yield* sql<{ version: bigint; done: bigint }>`SELECT version, done FROM fm_schema_step WHERE component = 'kind:alert'`
+        assert.deepStrictEqual([step[0]?.version, step[0]?.done], [3n, 1n], "the step record was set back")
+      }))
+
+    it("the CockroachDB schema-change wait names every table the migration touches", () => {
+      const tables = migrationTables([coreTrack])
+      for (const t of ["sitrep", "sitrep_request", "fm_schema_step", "fm_migration_lock"]) assert.include(tables, t)
+      const statement = runningSchemaChanges(tables)
+      assert.match(statement, /WITH x AS \(SHOW JOBS\)/)
+      assert.include(statement, "'%.sitrep_request %'")
+      assert.notInclude(statement, "SCHEMA CHANGE GC")
+    })
   })
 
   layer(testDatabaseLayer({ migrated: false }))((it) => {

@@ -1,6 +1,11 @@
+import { StoreError } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
+import { randomUUID } from "node:crypto"
+import { hostname } from "node:os"
 import { defaultSqlKinds, hasState, type SqlKind } from "./kind.ts"
+import { detectServer } from "./profile.ts"
+import { sqlStateOf } from "./sqlstate.ts"
 
 /**
  * Versioned migrations that survive a crash anywhere (docs/SQL.md, "Migrations"). Each component
@@ -225,6 +230,30 @@ export const tokenTrack: MigrationTrack = {
   }]
 }
 
+/**
+ * Per-kind records of the lineage (issue 18), on a track of their own so the core and kind tracks
+ * are not touched: the highest generation each kind ever had (publishing continues a kind above
+ * it, so a generation never goes back when a kind leaves the sitreps and returns).
+ */
+export const lineageTrack: MigrationTrack = {
+  component: "lineage",
+  steps: [{
+    version: 1,
+    name: "the highest generation each kind ever had",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS kind_generation_high (
+        kind TEXT PRIMARY KEY,
+        highest_generation INT8 NOT NULL CHECK (highest_generation >= 1)
+      )`,
+      // From what is stored now (a one-off: a migration may read a whole table): later publishes
+      // raise it. Idempotent: re-running only raises values to what they already are.
+      `INSERT INTO kind_generation_high (kind, highest_generation)
+        SELECT kind, max(generation) FROM sitrep_generation GROUP BY kind
+        ON CONFLICT (kind) DO UPDATE SET highest_generation = GREATEST(kind_generation_high.highest_generation, excluded.highest_generation)`
+    ]
+  }]
+}
+
 /** The tables of one resource kind, built from its descriptor. */
 export const kindTrack = (k: SqlKind): MigrationTrack => {
   const columns = k.columns.map((c) => `${c.column} ${c.type === "jsonb" ? "JSONB" : "TEXT"}`)
@@ -305,6 +334,50 @@ const stepTable = `CREATE TABLE IF NOT EXISTS fm_schema_step (
   done INT8 NOT NULL
 )`
 
+/**
+ * The migration lock: a lease row, not an advisory lock (CockroachDB has none). One migrator holds
+ * it at a time; it is renewed before each step and released at the end; a migrator that died
+ * holding it leaves a lease that expires (docs/SQL.md, "Migrations").
+ */
+const lockTable = `CREATE TABLE IF NOT EXISTS fm_migration_lock (
+  singleton BOOL PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+  holder TEXT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL
+)`
+
+/** The tables a migration touches (its steps' and its own bookkeeping's), for the schema-change wait. */
+export const migrationTables = (tracks: ReadonlyArray<MigrationTrack>): ReadonlyArray<string> => {
+  const names = new Set(["fm_schema_version", "fm_schema_step", "fm_migration_lock"])
+  for (const track of tracks) {
+    for (const step of track.steps) {
+      for (const statement of step.statements) {
+        for (const m of (typeof statement === "string" ? statement : statement.page).matchAll(/\b(?:TABLE(?: IF (?:NOT )?EXISTS)?|ON|UPDATE|FROM)\s+([a-z][a-z0-9_]*)/g)) {
+          names.add(m[1]!)
+        }
+      }
+    }
+  }
+  return [...names].sort()
+}
+
+/**
+ * CockroachDB: how many schema-change jobs on `tables` have not reached a terminal state. A DDL
+ * statement whose client died keeps running there as a job once its transaction committed
+ * (online-schema-changes.md; cockroach#17147), and a re-run's `IF NOT EXISTS` can meet its column
+ * or index half-added. `SHOW JOBS` (show-jobs.md, "Show schema changes") lists them; its
+ * `description` is the statement, with the table named `db.schema.table`. The legacy and the
+ * declarative schema changer's jobs both count (`SCHEMA CHANGE`, `NEW SCHEMA CHANGE`); the GC jobs
+ * of dropped tables (`SCHEMA CHANGE GC`, which wait out the GC TTL) do not. Table names are the
+ * migration's own identifiers ([a-z0-9_]), inlined.
+ */
+export const runningSchemaChanges = (tables: ReadonlyArray<string>): string => {
+  const patterns = tables.flatMap((t) => [`'%.${t} %'`, `'%.${t}'`]).join(", ")
+  return `WITH x AS (SHOW JOBS) SELECT count(*) AS running FROM x
+    WHERE job_type IN ('SCHEMA CHANGE', 'NEW SCHEMA CHANGE')
+      AND status NOT IN ('succeeded', 'failed', 'canceled', 'revert-failed')
+      AND description LIKE ANY (ARRAY[${patterns}])`
+}
+
 /** The version each component is at (0 when never migrated). */
 export const schemaVersions = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -320,42 +393,175 @@ const stepsDone = Effect.gen(function*() {
   return new Map(rows.map((r) => [r.component, { version: Number(r.version), done: Number(r.done) }]))
 })
 
+export interface MigrateOptions {
+  /** How long the migration lock is held without a renewal (renewed before each step). Default 60 s. */
+  readonly leaseMillis?: number
+  /** How often a migrator waiting for the lock (or, on CockroachDB, for running schema changes) asks again. Default 1 s. */
+  readonly pollMillis?: number
+  /** Who holds the lock, as stored and named to a waiting migrator (default: host, pid and a random part). */
+  readonly holder?: string
+}
+
+export const DEFAULT_LEASE_MILLIS = 60_000
+
+const lockLost = (holder: string) =>
+  new StoreError({
+    message: `the migration lock was taken over by another migrator after this one's lease expired (${holder}); ` +
+      "run fm db migrate again once it has finished",
+    unavailable: false
+  })
+
+/** Takes the migration lock, waiting while another migrator holds an unexpired lease. */
+const acquireLock = (holder: string, leaseMillis: number, pollMillis: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(lockTable)
+    let announced = ""
+    while (true) {
+      const got = yield* sql<{ holder: string }>`INSERT INTO fm_migration_lock (singleton, holder, expires_at)
+        VALUES (TRUE, ${holder}, now() + CAST(${leaseMillis} AS INT8) * INTERVAL '1 millisecond')
+        ON CONFLICT (singleton) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE fm_migration_lock.expires_at < now() OR fm_migration_lock.holder = excluded.holder
+        RETURNING holder`
+      if (got.length > 0) return
+      const other = yield* sql<{ holder: string; expires_at: Date }>`SELECT holder, expires_at FROM fm_migration_lock`
+      const now = other[0] === undefined ? "" : `${other[0].holder} until ${other[0].expires_at.toISOString()}`
+      if (now !== announced) {
+        yield* Effect.logWarning(`waiting for the migration lock, held by ${now}`)
+        announced = now
+      }
+      yield* Effect.sleep(pollMillis)
+    }
+  })
+
+/** Renews the lease before a step; fails if another migrator took it over meanwhile. */
+const renewLock = (holder: string, leaseMillis: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const kept = yield* sql<{ holder: string }>`UPDATE fm_migration_lock
+      SET expires_at = now() + CAST(${leaseMillis} AS INT8) * INTERVAL '1 millisecond'
+      WHERE holder = ${holder} RETURNING holder`
+    if (kept.length === 0) return yield* Effect.fail(lockLost(holder))
+  })
+
+const releaseLock = (holder: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM fm_migration_lock WHERE holder = ${holder}`)
+
+/** On CockroachDB, waits until no schema-change job on the migration's tables is still running. */
+const awaitSchemaChanges = (tables: ReadonlyArray<string>, pollMillis: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const statement = runningSchemaChanges(tables)
+    let announced = false
+    while (true) {
+      const rows = yield* sql.unsafe<{ running: bigint | number | string }>(statement)
+      if (Number(rows[0]?.running ?? 0) === 0) return
+      if (!announced) yield* Effect.logWarning("waiting for running schema changes on the migration's tables to finish")
+      announced = true
+      yield* Effect.sleep(pollMillis)
+    }
+  })
+
+/** Every track this program migrates, in the order they are applied. */
+export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack]
+
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to
- * `targets[component]`). Returns the versions it completed; an up-to-date schema runs none. Run
- * one migrator at a time (`fm db migrate`).
+ * `targets[component]`). Returns the versions it completed; an up-to-date schema runs none.
+ * Migrators exclude each other through the lease row `fm_migration_lock`; the step record only
+ * moves forward, so even a migrator that lost its lease cannot set it back below a DROP.
  */
 export const migrate = (
   kinds: ReadonlyArray<SqlKind> = defaultSqlKinds,
-  targets: Readonly<Record<string, number>> = {}
+  targets: Readonly<Record<string, number>> = {},
+  options: MigrateOptions = {}
 ) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const applied: Array<AppliedStep> = []
-    const tracks = [coreTrack, ...kinds.map(kindTrack), tokenTrack]
-    const versions = yield* schemaVersions
-    const progress = yield* stepsDone
+    const leaseMillis = options.leaseMillis ?? DEFAULT_LEASE_MILLIS
+    const pollMillis = options.pollMillis ?? 1_000
+    const holder = options.holder ?? `${hostname()} pid ${process.pid} ${randomUUID().slice(0, 8)}`
+    const tracks = tracksOf(kinds)
+    const cockroach = (yield* detectServer) === "cockroachdb"
+    const tables = migrationTables(tracks)
+    return yield* Effect.acquireUseRelease(
+      acquireLock(holder, leaseMillis, pollMillis),
+      () =>
+        Effect.gen(function*() {
+          const applied: Array<AppliedStep> = []
+          // Read only once the lock is held: what another migrator did before is seen.
+          const versions = yield* schemaVersions
+          const progress = yield* stepsDone
+          for (const track of tracks) {
+            const target = targets[track.component] ?? Number.MAX_SAFE_INTEGER
+            for (const step of track.steps) {
+              if (step.version <= (versions.get(track.component) ?? 0) || step.version > target) continue
+              const partial = progress.get(track.component)
+              // A record of a later version means this one's steps are all done (the record only moves forward).
+              const from = partial === undefined || partial.version < step.version
+                ? 0
+                : partial.version === step.version
+                ? partial.done
+                : step.statements.length
+              for (let i = from; i < step.statements.length; i++) {
+                yield* renewLock(holder, leaseMillis)
+                if (cockroach) yield* awaitSchemaChanges(tables, pollMillis)
+                const statement = step.statements[i]!
+                if (typeof statement === "string") yield* sql.unsafe(statement)
+                else while ((yield* sql.unsafe(statement.page)).length > 0) { /* the next page */ }
+                // Monotonic: never set back, so a slower migrator cannot undo a faster one's progress.
+                yield* sql`INSERT INTO fm_schema_step (component, version, done)
+                  VALUES (${track.component}, ${BigInt(step.version)}, ${BigInt(i + 1)})
+                  ON CONFLICT (component) DO UPDATE SET version = excluded.version, done = excluded.done
+                  WHERE fm_schema_step.version < excluded.version
+                    OR (fm_schema_step.version = excluded.version AND fm_schema_step.done < excluded.done)`
+              }
+              // Monotonic: a database that got further (a newer release migrated it) is never set back.
+              yield* sql`INSERT INTO fm_schema_version (component, version, applied_at)
+                VALUES (${track.component}, ${BigInt(step.version)}, now())
+                ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at
+                WHERE fm_schema_version.version < excluded.version`
+              applied.push({ component: track.component, version: step.version, name: step.name })
+            }
+          }
+          return applied
+        }),
+      () => Effect.ignore(releaseLock(holder))
+    )
+  })
+
+/**
+ * How the database's schema compares with what this program knows, read without writing (a
+ * standby or a not-yet-migrated database must not be touched): `Missing` when never migrated,
+ * `Behind` when some component needs `fm db migrate`, `Ahead` when a newer release migrated it
+ * (this program cannot run on it: waiting does not heal that), else `Current`.
+ */
+export type SchemaState =
+  | { readonly _tag: "Current" }
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Behind"; readonly component: string; readonly version: number; readonly expected: number }
+  | { readonly _tag: "Ahead"; readonly component: string; readonly version: number; readonly known: number }
+
+export const schemaState = (kinds: ReadonlyArray<SqlKind> = defaultSqlKinds) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ component: string; version: bigint }>`SELECT component, version FROM fm_schema_version`.pipe(
+      Effect.catchIf((e) => sqlStateOf(e) === "42P01", () => Effect.succeed(null))
+    )
+    if (rows === null) return { _tag: "Missing" } as SchemaState
+    const versions = new Map(rows.map((r) => [r.component, Number(r.version)]))
+    const tracks = tracksOf(kinds)
     for (const track of tracks) {
-      const target = targets[track.component] ?? Number.MAX_SAFE_INTEGER
-      for (const step of track.steps) {
-        if (step.version <= (versions.get(track.component) ?? 0) || step.version > target) continue
-        const partial = progress.get(track.component)
-        const from = partial?.version === step.version ? partial.done : 0
-        for (let i = from; i < step.statements.length; i++) {
-          const statement = step.statements[i]!
-          if (typeof statement === "string") yield* sql.unsafe(statement)
-          else while ((yield* sql.unsafe(statement.page)).length > 0) { /* the next page */ }
-          yield* sql`INSERT INTO fm_schema_step (component, version, done)
-            VALUES (${track.component}, ${BigInt(step.version)}, ${BigInt(i + 1)})
-            ON CONFLICT (component) DO UPDATE SET version = excluded.version, done = excluded.done`
-        }
-        // Monotonic: a database that got further (a newer release migrated it) is never set back.
-        yield* sql`INSERT INTO fm_schema_version (component, version, applied_at)
-          VALUES (${track.component}, ${BigInt(step.version)}, now())
-          ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at
-          WHERE fm_schema_version.version < excluded.version`
-        applied.push({ component: track.component, version: step.version, name: step.name })
+      const known = Math.max(0, ...track.steps.map((s) => s.version))
+      const version = versions.get(track.component) ?? 0
+      if (version > known) return { _tag: "Ahead", component: track.component, version, known } as SchemaState
+    }
+    for (const track of tracks) {
+      const expected = Math.max(0, ...track.steps.map((s) => s.version))
+      const version = versions.get(track.component) ?? 0
+      if (version < expected) {
+        return (versions.size === 0 ? { _tag: "Missing" } : { _tag: "Behind", component: track.component, version, expected }) as SchemaState
       }
     }
-    return applied
+    return { _tag: "Current" } as SchemaState
   })

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { type Dialect, detectServer, DialectSetting, profileOf, SqlProfile } from "./profile.ts"
+import { checkProfile, type Dialect, detectServer, DialectSetting, profileOf, SqlProfile, StandInSetting } from "./profile.ts"
 
 export interface PgOptions {
   readonly maxConnections?: number
@@ -9,7 +9,10 @@ export interface PgOptions {
    * statements under both. The CockroachDB profile always sets SERIALIZABLE.
    */
   readonly isolation?: "read committed" | "serializable"
-  /** The adapter's profile; else `FM_DATABASE_DIALECT`; else the server's own, from `SELECT version()`. */
+  /**
+   * The adapter's profile; else `FM_DATABASE_DIALECT`; else the server's own, from `SELECT version()`.
+   * One that is not the server's is refused (exit 2), but for the tests' stand-in (profile.ts).
+   */
   readonly dialect?: Dialect
   /** Further session settings sent when connecting (e.g. a test schema's `search_path`). */
   readonly startupParameters?: Readonly<Record<string, string>>
@@ -50,7 +53,8 @@ export const pgLayer = (url: string, options: PgOptions = {}) =>
   Layer.unwrap(Effect.gen(function*() {
     const configured = options.dialect === undefined ? yield* DialectSetting : Option.some(options.dialect)
     const server = yield* Effect.provide(detectServer, client(url, 1, {}))
-    const profile = profileOf(Option.getOrElse(configured, () => server), server)
+    const dialect = Option.isSome(configured) ? yield* checkProfile(configured.value, server, yield* StandInSetting) : server
+    const profile = profileOf(dialect, server)
     // The CockroachDB profile's own isolation wins over the option (it is SERIALIZABLE or nothing).
     const isolation: Record<string, string> = options.isolation === undefined || profile.dialect === "cockroachdb"
       ? {}

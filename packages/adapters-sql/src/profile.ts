@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Layer, Option, Schema } from "effect"
+import { Config, ConfigProvider, Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 
 /** The two servers the adapter runs on (SPEC 5). */
@@ -9,6 +9,34 @@ export type Dialect = typeof DIALECTS[number]
 export const DialectSetting: Config.Config<Option.Option<Dialect>> = Config.option(
   Config.schema(Schema.Literals(DIALECTS), "FM_DATABASE_DIALECT")
 )
+
+/**
+ * Test machinery, not an operator setting (docs/SQL.md, "Two profiles"): lets the CockroachDB
+ * profile run on a PostgreSQL server, which the test suites' second run (vitest project
+ * `cockroachdb-profile`) does. Only that one mismatch, never the PostgreSQL profile on CockroachDB.
+ */
+export const STAND_IN_VARIABLE = "FM_TEST_COCKROACHDB_PROFILE_ON_POSTGRESQL"
+export const StandInSetting: Config.Config<boolean> = Config.Boolean(STAND_IN_VARIABLE).pipe(Config.withDefault(false))
+
+const product = (d: Dialect) => (d === "cockroachdb" ? "CockroachDB" : "PostgreSQL")
+
+/**
+ * Issue 20, item 1: a profile chosen by the caller must be the server's own. The PostgreSQL profile
+ * on CockroachDB would lock nothing with FOR SHARE and rely on PostgreSQL's READ COMMITTED row
+ * re-reading; the CockroachDB profile on PostgreSQL is the tests' stand-in, allowed only with the
+ * test variable. Refused as configuration (exit 2), in one sentence.
+ */
+export const checkProfile = (configured: Dialect, server: Dialect, standIn: boolean): Effect.Effect<Dialect, Config.ConfigError> =>
+  configured === server || (standIn && configured === "cockroachdb" && server === "postgresql")
+    ? Effect.succeed(configured)
+    : Effect.fail(
+      new Config.ConfigError(
+        new ConfigProvider.SourceError({
+          message: `the ${product(configured)} profile (FM_DATABASE_DIALECT=${configured}) does not match the server, ` +
+            `which is ${product(server)}: set FM_DATABASE_DIALECT=${server} or leave it unset`
+        })
+      )
+    )
 
 /**
  * How the adapter runs its statements on one server (docs/SQL.md, "Two profiles").

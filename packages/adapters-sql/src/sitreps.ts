@@ -1,4 +1,4 @@
-import { type Generation, type SitrepId, type SitrepToPublish, toComparable } from "@fm-rendezvous/domain"
+import { type Generation, type SitrepId, type SitrepToPublish, canonicalJson } from "@fm-rendezvous/domain"
 import { createHash } from "node:crypto"
 import type { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
@@ -51,7 +51,7 @@ export interface RequestRow {
   readonly enteredAt: Generation
 }
 
-const digestOf = (body: unknown) => createHash("sha256").update(toComparable(body)).digest("hex")
+const digestOf = (body: unknown) => createHash("sha256").update(canonicalJson(body)).digest("hex")
 
 /**
  * The requests a child adds to the lineage: those entered above the parent's generation of their

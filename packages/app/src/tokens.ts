@@ -2,13 +2,13 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { type Actor, EXECUTOR_IDENTITY, InvalidInput, type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
 import { Clock, Duration, Effect, Option } from "effect"
 import { Refused } from "./cli/failure.ts"
+import { TOKEN_PATTERN } from "./shared/tokenShape.ts"
 
 /**
  * API tokens (SPEC 8.2). A token reads `fm_<lookup>_<secret>`: 64 bits of lookup (finds the row,
  * not a secret) and 256 bits of secret, both from the operating system's CSPRNG. Only the SHA-256
  * digest of the whole text is stored; a presented token is hashed and compared in constant time.
  */
-const TOKEN_PATTERN = /^fm_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 
 /** Last use is written at most once per this interval per token. */
@@ -81,6 +81,11 @@ export const authenticate = (presented: string) =>
     const now = new Date(yield* Clock.currentTimeMillis)
     if (!equal || !live(record, now)) return Option.none<Actor>()
     const staleBefore = new Date(now.getTime() - Duration.toMillis(LAST_USE_RESOLUTION))
-    if (record.lastUsedAt === null || record.lastUsedAt < staleBefore) yield* store.touch(record.name, now, staleBefore)
+    // Best-effort: the request does not wait on, or fail with, the bookkeeping of its token's use.
+    if (record.lastUsedAt === null || record.lastUsedAt < staleBefore) {
+      yield* store.touch(record.name, now, staleBefore).pipe(
+        Effect.catch((e) => Effect.logWarning(`could not record the use of token ${record.name}: ${e.message}`))
+      )
+    }
     return Option.some<Actor>({ name: record.name, role: record.role })
   })

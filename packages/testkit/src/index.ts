@@ -5,3 +5,4 @@
 export { type PrivateCluster, startPrivateCluster, TEST_FLAGS } from "./cluster.ts"
 export { CreationFaults, withCreationFaults } from "./faults.ts"
 export { killBeforeStatement, MigrationKilled, type StatementCounter } from "./migrationFaults.ts"
+export { type HaCluster, type HaMember, startHaCluster } from "./ha.ts"

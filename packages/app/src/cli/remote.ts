@@ -10,17 +10,21 @@ import {
   NotFound,
   ParentNotCurrent,
   type Resource,
+  type ResourceKind,
+  type SitrepId,
+  type SitrepVersion,
   type Sitrep
 } from "@fm-rendezvous/domain"
 import { Config, Duration, Effect, Layer, Option, Result } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { ExecutorSettings } from "../config.ts"
 import { DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup } from "../http/api.ts"
-import { makeApiClient } from "../http/client.ts"
+import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "../http/client.ts"
 import { encodePageToken } from "../http/pages.ts"
-import { Unavailable, Usage } from "./failure.ts"
+import { tokenShapeProblem } from "../shared/tokenShape.ts"
+import { Refused, Unavailable, Usage } from "./failure.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
-import { Operations } from "./operations.ts"
+import { followPages, type OperationError, Operations } from "./operations.ts"
 
 /**
  * Remote mode (SPEC 8.5): the operations over the API, with the client derived from the API's
@@ -30,61 +34,59 @@ import { Operations } from "./operations.ts"
  */
 const ClientTimeout = Config.Duration("FM_CLIENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30)))
 
-const tokenOf = (global: GlobalOptions): Effect.Effect<string, Usage> => {
-  if (Option.isSome(global.token)) return Effect.succeed(global.token.value.trim())
+const tokenText = (global: GlobalOptions): Effect.Effect<{ text: string; from: string }, Usage> => {
+  if (Option.isSome(global.token)) return Effect.succeed({ text: global.token.value.trim(), from: "--token (or FM_TOKEN)" })
   if (Option.isSome(global.tokenFile)) {
     const file = global.tokenFile.value
     return Effect.try({
-      try: () => fs.readFileSync(file, "utf8").trim(),
+      try: () => ({ text: fs.readFileSync(file, "utf8").trim(), from: `the token file ${file}` }),
       catch: () => new Usage({ message: `Cannot read the token file ${file}.` })
     })
   }
   return Effect.fail(new Usage({ message: "--server needs a token: give --token, FM_TOKEN or --token-file." }))
 }
 
-/** What a refusal of SPEC 8.4 means to the command line (SPEC 8.5 exit codes). */
-const failureOf = (server: string) => (error: unknown) => {
-  const e = error as { _tag?: string; error?: string; message?: string; constructor?: { name?: string } }
-  const message = typeof e.message === "string" ? e.message : String(error)
-  const status = statusOf(error)
-  switch (status) {
-    case 400:
-    case 413:
-    case 415:
-      return new InvalidInput({ message })
-    case 401:
-      return new NotAuthorized({ message: `The server at ${server} refused the token (missing, unknown, expired or revoked).` })
-    case 403:
-      return new NotAuthorized({ message })
-    case 404:
-      return new NotFound({ message })
-    case 409:
-      return new ParentNotCurrent({ message })
-    case 500:
-      return new Unavailable({ message: `The server at ${server} failed: ${message}` })
-    default:
-      return new Unavailable({ message: `The server at ${server} could not be reached or did not answer; retry later.` })
+/** The token, refused before anything is sent when it cannot be one (SPEC 8.2's shape). */
+const tokenOf = (global: GlobalOptions): Effect.Effect<string, Usage> =>
+  Effect.flatMap(tokenText(global), ({ text, from }) => {
+    const problem = tokenShapeProblem(text)
+    return problem === undefined
+      ? Effect.succeed(text)
+      : Effect.fail(new Usage({ message: `The value of ${from} is not an fm token: ${problem}.` }))
+  })
+
+/** An HTTP status to the domain's failure of the same exit code (SPEC 8.5's table). */
+const failureOfStatus = (status: number, message: string): OperationError => {
+  if ([400, 405, 411, 413, 414, 415, 422, 431].includes(status)) return new InvalidInput({ message })
+  if (status === 401 || status === 403) return new NotAuthorized({ message })
+  if (status === 404) return new NotFound({ message })
+  if (status === 409) return new ParentNotCurrent({ message })
+  if ([408, 429, 502, 503, 504].includes(status)) return new Unavailable({ message })
+  return new Refused({ message })
+}
+
+/**
+ * What a failed call means to the command line (SPEC 8.5 exit codes): the server's own refusal
+ * with its sentence; an answer that is not the API's (a proxy's page) by its status alone, with
+ * the status and the page's first line; no answer at all is exit 3 (retry), except a TLS
+ * handshake that failed, which retrying cannot heal.
+ */
+const failureOf = (server: string, failure: CallFailure): OperationError => {
+  switch (failure._tag) {
+    case "Refusal":
+      if (failure.status === 401) return new NotAuthorized({ message: `The server at ${server} refused the token (missing, unknown, expired or revoked).` })
+      if (failure.status === 500) return new Refused({ message: `The server at ${server} failed: ${failure.message}` })
+      return failureOfStatus(failure.status, failure.message)
+    case "Foreign": {
+      const what = failure.firstLine === "" ? "" : ` (${failure.firstLine})`
+      const retry = [408, 429, 502, 503, 504].includes(failure.status) ? "; retry later" : ""
+      return failureOfStatus(failure.status, `${server} answered HTTP ${failure.status}${what}, not with the API's answer (a proxy in front of it?)${retry}.`)
+    }
+    case "NoAnswer":
+      return failure.retryable
+        ? new Unavailable({ message: `The server at ${server} could not be reached: ${failure.detail}; retry later.` })
+        : new Usage({ message: `The server at ${server} could not be reached: ${failure.detail}.` })
   }
-}
-
-const statusOf = (error: unknown): number | undefined => {
-  const ctor = (error as { constructor?: { annotations?: unknown } })?.constructor as { ast?: { annotations?: { httpApiStatus?: number } } } | undefined
-  const direct = ctor?.ast?.annotations?.httpApiStatus
-  if (typeof direct === "number") return direct
-  const name = (error as { constructor?: { identifier?: string } })?.constructor?.identifier
-  return name === undefined ? undefined : STATUS_BY_ID[name]
-}
-
-const STATUS_BY_ID: Record<string, number> = {
-  "fm/http/BadRequest": 400,
-  "fm/http/Unauthorized": 401,
-  "fm/http/Forbidden": 403,
-  "fm/http/NotFound": 404,
-  "fm/http/Conflict": 409,
-  "fm/http/PayloadTooLarge": 413,
-  "fm/http/UnsupportedMediaType": 415,
-  "fm/http/InternalError": 500,
-  "fm/http/Unavailable": 503
 }
 
 const big = (v: unknown): bigint | null => (v === null || v === undefined ? null : BigInt(v as number | string))
@@ -141,24 +143,26 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
       const token = yield* tokenOf(global)
       const timeout = yield* ClientTimeout
       const baseUrl = server.replace(/\/+$/, "")
-      const client: any = yield* makeApiClient({ kinds: registry.all, baseUrl, token }).pipe(Effect.provide(FetchHttpClient.layer))
-      const call = <A>(effect: Effect.Effect<A, unknown>) =>
+      const client = yield* makeApiClient({ kinds: registry.all, baseUrl, token }).pipe(Effect.provide(FetchHttpClient.layer))
+      const call = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, OperationError> =>
         effect.pipe(
+          Effect.catch((e) => Effect.flatMap(callFailureOf(e), (f) => Effect.fail(failureOf(baseUrl, f)))),
           Effect.timeoutOrElse({
             duration: timeout,
             orElse: () => Effect.fail(new Unavailable({ message: `The server at ${baseUrl} did not answer within ${Duration.format(timeout)}; retry later.` }))
-          }),
-          Effect.mapError((e) => (e instanceof Unavailable ? e : failureOf(baseUrl)(e)))
+          })
         )
-      const me = (yield* call(client.inspect.me())) as { name: string }
+      const kinds = (kind: ResourceKind) => resourceClient(client, kind)
+      const me = yield* call(client.inspect.me())
       const settings = yield* ExecutorSettings
       return Operations.of({
         actorName: me.name,
         publish: (document) =>
-          call(client.sitreps.publish({ payload: document })).pipe(Effect.map((p: any) => ({
+          call(client.sitreps.publish({ payload: document })).pipe(Effect.map((p) => ({
             id: p.id,
-            version: p.version,
-            generations: Object.fromEntries(Object.entries(p.generations as Record<string, number>).map(([k, g]) => [k, BigInt(g)])) as never
+            version: p.version as SitrepVersion,
+            generations: Object.fromEntries(Object.entries(p.generations).map(([k, g]) => [k, BigInt(g)])) as never,
+            alreadyPublished: p.alreadyPublished === true
           }))),
         sitrep: (version, flag) =>
           Option.isSome(version) && version.value < 1
@@ -167,27 +171,28 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
               .pipe(Effect.map((json) => toSitrep(registry, json))),
         prune: (keepFlag) => {
           const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
-          return call(client.sitreps.prune({ payload: { keep } })).pipe(Effect.map((r: any) => ({
+          return call(client.sitreps.prune({ payload: { keep } })).pipe(Effect.map((r) => ({
             keep,
             historyRemoved: r.removedVersions,
             sitrepsRemoved: r.removedSitreps,
             pages: r.pages,
-            history: r.history === null ? null : { oldest: r.history.oldest, newest: r.history.newest }
+            history: r.history === null ? null : { oldest: r.history.oldest as SitrepVersion, newest: r.history.newest as SitrepVersion }
           })))
         },
         list: (kind, limit, after) =>
-          call(client[kindGroup(kind)].list({
-            query: { limit: String(Math.min(1000, Math.max(1, limit))), ...(after === undefined ? {} : { page_token: encodePageToken(after) }) }
-          })).pipe(Effect.map((page: any) => (page.items as Array<unknown>).map(toResource))),
-        show: (kind, id) => call(client[kindGroup(kind)].get({ params: { id } })).pipe(Effect.map(toResource)),
+          followPages(limit, after, (want, cursor) =>
+            call(kinds(kind).list({
+              query: { limit: String(want), ...(cursor === undefined ? {} : { page_token: encodePageToken(cursor) }) }
+            })).pipe(Effect.map((page) => ({ rows: page.items.map(toResource), more: page.nextPageToken !== null })))),
+        show: (kind, id) => call(kinds(kind).get({ params: { id } })).pipe(Effect.map(toResource)),
         remove: (kind, id) =>
-          call(client[kindGroup(kind)].remove({ params: { id } })).pipe(Effect.map((answer: any) =>
-            decodeDeleteOutcome(answer?.headers?.[DELETE_OUTCOME_HEADER]) ?? { _tag: "DeletedRemotely" as const })),
-        comment: (kind, id, text) => call(client[kindGroup(kind)].comment({ params: { id }, payload: { userComment: text } })).pipe(Effect.asVoid),
+          call(kinds(kind).remove({ params: { id } })).pipe(Effect.map((answer) =>
+            decodeDeleteOutcome(answer.headers[DELETE_OUTCOME_HEADER]) ?? { _tag: "DeletedRemotely" as const })),
+        comment: (kind, id, text) => call(kinds(kind).comment({ params: { id }, payload: { userComment: text } })).pipe(Effect.asVoid),
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
-        status: call(client.inspect.status()).pipe(Effect.map((s: any) => ({
-          current: Option.fromNullishOr(s.currentSitrep),
-          reports: (s.executors as Array<unknown>).map(toReport)
+        status: call(client.inspect.status()).pipe(Effect.map((s) => ({
+          current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),
+          reports: s.executors.map(toReport)
         })))
       })
     })

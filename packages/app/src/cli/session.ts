@@ -2,6 +2,7 @@ import { Comment, decodeResourceId, defaultKinds, describeSchemaError, InvalidIn
 import { Effect, Layer, Option, Result, Schema } from "effect"
 import { type StoreOptions, storesLayer, type Stores } from "../database/stores.ts"
 import { resolveTarget } from "../database/target.ts"
+import { type DatabaseCondition, storesWhenReady } from "../database/waitForDatabase.ts"
 import { fm, type GlobalOptions, refuseServerFlag, serverOf } from "./globalFlags.ts"
 import { directOperations, type Operations } from "./operations.ts"
 
@@ -18,6 +19,22 @@ export const withStores = <A, E, R>(body: Effect.Effect<A, E, R>, options?: Stor
     yield* refuseServerFlag(global)
     return yield* onDatabase(global, body, options)
   })
+
+/**
+ * `withStores` for the long-running commands (`fm run`, `fm serve`): waits for the database at
+ * start instead of exiting (database/waitForDatabase.ts); `onCondition` hears what it waits for.
+ */
+export const withStoresWhenReady = <A, E, R>(
+  body: Effect.Effect<A, E, R>,
+  onCondition?: (c: DatabaseCondition) => Effect.Effect<void>
+) =>
+  Effect.scoped(Effect.gen(function*() {
+    const global = yield* fm
+    yield* refuseServerFlag(global)
+    const target = yield* resolveTarget(global.databaseUrl)
+    const context = yield* storesWhenReady(target, onCondition)
+    return yield* Effect.provideContext(body, context)
+  }))
 
 /**
  * Runs an operator command body (SPEC 8.5): through the API with --server (else FM_SERVER), else

@@ -18,7 +18,7 @@ const client = (url: string, options: { readonly migrate: boolean }) => {
     Effect.mapError(Layer.build(pgLayer(url)), (e) => (e._tag === "SqlError" ? connecting(e) : e))
   )
   return options.migrate
-    ? Layer.effectDiscard(Effect.mapError(migrate(), migrating)).pipe(Layer.provideMerge(pool))
+    ? Layer.effectDiscard(Effect.mapError(migrate(), (e) => (e._tag === "StoreError" ? e : migrating(e)))).pipe(Layer.provideMerge(pool))
     : pool
 }
 

@@ -1,4 +1,13 @@
-import { type Actor, defaultKinds, type DeleteOutcome, type ResourceKind } from "@fm-rendezvous/domain"
+import {
+  type Actor,
+  defaultKinds,
+  type DeleteOutcome,
+  makeCaseDocument,
+  makeRegistry,
+  makeSitrepDelta,
+  makeSitrepDocument,
+  type ResourceKind
+} from "@fm-rendezvous/domain"
 import { Context, Schema } from "effect"
 import {
   HttpApi,
@@ -95,11 +104,26 @@ export class Caller extends Context.Service<Caller, Actor>()("fm/http/Caller") {
 export class Authenticated extends HttpApiMiddleware.Service<Authenticated, { provides: Caller }>()("fm/http/Authenticated", {
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
-  error: Unauthorized
+  // 503 while the database is away (SPEC 8.4: also while authenticating), 500 for the unexpected.
+  error: [Unauthorized, Forbidden, Unavailable, InternalError]
 }) {}
 
 const Json = Schema.Unknown.pipe(Schema.annotate({ description: "A JSON value (SPEC 7.3 shapes)." }))
-const Page = Schema.Struct({ items: Schema.Array(Json), nextPageToken: Schema.NullOr(Schema.String) })
+/** A whole number as JSON writes it: finite, so no "Infinity"/"NaN" strings in the contract. */
+const Count = Schema.Finite.check(Schema.isInt())
+const page = <S extends Schema.Top>(item: S) => Schema.Struct({ items: Schema.Array(item), nextPageToken: Schema.NullOr(Schema.String) })
+const Page = page(Json)
+
+/**
+ * A body the handler decodes itself (with the use case's own schema, so refusals are its sentences,
+ * SPEC 7.1) and that the OpenAPI document types with that schema's JSON form.
+ */
+const bodyDocumentedAs = (schema: Schema.Top, description: string) => (op: Record<string, any>) => {
+  const { schema: json, definitions } = Schema.toJsonSchemaDocument(schema as never, { onExcessProperty: "error" }) as { schema: object; definitions: object }
+  if (Object.keys(definitions).length > 0) throw new Error("a documented body must not need definitions")
+  return { ...op, requestBody: { ...op["requestBody"], description, content: { "application/json": { schema: json } } } }
+}
+
 const pageQuery = {
   limit: Schema.optional(Schema.String).pipe(Schema.annotate({ description: "1..1000, default 100." })),
   page_token: Schema.optional(Schema.String).pipe(Schema.annotate({ description: "The nextPageToken of the previous page." }))
@@ -127,9 +151,9 @@ export const decodeDeleteOutcome = (text: string | undefined): DeleteOutcome | u
     const o = JSON.parse(text ?? "")
     switch (o?._tag) {
       case "Remove":
-        return { _tag: "Remove", stampMarker: o.stampMarker === true }
+        return { _tag: "Remove", stampMarker: true, fmCreated: o.fmCreated !== false }
       case "BeginDestroying":
-        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: o.stampMarker === true }
+        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: true, fmCreated: o.fmCreated !== false }
       case "AlreadyDeleted":
         return { _tag: "AlreadyDeleted", at: typeof o.at === "string" ? new Date(o.at) : null, by: typeof o.by === "string" ? o.by : null }
       default:
@@ -144,51 +168,84 @@ const Deleted = HttpApiSchema.WithHeaders(HttpApiSchema.NoContent, {
   [DELETE_OUTCOME_HEADER]: Schema.String.pipe(Schema.annotate({ description: "What the delete did (SPEC 3.2), as JSON: Remove, BeginDestroying or AlreadyDeleted." }))
 })
 
+const listEndpoint = HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals })
+const getEndpoint = HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals })
+const removeEndpoint = HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals })
+const commentEndpoint = HttpApiEndpoint.put("comment", "/:id", {
+  params: idParams,
+  payload: Schema.Struct({ userComment: Schema.String }),
+  success: Json,
+  error: refusals
+})
+
+/**
+ * Every kind's group has these endpoints (comment only for kinds with a user comment); its name
+ * is registry data, so clients reach a kind's group through this type (client.ts).
+ */
+const resourceTemplate = <const Name extends string>(name: Name) =>
+  HttpApiGroup.make(name).add(listEndpoint, getEndpoint, removeEndpoint, commentEndpoint).middleware(Authenticated)
+export type ResourceGroup = ReturnType<typeof resourceTemplate<"resource">>
+
 /** The routes of one resource kind, from its descriptor alone (no route code per kind). */
 const resourceGroup = (kind: ResourceKind) => {
-  const base = HttpApiGroup.make(kindGroup(kind)).add(
-    HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals }),
-    HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals }),
-    HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals })
-  )
-  const group = kind.userComment
-    ? base.add(HttpApiEndpoint.put("comment", "/:id", {
-      params: idParams,
-      payload: Schema.Struct({ userComment: Schema.String }),
-      success: Json,
-      error: refusals
-    }))
-    : base
+  const base = HttpApiGroup.make(kindGroup(kind)).add(listEndpoint, getEndpoint, removeEndpoint)
+  const group = kind.userComment ? base.add(commentEndpoint) : base
   return group.prefix(`/v1/${kindPath(kind)}`).middleware(Authenticated).annotateMerge(
     OpenApi.annotations({ title: kind.plural, description: `Operator view and delete of ${kind.plural}.` })
   )
 }
 
-const Published = Schema.Struct({ id: Schema.String, version: Schema.Number, generations: Schema.Record(Schema.String, Schema.Number) })
+const Published = Schema.Struct({
+  id: Schema.String,
+  version: Count,
+  generations: Schema.Record(Schema.String, Count),
+  alreadyPublished: Schema.Boolean.pipe(Schema.annotate({ description: "True when this very document had been published before (a retry): nothing was written." }))
+})
 
-const sitreps = HttpApiGroup.make("sitreps").add(
-  HttpApiEndpoint.post("publish", "/", { payload: Json, success: Published.pipe(HttpApiSchema.status(201)), error: refusals }),
-  HttpApiEndpoint.get("history", "/", { query: pageQuery, success: Page, error: refusals }),
-  HttpApiEndpoint.get("current", "/current", { success: Json, error: refusals }),
-  HttpApiEndpoint.get("byVersion", "/:version", { params: { version: Schema.String }, success: Json, error: refusals }),
+/** The sitreps routes, typed from the document schemas of the kinds' registry (SPEC 7.1, 7.1a). */
+const sitrepsGroup = (kinds: ReadonlyArray<ResourceKind>) => {
+  const registry = makeRegistry(kinds)
+  const header = {
+    id: Schema.String,
+    parentId: Schema.NullOr(Schema.String),
+    version: Count,
+    creatorId: Schema.String,
+    timeCreated: Schema.String,
+    comment: Schema.String,
+    generations: Schema.Record(Schema.String, Schema.Union([Count, Schema.String]))
+  }
+  const Entry = Schema.Struct(header)
+  const Stored = Schema.Struct({ ...header, cases: Schema.Array(Schema.toEncoded(makeCaseDocument(registry))) })
+    .pipe(Schema.annotate({ description: "A stored sitrep: the document of SPEC 7.1 plus its version and the time it was published." }))
+  const body = bodyDocumentedAs(
+    Schema.Union([makeSitrepDocument(registry), makeSitrepDelta(registry)]),
+    "A sitrep document (SPEC 7.1) or a delta document against the current sitrep (SPEC 7.1a, told apart by `changes`); docs/DOCUMENTS.md."
+  )
+  return HttpApiGroup.make("sitreps").add(
+  HttpApiEndpoint.post("publish", "/", { payload: Json, success: Published.pipe(HttpApiSchema.status(201)), error: refusals })
+    .annotate(OpenApi.Transform, body),
+  HttpApiEndpoint.get("history", "/", { query: pageQuery, success: page(Entry), error: refusals }),
+  HttpApiEndpoint.get("current", "/current", { success: Stored, error: refusals }),
+  HttpApiEndpoint.get("byVersion", "/:version", { params: { version: Schema.String }, success: Stored, error: refusals }),
   HttpApiEndpoint.post("prune", "/prune", {
-    payload: Schema.Struct({ keep: Schema.Number }),
+    payload: Schema.Struct({ keep: Count }),
     // SPEC 8.3's two counts, and what `fm sitrep prune` prints besides: pages and what history holds now.
     success: Schema.Struct({
-      removedVersions: Schema.Number,
-      removedSitreps: Schema.Number,
-      pages: Schema.Number,
-      history: Schema.NullOr(Schema.Struct({ oldest: Schema.Number, newest: Schema.Number }))
+      removedVersions: Count,
+      removedSitreps: Count,
+      pages: Count,
+      history: Schema.NullOr(Schema.Struct({ oldest: Count, newest: Count }))
     }),
     error: refusals
   })
 ).prefix("/v1/sitreps").middleware(Authenticated)
+}
 
 const inspect = HttpApiGroup.make("inspect").add(
   HttpApiEndpoint.get("explain", "/explain/:id", { params: idParams, success: Json, error: refusals }),
   HttpApiEndpoint.get("status", "/status", {
     success: Schema.Struct({
-      currentSitrep: Schema.NullOr(Schema.Struct({ id: Schema.String, version: Schema.Number })),
+      currentSitrep: Schema.NullOr(Schema.Struct({ id: Schema.String, version: Count })),
       executors: Schema.Array(Json)
     }),
     error: refusals
@@ -237,7 +294,7 @@ const system = HttpApiGroup.make("system").add(
 
 /** The whole API for a registry of kinds; unknown JSON fields are refused (SPEC 8.4). */
 export const makeApi = (kinds: ReadonlyArray<ResourceKind> = defaultKinds) => {
-  const core = HttpApi.make("fm").add(sitreps, inspect, system)
+  const core = HttpApi.make("fm").add(sitrepsGroup(kinds), inspect, system)
   // Kind groups have names known only at run time; their type is the registry's, not a literal.
   const withKinds = kinds.reduce((api, kind) => api.add(resourceGroup(kind) as never), core as typeof core)
   return withKinds

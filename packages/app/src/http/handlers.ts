@@ -69,7 +69,12 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
       .handle("publish", ({ payload }) =>
         asRefusal(Effect.gen(function*() {
           const published = yield* publishSitrep(yield* grant("publishing a sitrep"), payload)
-          return { id: published.id, version: Number(published.version), generations: Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, Number(g)])) }
+          return {
+            id: published.id,
+            version: Number(published.version),
+            generations: Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, Number(g)])),
+            alreadyPublished: published.alreadyPublished
+          }
         })))
       .handle("history", ({ query }) =>
         asRefusal(Effect.gen(function*() {

@@ -1,24 +1,12 @@
-import { generationToJson, type KindRegistry, type Sitrep } from "@fm-rendezvous/domain"
+import { documentOf, documentToJson, type KindRegistry, type Sitrep } from "@fm-rendezvous/domain"
 import { plural, renderRows, text } from "./table.ts"
 
-/** A stored sitrep in the document shape of SPEC 7.1, plus what the history assigned. */
-export const sitrepToJson = (registry: KindRegistry, s: Sitrep) => ({
-  id: s.id,
-  parentId: s.parentId,
-  version: s.version,
-  creatorId: s.creatorId,
-  timeCreated: s.timeCreated.toISOString(),
-  comment: s.comment,
-  generations: Object.fromEntries(Object.entries(s.generations).map(([k, g]) => [k, generationToJson(g)])),
-  cases: s.cases.map((c) => ({
-    id: c.id,
-    comment: c.comment,
-    closed: c.closed,
-    ...Object.fromEntries(
-      registry.all.map((k) => [k.documentField, (c.requests[k.name] ?? []).map((r) => ({ id: r.id, ...r.body }))])
-    )
-  }))
-})
+/** A stored sitrep in the document shape of SPEC 7.1 (domain `documentOf`), plus what the history assigned. */
+export const sitrepToJson = (registry: KindRegistry, s: Sitrep) => {
+  const { cases, ...doc } = documentToJson(documentOf(registry, s))
+  const { id, parentId, creatorId, comment, generations } = doc as typeof doc & { generations: Record<string, number | string> }
+  return { id, parentId, version: s.version, creatorId, timeCreated: s.timeCreated.toISOString(), comment, generations, cases }
+}
 
 export const renderSitrep = (registry: KindRegistry, s: Sitrep): string => {
   const lines = renderRows([

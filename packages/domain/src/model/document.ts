@@ -9,26 +9,25 @@ import { Comment, Name } from "./text.ts"
  * kind registry: each kind contributes its `documentField` (alertRequests, ...), so adding a kind
  * adds a field without touching this file.
  */
-export const makeSitrepDocument = (registry: KindRegistry) => {
+export const makeSitrepDocument = (registry: KindRegistry) =>
+  Schema.Struct({ ...documentHeader, parentId: Schema.NullOr(SitrepId), cases: Schema.Array(makeCaseDocument(registry)) })
+
+/** The header fields of SPEC 7.1, shared with the delta document of 7.1a (whose parentId is not null). */
+export const documentHeader = {
+  id: SitrepId,
+  creatorId: Name(256),
+  comment: Comment,
+  generations: Schema.optionalKey(Schema.Record(Schema.String, GenerationFromJson))
+}
+
+/** A case as SPEC 7.1 writes it: each kind's requests in its `documentField`, all optional. */
+export const makeCaseDocument = (registry: KindRegistry) => {
   const requestFields: Record<string, Schema.Top> = {}
   for (const kind of registry.all) {
     const request = Schema.Struct({ id: ResourceId, ...kind.requestFields })
     requestFields[kind.documentField] = Schema.optionalKey(Schema.Array(request))
   }
-  const CaseDocument = Schema.Struct({
-    id: CaseId,
-    comment: Comment,
-    closed: Schema.Boolean,
-    ...requestFields
-  })
-  return Schema.Struct({
-    id: SitrepId,
-    parentId: Schema.NullOr(SitrepId),
-    creatorId: Name(256),
-    comment: Comment,
-    generations: Schema.optionalKey(Schema.Record(Schema.String, GenerationFromJson)),
-    cases: Schema.Array(CaseDocument)
-  })
+  return Schema.Struct({ id: CaseId, comment: Comment, closed: Schema.Boolean, ...requestFields })
 }
 
 export interface CaseDocument {

@@ -9,7 +9,7 @@ import { renderReport, reportToJson } from "../../render/report.ts"
 import { Refused } from "../failure.ts"
 import { lookUpSitrep } from "../sitrepLookup.ts"
 import { Output } from "../output.ts"
-import { withStores } from "../session.ts"
+import { withStores, withStoresWhenReady } from "../session.ts"
 
 const executorFlag = Flag.String("executor").pipe(
   Flag.withDescription("This executor's name (else FM_EXECUTOR); status shows one report per name."),
@@ -61,7 +61,7 @@ const runCommand = Command.make(
   "run",
   { executor: executorFlag, metricsListen: metricsListenFlag },
   ({ executor, metricsListen }) =>
-    withStores(Effect.gen(function*() {
+    withStoresWhenReady(Effect.gen(function*() {
       const metricsAddress = Option.isNone(metricsListen)
         ? Option.none()
         : Option.some(yield* parseListenAddress(metricsListen.value, "--metrics-listen", "127.0.0.1:9464"))

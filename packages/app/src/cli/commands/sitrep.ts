@@ -1,5 +1,5 @@
 import * as fs from "node:fs"
-import { InvalidInput, Kinds } from "@fm-rendezvous/domain"
+import { InvalidInput, isSitrepDelta, Kinds } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
@@ -33,19 +33,38 @@ const readDocument = (file: string) =>
     )
   )
 
+/** SPEC 7.1a: `--delta` reads a delta document; each form is refused where the other is expected. */
+const checkForm = (file: string, document: unknown, delta: boolean) => {
+  const name = file === "-" ? "stdin" : file
+  if (delta && !isSitrepDelta(document)) {
+    return Effect.fail(new InvalidInput({ message: `${name} is not a delta document: it has no changes field (publish a full document without --delta).` }))
+  }
+  if (!delta && isSitrepDelta(document)) {
+    return Effect.fail(new InvalidInput({ message: `${name} is a delta document (it has a changes field): publish it with --delta.` }))
+  }
+  return Effect.void
+}
+
 const publish = Command.make(
   "publish",
-  { file: Argument.String("file").pipe(Argument.withDescription("The sitrep document (JSON), or - for stdin.")) },
-  ({ file }) =>
+  {
+    file: Argument.String("file").pipe(Argument.withDescription("The sitrep document (JSON), or - for stdin.")),
+    delta: Flag.Boolean("delta").pipe(
+      Flag.withDescription("The file is a delta document against the current sitrep (SPEC 7.1a, docs/DOCUMENTS.md)."),
+      Flag.withDefault(false)
+    )
+  },
+  ({ file, delta }) =>
     withOperations(Effect.gen(function*() {
       const output = yield* Output
       const kinds = yield* Kinds
       const operations = yield* Operations
       const document = yield* readDocument(file)
+      yield* checkForm(file, document, delta)
       const published = yield* operations.publish(document)
       const generations = Object.fromEntries(Object.entries(published.generations).map(([k, g]) => [k, g]))
-      yield* output.emit({ id: published.id, version: published.version, generations }, () =>
-        `Published sitrep ${published.id} as version ${published.version} (${
+      yield* output.emit({ id: published.id, version: published.version, generations, alreadyPublished: published.alreadyPublished }, () =>
+        `${published.alreadyPublished ? "Already published: sitrep" : "Published sitrep"} ${published.id} as version ${published.version} (${
           kinds.all.map((k) => `${k.plural} generation ${published.generations[k.name]}`).join(", ")
         }).`)
     }))

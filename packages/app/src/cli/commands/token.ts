@@ -5,7 +5,7 @@ import { renderColumns } from "../../render/table.ts"
 import { issueToken, parseExpiresIn, revokeToken } from "../../tokens.ts"
 import { Usage } from "../failure.ts"
 import { fm } from "../globalFlags.ts"
-import { Output } from "../output.ts"
+import { Output, writeStderr } from "../output.ts"
 import { withStores } from "../session.ts"
 
 /**
@@ -31,10 +31,14 @@ const create = Command.make(
       if (Option.isNone(role)) return yield* new Usage({ message: "fm token create needs --role admin or --role viewer." })
       const lifetime = Option.isSome(expiresIn) ? Option.some(yield* parseExpiresIn(expiresIn.value)) : Option.none()
       const issued = yield* issueToken(name, role.value, lifetime)
-      yield* output.emit({ name: issued.name, role: issued.role, expiresAt: iso(issued.expiresAt), token: issued.token }, () =>
-        `${issued.token}\nToken ${issued.name} (${issued.role}${
+      // The token alone on stdout, so `export FM_TOKEN=$(fm token create ...)` captures it; the
+      // sentence for the person on stderr.
+      yield* output.emit({ name: issued.name, role: issued.role, expiresAt: iso(issued.expiresAt), token: issued.token }, () => issued.token)
+      if (!output.json) {
+        yield* writeStderr(`Token ${issued.name} (${issued.role}${
           issued.expiresAt === null ? ", no expiry" : `, expires ${issued.expiresAt.toISOString()}`
         }) created; it is shown only this once.`)
+      }
     }))
 ).pipe(Command.withDescription("Issue an API token with --role admin|viewer; prints it once."))
 

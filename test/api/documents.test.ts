@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { decodeSitrepDelta, decodeSitrepDocument, defaultKinds, makeRegistry, applySitrepDelta, sitrepDelta } from "@fm-rendezvous/domain"
+import { Result } from "effect"
+import { describe, expect, it } from "vitest"
+import { useFreshDatabase } from "../cli/harness.ts"
+import { call, fmAsync, useServer } from "./harness.ts"
+
+/**
+ * The two document formats of docs/DOCUMENTS.md (SPEC 7.1, 7.1a), published as the examples/
+ * files are, through the command line in direct mode and through the API: the full second
+ * document on one database, the delta on the other, must leave the same sitrep. Retries are
+ * answered as published (issue 25, item 3).
+ */
+const example = (name: string) => join(import.meta.dirname, "../../examples", name)
+const read = (name: string) => JSON.parse(readFileSync(example(name), "utf8"))
+const registry = makeRegistry(defaultKinds)
+const world = useServer()
+const directUrl = useFreshDatabase()
+const direct = (args: ReadonlyArray<string>) => fmAsync([...args, "--actor", "alice", "--role", "admin", "--database-url", directUrl()])
+const remote = (args: ReadonlyArray<string>) => fmAsync([...args, "--server", world.server().base, "--token", world.admin()])
+const withoutTime = ({ timeCreated: _t, ...rest }: Record<string, unknown>) => rest
+
+describe("the document formats and their examples", () => {
+  it("delta-2.json is the delta of sitrep-2.json against sitrep-1.json, and gives it back", () => {
+    const [one, two] = [read("sitrep-1.json"), read("sitrep-2.json")].map((d) => Result.getOrThrow(decodeSitrepDocument(registry)(d)))
+    const delta = Result.getOrThrow(decodeSitrepDelta(registry)(read("delta-2.json")))
+    expect(sitrepDelta(registry, one!, two!)).toEqual(delta)
+    expect(Result.getOrThrow(applySitrepDelta(registry, one!, delta))).toEqual(two)
+  })
+
+  it("publishes the full documents through the command line and the delta through the API to the same sitrep", async () => {
+    expect((await fmAsync(["db", "migrate", "--database-url", directUrl()])).code).toBe(0)
+    for (const file of ["sitrep-1.json", "sitrep-2.json"]) {
+      const published = await direct(["sitrep", "publish", example(file)])
+      expect(published.code, published.stderr).toBe(0)
+    }
+    const first = await call(world.server().base, "POST", "/v1/sitreps", { token: world.admin(), body: read("sitrep-1.json") })
+    expect(first.status, first.text).toBe(201)
+    const second = await call(world.server().base, "POST", "/v1/sitreps", { token: world.admin(), body: read("delta-2.json") })
+    expect(second.status, second.text).toBe(201)
+    expect(second.json()).toEqual({ id: read("delta-2.json").id, version: 2, generations: { alert: 2, support_bundle: 1 }, alreadyPublished: false })
+    const viaCli = (await direct(["sitrep", "show", "--json"])).json()
+    const viaApi = (await call(world.server().base, "GET", "/v1/sitreps/current", { token: world.admin() })).json()
+    expect(withoutTime(viaApi)).toEqual(withoutTime(viaCli))
+    expect(viaCli.cases.map((c: any) => c.id)).toEqual(read("sitrep-2.json").cases.map((c: any) => c.id))
+  })
+
+  it("answers a retried publish as published, in either form and either mode, and refuses the id with other content", async () => {
+    const d = await direct(["sitrep", "publish", example("sitrep-2.json")])
+    expect(d.code, d.stderr).toBe(0)
+    expect(d.stdout).toBe(`Already published: sitrep ${read("sitrep-2.json").id} as version 2 (alerts generation 2, support bundles generation 1).\n`)
+    const r = await remote(["sitrep", "publish", "--delta", example("delta-2.json"), "--json"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json()).toEqual({ id: read("sitrep-2.json").id, version: 2, generations: { alert: 2, support_bundle: 1 }, alreadyPublished: true })
+    const api = await call(world.server().base, "POST", "/v1/sitreps", { token: world.admin(), body: read("sitrep-2.json") })
+    expect(api.status, api.text).toBe(201)
+    expect(api.json().alreadyPublished).toBe(true)
+    const other = await call(world.server().base, "POST", "/v1/sitreps", { token: world.admin(), body: { ...read("sitrep-2.json"), comment: "something else" } })
+    expect(other.status).toBe(400)
+    expect(other.json().message).toBe(
+      `The sitrep cannot be published: sitrep ${read("sitrep-2.json").id} was published before (version 2) with other content; a sitrep id is never reused, so give this one a new id.`
+    )
+  })
+
+  it("tells the two forms apart: each is refused where the other is expected", async () => {
+    const full = await direct(["sitrep", "publish", "--delta", example("sitrep-2.json")])
+    expect({ code: full.code, stderr: full.stderr }).toEqual({
+      code: 2,
+      stderr: `${example("sitrep-2.json")} is not a delta document: it has no changes field (publish a full document without --delta).\n`
+    })
+    const delta = await remote(["sitrep", "publish", example("delta-2.json")])
+    expect({ code: delta.code, stderr: delta.stderr }).toEqual({
+      code: 2,
+      stderr: `${example("delta-2.json")} is a delta document (it has a changes field): publish it with --delta.\n`
+    })
+  })
+})
