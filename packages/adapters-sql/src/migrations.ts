@@ -28,16 +28,22 @@ export interface GuardedStatement {
   readonly unlessFound: string
 }
 
-export type MigrationStatement = string | GuardedStatement | { readonly page: string }
+/**
+ * A data move run as many statements of its own, each moving one page and returning what it
+ * moved, until one moves nothing; a kill between two pages leaves the moved pages, and the re-run
+ * goes on.
+ */
+export interface PagedStatement {
+  readonly page: string
+}
+
+/** Each one a step: one DDL statement, a guarded one, or a data move in pages; idempotent. */
+export type MigrationStatement = string | GuardedStatement | PagedStatement
 
 export interface MigrationStep {
   readonly version: number
   readonly name: string
-  /**
-   * Each one a step: one DDL statement or one data move, idempotent. A `page` is a data move run
-   * as many statements of its own, each moving one page and returning what it moved, until one
-   * moves nothing; a kill between two pages leaves the moved pages, and the re-run goes on.
-   */
+  /** Each one a step: one DDL statement or one data move, idempotent. */
   readonly statements: ReadonlyArray<MigrationStatement>
 }
 
@@ -259,6 +265,30 @@ export const tokenTrack: MigrationTrack = {
   }]
 }
 
+/**
+ * Per-kind records of the lineage (issue 18), on a track of their own so the core and kind tracks
+ * are not touched: the highest generation each kind ever had (publishing continues a kind above
+ * it, so a generation never goes back when a kind leaves the sitreps and returns).
+ */
+export const lineageTrack: MigrationTrack = {
+  component: "lineage",
+  steps: [{
+    version: 1,
+    name: "the highest generation each kind ever had",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS kind_generation_high (
+        kind TEXT PRIMARY KEY,
+        highest_generation INT8 NOT NULL CHECK (highest_generation >= 1)
+      )`,
+      // From what is stored now (a one-off: a migration may read a whole table): later publishes
+      // raise it. Idempotent: re-running only raises values to what they already are.
+      `INSERT INTO kind_generation_high (kind, highest_generation)
+        SELECT kind, max(generation) FROM sitrep_generation GROUP BY kind
+        ON CONFLICT (kind) DO UPDATE SET highest_generation = GREATEST(kind_generation_high.highest_generation, excluded.highest_generation)`
+    ]
+  }]
+}
+
 /** The tables of one resource kind, built from its descriptor. */
 export const kindTrack = (k: SqlKind): MigrationTrack => {
   const columns = k.columns.map((c) => `${c.column} ${c.type === "jsonb" ? "JSONB" : "TEXT"}`)
@@ -470,7 +500,7 @@ const awaitSchemaChanges = (tables: ReadonlyArray<string>, pollMillis: number) =
   })
 
 /** Every track this program migrates, in the order they are applied. */
-export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack]
+export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack]
 
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to
