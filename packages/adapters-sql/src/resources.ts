@@ -1,4 +1,4 @@
-import type { Generation, Request } from "@fm-rendezvous/domain"
+import type { Generation, Marker, Request } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import { columnValues, hasState, type SqlKind } from "./kind.ts"
 import type { MarkerRow } from "./markers.ts"
@@ -70,7 +70,9 @@ export const createGuardedBatch = (
   const columnSelects = k.columns.map((c) =>
     c.type === "jsonb" ? sql`, CAST(r.${sql(c.column)} AS JSONB)` : sql`, r.${sql(c.column)}`
   )
-  const state = k.kind.lifecycle === null ? sql`` : sql`, ${k.kind.lifecycle.initialState}`
+  // Parameters in an INSERT ... SELECT list are cast to their column's type (docs/SQL.md, "Checked
+  // on paper"): nothing rests on how either server infers an untyped parameter there.
+  const state = k.kind.lifecycle === null ? sql`` : sql`, CAST(${k.kind.lifecycle.initialState} AS TEXT)`
   return sql<GuardedRow>`WITH
     head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton${profile.shareLock ? sql` FOR SHARE` : sql``}),
     guard AS (
@@ -98,13 +100,13 @@ export const createGuardedBatch = (
     ),
     marked AS (
       INSERT INTO ${sql(k.markerTable)} (resource_id, created_at_generation, time_created)
-      SELECT t.id, ${held}, ${now} FROM to_create t, guard WHERE guard.ok
+      SELECT t.id, CAST(${held} AS INT8), CAST(${now} AS TIMESTAMPTZ) FROM to_create t, guard WHERE guard.ok
       ON CONFLICT (resource_id) DO NOTHING
       RETURNING resource_id
     ),
     created AS (
       INSERT INTO ${sql(k.resourceTable)} (${resourceColumns(sql, k)})
-      SELECT r.id, r.case_id, ${now} ${state} ${sql.join("", false)(columnSelects)}
+      SELECT r.id, r.case_id, CAST(${now} AS TIMESTAMPTZ) ${state} ${sql.join("", false)(columnSelects)}
       FROM req r JOIN marked mk ON mk.resource_id = r.id
       ON CONFLICT (id) DO NOTHING
       RETURNING id
@@ -153,6 +155,27 @@ export const stampMarker = (sql: Sql, k: SqlKind, id: string, now: Date, actor: 
     SET time_deleted = COALESCE(time_deleted, ${now}),
         deleted_by = CASE WHEN time_deleted IS NULL THEN ${actor} ELSE deleted_by END
     WHERE resource_id = ${id}`
+
+/**
+ * The kind's current generation, for the tombstone a delete writes for a row without a marker
+ * (issue 18, domain `tombstoneFor`; whether the current sitrep requests the id is
+ * sitreps.ts `selectCurrentRequests`, in the same transaction). On the PostgreSQL profile the
+ * current-sitrep pointer is locked FOR SHARE, as in the guarded insert: a publish waits for the
+ * delete, so the publish that drops the id sees the tombstone and marks it. Under SERIALIZABLE the
+ * two conflict instead and one is re-run.
+ */
+export const selectTombstoneGeneration = (sql: Sql, k: SqlKind, profile: Pick<Profile, "shareLock">) =>
+  sql<{ generation: bigint | null }>`WITH
+    head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton${profile.shareLock ? sql` FOR SHARE` : sql``})
+    SELECT (SELECT g.generation FROM sitrep_generation g WHERE g.sitrep_id = (SELECT sitrep_id FROM head) AND g.kind = ${k.kind.name})
+      AS generation`
+
+/** Writes the tombstone of a row FM did not create (issue 18); the delete's lock on the id makes a conflict impossible. */
+export const insertTombstone = (sql: Sql, k: SqlKind, m: Marker) =>
+  sql`INSERT INTO ${sql(k.markerTable)}
+      (resource_id, created_at_generation, time_created, time_deleted, deleted_by, dropped_at_generation)
+    VALUES (${m.resourceId}, ${m.createdAtGeneration}, ${m.timeCreated}, ${m.timeDeleted}, ${m.deletedBy}, ${m.droppedAtGeneration})
+    ON CONFLICT (resource_id) DO NOTHING`
 
 export const updateUserComment = (sql: Sql, k: SqlKind, column: string, id: string, comment: string) =>
   sql<{ id: string }>`UPDATE ${sql(k.resourceTable)} SET ${sql(column)} = ${comment} WHERE id = ${id} RETURNING id`

@@ -17,13 +17,14 @@ import { Data, Effect, Layer, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { SqlKinds } from "./kinds.ts"
 import { SqlProfile } from "./profile.ts"
-import { sqlStateOf } from "./sqlstate.ts"
+import { ambiguous } from "./sqlstate.ts"
 import { withRetry } from "./retry.ts"
 import { toDate, toGeneration, toVersion } from "./rows.ts"
 import { transactions } from "./transactions.ts"
 import { storeError } from "./wording.ts"
 import { decodeSentinel, SENTINELS } from "./sentinel.ts"
 import * as S from "./sitreps.ts"
+import * as K from "./kindRecords.ts"
 
 type Sql = SqlClient.SqlClient
 
@@ -136,9 +137,6 @@ const loadAt = (sql: Sql, head: S.HistoryRow | undefined, held?: Sitrep) =>
  * published, at the version history names; if not, nothing of it was committed, and it is run
  * once more (a second ambiguity is reported as the failure it is).
  */
-const ambiguous = (e: unknown): e is SqlError.SqlError =>
-  SqlError.isSqlError(e) && (sqlStateOf(e) === "40003" || e.reason._tag === "ConnectionError")
-
 export const resolveAmbiguous = (sql: Sql, id: SitrepId) =>
 <E, R>(attempt: Effect.Effect<PublishOutcome, E, R>) =>
   Effect.catchIf(attempt, ambiguous, () =>
@@ -185,6 +183,7 @@ export const SqlSitrepStore = Layer.effect(
         if (!parentIsCurrent(s.parentId, current)) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
         yield* S.insertGenerations(sql, s.id, s.generations)
+        if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
         if (s.cases.length > 0) yield* S.insertCases(sql, s)
         // Only what changed (issue 19): the added requests get rows, the dropped ones their drop
         // generation; carried ones are written nowhere. Each must hit exactly the rows it names,
@@ -244,6 +243,10 @@ export const SqlSitrepStore = Layer.effect(
 
     return SitrepStore.of({
       publish: (_grant, s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      highestGenerations: withRetry(K.selectHighestGenerations(sql)).pipe(
+        Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.kind, toGeneration(r.highest_generation)]))),
+        storeError("reading each kind's highest generation")
+      ),
       currentHeader: withRetry(loadHeader(sql)).pipe(storeError("reading the current sitrep")),
       current: tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
         storeError("reading the current sitrep")
