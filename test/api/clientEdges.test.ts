@@ -139,3 +139,31 @@ describe("lists longer than a page (issue 22.3, 25.2)", () => {
     }
   })
 })
+
+describe("client addresses and token options that cannot be right (issue 25.10, 22.7)", () => {
+  it("names what is wrong with the address: exit 2 for what cannot be right, a sentence for a name that does not resolve", async () => {
+    const port = new URL(world.server().base).port
+    const at = (server: string) => fmAsync(["status", "--server", server, "--token", world.viewer()])
+    const [bare, ftp, tls, unknown] = await Promise.all([at(`127.0.0.1:${port}`), at("ftp://x"), at(`https://127.0.0.1:${port}`), at("http://no-such-host.invalid:8080")])
+    expect(bare.code, bare.stderr).toBe(2)
+    expect(bare.stderr.trim()).toMatch(/not "127\.0\.0\.1:\d+": it has no scheme \(add http:\/\/ or https:\/\/\)\.$/)
+    expect(ftp.code, ftp.stderr).toBe(2)
+    expect(ftp.stderr.trim()).toMatch(/must be an http:\/\/ or https:\/\/ URL, not ftp:\/\//)
+    expect(tls.code, tls.stderr).toBe(2)
+    expect(tls.stderr.trim()).toMatch(/the TLS handshake failed \(an https:\/\/ address for a plain http:\/\/ server/)
+    expect(unknown.code, unknown.stderr).toBe(3)
+    const lines = unknown.stderr.trim().split("\n")
+    expect(lines[0]).toBe("Warning: the token goes in clear text over http:// to no-such-host.invalid; use https:// (a TLS proxy in front of fm serve, docs/OPERATIONS.md).")
+    expect(lines[1]).toMatch(/could not be reached: its host name does not resolve; retry later\.$/)
+  })
+
+  it("refuses an endless lifetime and the executors' name in any case, exit 2, creating nothing", async () => {
+    const create = (args: ReadonlyArray<string>) => fmAsync(["token", "create", ...args, "--role", "viewer", "--database-url", world.url()])
+    const runs = await Promise.all([create(["eve", "--expires-in", "Infinity"]), create(["eve", "--expires-in", "100000000 weeks"]), create(["FM-EXECUTOR"])])
+    for (const r of runs) expect(r.code, r.stderr).toBe(2)
+    expect(runs[0]!.stderr).toMatch(/^--expires-in takes a positive duration of at most 100 years/)
+    expect(runs[2]!.stderr.trim()).toBe("fm-executor is the executors' own identity; no token may be named so.")
+    const listed = await fmAsync(["token", "list", "--json", "--database-url", world.url()])
+    expect(listed.json().map((t: { name: string }) => t.name)).not.toContain("eve")
+  })
+})
