@@ -10,7 +10,7 @@ import { fmAsync, useServer } from "./harness.ts"
  * than a page, and addresses that cannot be right. One `fm serve` for the file.
  */
 const world = useServer()
-const requestLines = () => world.server().log().split("\n").filter((l) => l.startsWith("method=")).length
+const requestLines = () => world.server().log().split("\n").filter((l) => /^timestamp=\S+ method=/.test(l)).length
 
 describe("fm token create, as a new operator uses it", () => {
   it("prints the token alone on stdout and the sentence on stderr", async () => {

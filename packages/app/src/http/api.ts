@@ -151,9 +151,9 @@ export const decodeDeleteOutcome = (text: string | undefined): DeleteOutcome | u
     const o = JSON.parse(text ?? "")
     switch (o?._tag) {
       case "Remove":
-        return { _tag: "Remove", stampMarker: o.stampMarker === true }
+        return { _tag: "Remove", stampMarker: true, fmCreated: o.fmCreated !== false }
       case "BeginDestroying":
-        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: o.stampMarker === true }
+        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: true, fmCreated: o.fmCreated !== false }
       case "AlreadyDeleted":
         return { _tag: "AlreadyDeleted", at: typeof o.at === "string" ? new Date(o.at) : null, by: typeof o.by === "string" ? o.by : null }
       default:

@@ -120,7 +120,7 @@ export const aroundRequest = (options: RequestOptions) =>
       yield* Metric.update(Metric.withAttributes(requestSeconds, { route }), seconds)
       yield* Effect.sync(() =>
         process.stderr.write(
-          `method=${request.method} route=${JSON.stringify(route)} status=${status} duration_ms=${(seconds * 1000).toFixed(2)} actor=${JSON.stringify(actor.name)}\n`
+          `timestamp=${new Date().toISOString()} method=${request.method} route=${JSON.stringify(route)} status=${status} duration_ms=${(seconds * 1000).toFixed(2)} actor=${JSON.stringify(actor.name)}\n`
         )
       )
       return response.status === 401

@@ -111,13 +111,22 @@ export const serverLayer = (options: ServeOptions, server: () => Server) =>
     const settings = yield* ServerSettings
     const registry = yield* Kinds
     const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes), { disableLogger: true, disableListenLog: true })
-    // Scripts and tests read the bound address from this line (useful with port 0).
+    // Scripts and tests read the bound address from this line (useful with port 0). Its release
+    // runs first when the server stops (SIGTERM, SIGINT), before the graceful shutdown.
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
-      Effect.sync(() => {
-        const a = server.address
-        const host = options.host.includes(":") ? `[${options.host}]` : options.host
-        process.stderr.write(`fm serve: listening on ${a._tag === "UnixPathAddress" ? a.path : `http://${host}:${a.port}`}\n`)
-      })))
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          const a = server.address
+          const host = options.host.includes(":") ? `[${options.host}]` : options.host
+          process.stderr.write(`fm serve: listening on ${a._tag === "UnixPathAddress" ? a.path : `http://${host}:${a.port}`}\n`)
+        }),
+        () =>
+          Effect.sync(() =>
+            process.stderr.write(
+              `fm serve: stopping: no new requests; those in flight have up to ${Duration.format(settings.shutdownTimeout)} (FM_SHUTDOWN_TIMEOUT)\n`
+            )
+          )
+      )))
     return Layer.mergeAll(served, announce).pipe(
       Layer.provide(NodeHttpServer.layer(
         server,

@@ -18,9 +18,9 @@ const idArgument = Argument.String("id").pipe(Argument.withDescription("The reso
 const deleteWords = (kind: ResourceKind, outcome: DeleteView): { outcome: string; sentence: string } => {
   switch (outcome._tag) {
     case "Remove":
-      return { outcome: "deleted", sentence: `Deleted ${kind.singular}${outcome.stampMarker ? "; its creation marker is now a tombstone, so FM will not re-create it" : " (FM did not create it)"}.` }
+      return { outcome: "deleted", sentence: `Deleted ${kind.singular}${outcome.fmCreated ? "; its creation marker is now a tombstone" : " (FM did not create it; a tombstone now stands for it)"}, so FM will not re-create it.` }
     case "BeginDestroying":
-      return { outcome: "destroying", sentence: `The ${kind.singular} is being destroyed (state ${outcome.state}); the collector removes it${outcome.stampMarker ? ", and its tombstone keeps FM from re-creating it" : ""}.` }
+      return { outcome: "destroying", sentence: `The ${kind.singular} is being destroyed (state ${outcome.state}); the collector removes it, and its tombstone keeps FM from re-creating it.` }
     case "AlreadyDeleted":
       return {
         outcome: "alreadyDeleted",
