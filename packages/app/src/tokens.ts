@@ -16,6 +16,8 @@ export const LAST_USE_RESOLUTION = Duration.minutes(1)
 
 const digestOf = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex")
 
+const MAX_LIFETIME = Duration.days(36_525)
+
 /** "90d", "12h", "30m", "45s", "2w", or anything effect's Duration reads ("90 days"). */
 export const parseExpiresIn = (text: string): Effect.Effect<Duration.Duration, InvalidInput> => {
   const short = /^(\d{1,6})([smhdw])$/.exec(text.trim())
@@ -23,9 +25,11 @@ export const parseExpiresIn = (text: string): Effect.Effect<Duration.Duration, I
   const parsed = short === null
     ? Duration.fromInput(text.trim() as Duration.Input)
     : Duration.fromInput(`${short[1]} ${units[short[2] as keyof typeof units]}` as Duration.Input)
-  return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero)
+  // A lifetime must end at a date (no Infinity, nothing past a hundred years).
+  return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero) && Duration.isFinite(parsed.value) &&
+      Duration.isLessThanOrEqualTo(parsed.value, MAX_LIFETIME)
     ? Effect.succeed(parsed.value)
-    : Effect.fail(new InvalidInput({ message: `--expires-in takes a positive duration such as 90d, 12h or "30 minutes", not ${JSON.stringify(text)}.` }))
+    : Effect.fail(new InvalidInput({ message: `--expires-in takes a positive duration of at most 100 years, such as 90d, 12h or "30 minutes", not ${JSON.stringify(text)}.` }))
 }
 
 export interface IssuedToken {
@@ -37,7 +41,8 @@ export interface IssuedToken {
 
 export const issueToken = (name: string, role: Role, expiresIn: Option.Option<Duration.Duration>) =>
   Effect.gen(function*() {
-    if (name === EXECUTOR_IDENTITY) {
+    // Case-insensitively: FM-EXECUTOR would read as the executors' identity in every log.
+    if (name.toLowerCase() === EXECUTOR_IDENTITY.toLowerCase()) {
       return yield* new InvalidInput({ message: `${EXECUTOR_IDENTITY} is the executors' own identity; no token may be named so.` })
     }
     if (!NAME_PATTERN.test(name)) {
