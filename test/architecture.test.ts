@@ -11,6 +11,12 @@ const files = (dir: string): Array<string> =>
 const imports = (file: string) =>
   [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)(?:[^'"]*?from)?\s*["']([^"']+)["']/gm)].map((m) => m[1]!)
 
+/** `imports`, and the modules loaded on demand (`import("...")`), which are arrows as well. */
+const allImports = (file: string) => [
+  ...imports(file),
+  ...[...readFileSync(file, "utf8").matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!)
+]
+
 /** The source file an import names: relative paths, and the workspace packages' own entry points. */
 const target = (file: string, spec: string): string | undefined => {
   if (spec.startsWith(".")) return normalize(join(dirname(file), spec))
@@ -83,5 +89,41 @@ describe("architecture (ARCHITECTURE.md)", () => {
     for (const file of files("bench")) {
       for (const spec of imports(file)) expect(`${file}: ${spec}`).not.toMatch(/(^|\/)test\//)
     }
+  })
+
+  // The two edges of the app are peers over one set of operations and verdicts (docs/ARCHITECTURE.md):
+  // what both need (the failure verdict, the input parsers, page tokens, JSON text) is in shared/.
+  const app = "packages/app/src"
+  const appFiles = files(app)
+  const arrows = (from: (file: string) => boolean, to: (target: string) => boolean) =>
+    appFiles.filter(from).flatMap((file) =>
+      allImports(file).flatMap((spec) => {
+        const t = target(file, spec)
+        return t !== undefined && to(t) ? [`${file} -> ${t}`] : []
+      })
+    )
+  const under = (dir: string) => (file: string) => file.startsWith(`${app}/${dir}/`)
+
+  it("nothing outside cli/ imports the command line, except the program's entry points", () => {
+    const entryPoints = new Set([`${app}/bin/fm.ts`, `${app}/index.ts`])
+    expect(appFiles.filter(under("cli")).length).toBeGreaterThan(5)
+    expect(arrows((f) => !under("cli")(f) && !entryPoints.has(f), under("cli"))).toEqual([])
+  })
+
+  it("the command line knows the server only through the API client, and the one command that starts it", () => {
+    const allowed = new Set([
+      // the client mode (SPEC 8.5): the client built from the one API definition
+      `${app}/cli/remote.ts -> ${app}/http/api.ts`,
+      `${app}/cli/remote.ts -> ${app}/http/client.ts`,
+      // fm serve loads the server it starts
+      `${app}/cli/commands/serve.ts -> ${app}/http/server.ts`,
+      `${app}/cli/commands/serve.ts -> ${app}/http/waiting.ts`
+    ])
+    expect(arrows(under("cli"), under("http")).filter((a) => !allowed.has(a))).toEqual([])
+  })
+
+  it("shared/ is below both edges: it imports neither the command line nor the server", () => {
+    expect(appFiles.filter(under("shared")).length).toBeGreaterThan(3)
+    expect(arrows(under("shared"), (t) => under("cli")(t) || under("http")(t))).toEqual([])
   })
 })

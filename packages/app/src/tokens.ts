@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { type Actor, EXECUTOR_IDENTITY, InvalidInput, type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
 import { Clock, Duration, Effect, Option } from "effect"
-import { Refused } from "./cli/failure.ts"
+import { Refused } from "./shared/failure.ts"
 import { TOKEN_PATTERN } from "./shared/tokenShape.ts"
 
 /**

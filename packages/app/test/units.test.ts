@@ -18,7 +18,7 @@ import { Cause, ConfigProvider, Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { ExecutorSettings } from "../src/config.ts"
 import { makeSitrepLoader, replaceIfNewer } from "../src/daemon/loader.ts"
-import { type Failure, Refused, Usage, verdictOf } from "../src/cli/failure.ts"
+import { type Failure, Refused, Usage, verdictOf } from "../src/shared/failure.ts"
 import { renderReport, reportToJson } from "../src/render/report.ts"
 
 const kindReport = (over: Partial<ActivationReport["kinds"][string]> = {}): ActivationReport["kinds"][string] => ({

@@ -1,7 +1,7 @@
 import { Config, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { Actor } from "@fm-rendezvous/domain"
-import { Usage } from "./failure.ts"
+import { Usage } from "../shared/failure.ts"
 
 /**
  * Flags every command accepts, before or after the command name (SPEC 7.2). Each falls back to

@@ -10,9 +10,10 @@ import { simulateCommand } from "./commands/simulate.ts"
 import { serveCommand } from "./commands/serve.ts"
 import { sitrepCommand } from "./commands/sitrep.ts"
 import { tokenCommand } from "./commands/token.ts"
-import { EXIT_DONE, type Failure, verdictOf } from "./failure.ts"
+import { EXIT_DONE, type Failure, verdictOf } from "../shared/failure.ts"
 import { fm } from "./globalFlags.ts"
-import { Output, outputLayer, toJsonText, writeStderr, writeStdout } from "./output.ts"
+import { toJsonText } from "../shared/jsonText.ts"
+import { Output, outputLayer, writeStderr, writeStdout } from "./output.ts"
 
 export const VERSION = "0.1.0"
 

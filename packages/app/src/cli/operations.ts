@@ -1,6 +1,6 @@
 import type { CliError } from "effect/cli"
 import type { EmbeddedDatabaseError } from "../database/embedded.ts"
-import type { Failure } from "./failure.ts"
+import type { Failure } from "../shared/failure.ts"
 import {
   type ActivationReport,
   Authorization,
@@ -27,7 +27,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { ExecutorSettings } from "../config.ts"
 import type { Stores } from "../database/stores.ts"
 import { actorOf, type GlobalOptions } from "./globalFlags.ts"
-import { lookUpSitrep } from "./sitrepLookup.ts"
+import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 
 /**
  * What the operator commands do, in one interface with two implementations (SPEC 8.5): direct

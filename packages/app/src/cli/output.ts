@@ -1,4 +1,5 @@
 import { Context, Effect, Layer, Ref } from "effect"
+import { toJsonText } from "../shared/jsonText.ts"
 
 /**
  * Where a command's result goes (SPEC 7.2): with --json exactly one JSON document on stdout,
@@ -15,15 +16,6 @@ export class Output extends Context.Service<Output, {
   /** Whether a result was printed already (a refusal after a result prints no second document). */
   readonly emitted: Effect.Effect<boolean>
 }>()("fm/app/Output") {}
-
-/** JSON text for documents that may carry bigints (generations above 2^53 are strings). */
-export const toJsonText = (document: unknown): string =>
-  JSON.stringify(
-    document,
-    (_key, value) =>
-      typeof value === "bigint" ? (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString()) : value,
-    2
-  )
 
 export const writeStdout = (text: string) => Effect.sync(() => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`))
 export const writeStderr = (text: string) => Effect.sync(() => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`))

@@ -1,5 +1,5 @@
-import { Comment, decodeResourceId, defaultKinds, describeSchemaError, InvalidInput, Kinds, makeRegistry, type ResourceId } from "@fm-rendezvous/domain"
-import { Effect, Layer, Option, Result, Schema } from "effect"
+import { defaultKinds, Kinds, makeRegistry } from "@fm-rendezvous/domain"
+import { Effect, Layer, Option } from "effect"
 import { type StoreOptions, storesLayer, type Stores } from "../database/stores.ts"
 import { resolveTarget } from "../database/target.ts"
 import { type DatabaseCondition, storesWhenReady } from "../database/waitForDatabase.ts"
@@ -54,21 +54,3 @@ export const withOperations = <A, E, R>(body: Effect.Effect<A, E, R>) =>
     }
     return yield* onDatabase(global, Effect.provide(body, directOperations(global)))
   })
-
-/** An id argument: a malformed one is bad input (exit 2), not "not found". */
-export const parseResourceId = (raw: string): Effect.Effect<ResourceId, InvalidInput> => {
-  const decoded = decodeResourceId(raw.trim())
-  return Result.isSuccess(decoded)
-    ? Effect.succeed(decoded.success)
-    : Effect.fail(new InvalidInput({ message: `${JSON.stringify(raw)} is not a valid id: ids are UUIDs such as 0d6c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e01.` }))
-}
-
-const decodeComment = Schema.decodeUnknownResult(Comment)
-
-/** An operator comment follows the document's rule for comments (SPEC 7.1: at most 4096 bytes). */
-export const parseComment = (text: string): Effect.Effect<string, InvalidInput> => {
-  const comment = decodeComment(text)
-  return Result.isSuccess(comment)
-    ? Effect.succeed(comment.success)
-    : Effect.fail(new InvalidInput({ message: describeSchemaError("The comment", comment.failure) }))
-}

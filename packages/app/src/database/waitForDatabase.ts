@@ -1,7 +1,7 @@
 import { pgLayer, schemaState, toStoreError } from "@fm-rendezvous/adapters-sql"
 import { InvalidInput } from "@fm-rendezvous/domain"
 import { Cause, Duration, Effect, Exit, Layer } from "effect"
-import { EXIT_USAGE, verdictOf } from "../cli/failure.ts"
+import { EXIT_USAGE, verdictOf } from "../shared/failure.ts"
 import { storesLayer } from "./stores.ts"
 import type { DatabaseTarget } from "./target.ts"
 

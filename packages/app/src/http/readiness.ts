@@ -1,6 +1,6 @@
 import { Kinds, ResourceStore, SitrepStore, TokenStore } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
-import { verdictOf } from "../cli/failure.ts"
+import { verdictOf } from "../shared/failure.ts"
 import { Unavailable } from "./api.ts"
 
 const NIL = "00000000-0000-0000-0000-000000000000"

@@ -2,7 +2,7 @@ import { describeSchemaError } from "@fm-rendezvous/domain"
 import { ByteSize, Cause, Context, Effect, Metric, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
-import { toJsonText } from "../cli/output.ts"
+import { toJsonText } from "../shared/jsonText.ts"
 import { statusOf } from "./api.ts"
 import { refusalOf } from "./handlers.ts"
 

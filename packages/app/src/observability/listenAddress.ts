@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Refused, Usage } from "../cli/failure.ts"
+import { Refused, Usage } from "../shared/failure.ts"
 
 export interface ListenAddress {
   readonly host: string

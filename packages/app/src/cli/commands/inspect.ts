@@ -5,7 +5,8 @@ import { explanationToJson, renderExplanation } from "../../render/explanation.t
 import { renderReport, reportToJson } from "../../render/report.ts"
 import { Output } from "../output.ts"
 import { Operations } from "../operations.ts"
-import { parseResourceId, withOperations } from "../session.ts"
+import { parseResourceId } from "../../shared/input.ts"
+import { withOperations } from "../session.ts"
 
 const status = Command.make("status", {}, () =>
   withOperations(Effect.gen(function*() {

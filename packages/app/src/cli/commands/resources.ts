@@ -3,10 +3,11 @@ import { Effect, Option, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { renderResource, renderResourceList, resourceToJson } from "../../render/resource.ts"
 import { type DeleteView, Operations } from "../operations.ts"
-import { decodePageToken, DEFAULT_LIMIT, encodePageToken } from "../../http/pages.ts"
-import { Usage } from "../failure.ts"
+import { decodePageToken, DEFAULT_LIMIT, encodePageToken } from "../../shared/pages.ts"
+import { Usage } from "../../shared/failure.ts"
 import { Output, writeStderr } from "../output.ts"
-import { parseComment, parseResourceId, withOperations } from "../session.ts"
+import { parseComment, parseResourceId } from "../../shared/input.ts"
+import { withOperations } from "../session.ts"
 
 /**
  * The operator commands of one resource kind (SPEC 7.2: `fm alert ...`, `fm bundle ...`), built

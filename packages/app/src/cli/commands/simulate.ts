@@ -8,7 +8,7 @@ import { storesLayer } from "../../database/stores.ts"
 import { type DatabaseTarget, resolveTarget } from "../../database/target.ts"
 import { renderReportLine } from "../../render/report.ts"
 import { renderSimulationSummary } from "../../render/simulation.ts"
-import { Refused, Usage } from "../failure.ts"
+import { Refused, Usage } from "../../shared/failure.ts"
 import { fm, refuseServerFlag } from "../globalFlags.ts"
 import { Output, writeStdout } from "../output.ts"
 
