@@ -65,7 +65,7 @@ describe("end to end over the API", () => {
     expect(destroying.status).toBe(204)
     expect(destroying.text).toBe("")
     // What the delete did rides in a header (SPEC 8.3 documents no body); a second finds it deleted.
-    expect(JSON.parse(destroying.headers.get("fm-delete-outcome")!)).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true })
+    expect(JSON.parse(destroying.headers.get("fm-delete-outcome")!)).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true, fmCreated: true })
     const again = await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: admin })
     expect(again.status).toBe(204)
     expect(JSON.parse(again.headers.get("fm-delete-outcome")!)).toMatchObject({ _tag: "AlreadyDeleted", by: "alice" })

@@ -1,8 +1,11 @@
 import { describe } from "@effect/vitest"
-import { SitrepStore } from "@fm-rendezvous/domain"
+import { Kinds, makeRegistry, SitrepStore } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
-import { assert, type ContractTest, S, C, A, B, alert, widget, alertBody, firstSitrep } from "./fixtures.ts"
-import { currentSitrep, kind, publish, sitrepAt } from "./helpers.ts"
+import { assert, type ContractTest, S, C, A, B, W, alert, widget, alertBody, firstSitrep, row } from "./fixtures.ts"
+import { activateHeld, currentSitrep, kind, publish, sitrepAt } from "./helpers.ts"
+import { sitrepDoc } from "../support/documents.ts"
+import { testKinds } from "../support/kinds.ts"
+import { publishAsAdmin, pruneAsAdmin } from "../support/ports.ts"
 
 export const publishingContract = (test: ContractTest) =>
   describe("publishing (SPEC 2, 3.5, 7.1)", () => {
@@ -15,6 +18,37 @@ export const publishingContract = (test: ContractTest) =>
         assert.strictEqual(s.cases[0]!.firstSitrepId, S(1))
         assert.deepStrictEqual(s.cases[0]!.requests["alert"]!.map((r) => r.id), [A(1)])
         assert.deepStrictEqual(s.cases[0]!.requests["alert"]![0]!.body, alertBody)
+      }))
+
+    test("a kind's generation never goes back (issue 18): a kind that leaves the sitreps continues above its highest, pruned or not", () =>
+      Effect.gen(function*() {
+        yield* publish({ id: S(1), parentId: null, cases: [{ id: C(1), alerts: [A(1)], widgets: [W(1)] }] })
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1)], widgets: [W(1), W(2)] }] })
+        yield* publish({ id: S(3), parentId: S(2), cases: [{ id: C(1), alerts: [A(1)], widgets: [W(1), W(2), W(3)] }] })
+        const v3 = yield* currentSitrep
+        assert.strictEqual(v3.generations["widget"], 3n)
+        // Widget progress at 3, as an executor leaves it.
+        yield* activateHeld(v3)
+        // A release that does not know the widget kind publishes: the kind leaves the sitreps.
+        const withoutWidgets = makeRegistry(testKinds.filter((k) => k.name !== "widget"))
+        const v4doc = sitrepDoc({ id: S(4), parentId: S(3), cases: [{ id: C(1), alerts: [A(1)] }] })
+        for (const c of v4doc.cases) delete (c as { widgetRequests?: unknown }).widgetRequests
+        yield* publishAsAdmin(v4doc).pipe(Effect.provideService(Kinds, withoutWidgets))
+        assert.isUndefined((yield* currentSitrep).generations["widget"])
+        // Every sitrep that had the kind is pruned: the stored record still knows 3.
+        yield* pruneAsAdmin(1, 10)
+        assert.deepStrictEqual((yield* Effect.flatMap(SitrepStore, (st) => st.highestGenerations))["widget"], 3n)
+        // The kind comes back: generation 4, not 1, and a stated generation 1 is refused naming why.
+        const refused = yield* Effect.flip(publish({ id: S(5), parentId: S(4), cases: [{ id: C(1), alerts: [A(1)], widgets: [W(4)] }], generations: { alert: 1, support_bundle: 1, widget: 1 } }))
+        assert.match(refused.message, /widgets must be at generation 4 \(the kind continues above 3, the highest generation it had in this lineage\)/)
+        yield* publish({ id: S(5), parentId: S(4), cases: [{ id: C(1), alerts: [A(1)], widgets: [W(4)] }] })
+        const v5 = yield* currentSitrep
+        assert.strictEqual(v5.generations["widget"], 4n)
+        assert.strictEqual(v5.cases[0]!.requests["widget"]![0]!.enteredAt, 4n)
+        // The old progress row (3) no longer makes the routine activation skip the kind.
+        const report = yield* activateHeld(v5)
+        assert.strictEqual(report.kinds["widget"]!.created, 1)
+        assert.isTrue(Option.isSome(yield* row("widget", W(4))))
       }))
 
     test("the child bumps exactly the kinds whose request set changed", () =>

@@ -99,6 +99,7 @@ export interface ModelView {
   readonly current: Sitrep | undefined
   readonly deleted: Map<string, Set<string>>
   readonly everCreated: Map<string, Set<string>>
+  readonly everMarked: Map<string, Set<string>>
   readonly newestVersion: number
   readonly progress: Map<string, { executed: bigint; swept: bigint }>
 }
@@ -119,7 +120,7 @@ export const checkAlways = (model: ModelView, snap: Snapshot) =>
     const deleted = model.kinds.flatMap((kind) => [...(model.deleted.get(kind) ?? [])].map((id) => ({ kind, id })))
     holds(noResurrection(registry, now, deleted))
     if (model.current !== undefined) {
-      holds(gcSafety(registry, now, model.current, (kind, id) => model.everCreated.get(kind)?.has(id) ?? false))
+      holds(gcSafety(registry, now, model.current, (kind, id) => model.everMarked.get(kind)?.has(id) ?? false))
     }
     holds(monotonicity({ ...watermarks(model.progress), newestVersion: model.newestVersion }, now))
     for (const kind of model.kinds) {

@@ -27,11 +27,13 @@ import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import fc from "fast-check"
 import { type CaseSpec, sitrepDoc, uuid } from "../support/documents.ts"
 import { CreationFaults } from "@fm-rendezvous/testkit/faults"
+import { writeUnmarked } from "../support/unmarked.ts"
 import { testKinds } from "../support/kinds.ts"
 import type { Ports, PortTarget } from "../support/ports.ts"
+import type { UnmarkedRows } from "../support/unmarked.ts"
 import { checkAlways, checkLiveness, holds, invariant, judged, type ModelView, registry, type Snapshot, snapshot, watermarks } from "./invariants.ts"
 
-type Runtime = ManagedRuntime.ManagedRuntime<Ports | CreationFaults, unknown>
+type Runtime = ManagedRuntime.ManagedRuntime<Ports | CreationFaults | UnmarkedRows, unknown>
 
 const KINDS = testKinds.map((k) => k.name as string)
 const PREFIX: Record<string, number> = { alert: 0xa, support_bundle: 0xb, widget: 0xd }
@@ -45,6 +47,8 @@ interface Model extends ModelView {
   nextId: number
   deleted: Map<string, Set<string>>
   everCreated: Map<string, Set<string>>
+  /** Ids whose marker was ever seen: GC safety is about markers, and an unmarked row has none. */
+  everMarked: Map<string, Set<string>>
   everRequested: Map<string, Set<string>>
   failing: Set<string>
   newestVersion: number
@@ -63,13 +67,13 @@ interface Model extends ModelView {
  * world's execution progress row as a restored backup or a hand edit would.
  */
 interface Real {
-  readonly run: <A>(effect: Effect.Effect<A, unknown, Ports | CreationFaults>) => Promise<A>
-  readonly full: <A>(effect: Effect.Effect<A, unknown, Ports | CreationFaults>) => Promise<A>
+  readonly run: <A>(effect: Effect.Effect<A, unknown, Ports | CreationFaults | UnmarkedRows>) => Promise<A>
+  readonly full: <A>(effect: Effect.Effect<A, unknown, Ports | CreationFaults | UnmarkedRows>) => Promise<A>
   readonly tamper: (kind: string, mark: ProgressMark) => void
 }
 
 /** Runs on both worlds; answers the delta world's result. */
-const both = async <A>(real: Real, effect: Effect.Effect<A, unknown, Ports | CreationFaults>): Promise<A> => {
+const both = async <A>(real: Real, effect: Effect.Effect<A, unknown, Ports | CreationFaults | UnmarkedRows>): Promise<A> => {
   const a = await real.run(effect)
   await real.full(effect)
   return a
@@ -115,6 +119,10 @@ const observe = (m: Model, real: Real) =>
     for (const k of now.rows.keys()) {
       const [kind, id] = k.split("/") as [string, string]
       setOf(m.everCreated, kind).add(id)
+    }
+    for (const k of now.markers.keys()) {
+      const [kind, id] = k.split("/") as [string, string]
+      setOf(m.everMarked, kind).add(id)
     }
     return now
   })
@@ -257,6 +265,24 @@ const injectFailureCmd = (kindPick: number, failing: boolean): Command =>
   await afterEach(m, real)
   })
 
+/**
+ * A row FM did not create (issue 18; SPEC 3.1: data from before FM, or written by another path):
+ * the row of a request of any published sitrep, stale ones included, written without a marker.
+ * Deleting it must leave a tombstone like any other delete, so No resurrection covers it.
+ */
+const unmarkedRowCmd = (pick: number, kindPick: number, requestPick: number): Command =>
+  command(`UnmarkedRow(pick=${pick}, kind=${kindPick}, request=${requestPick})`, (m: Readonly<Model>) => m.loaded.length > 0, async (m, real) => {
+  const sitrep = m.loaded[pick % m.loaded.length]!
+  const kind = m.kinds[kindPick % m.kinds.length]! as KindName
+  const requests = requestsOf(sitrep, kind)
+  const request = requests[requestPick % Math.max(1, requests.length)]
+  // Only ids nothing knows yet: a row with no marker and no tombstone, as a foreign writer leaves it.
+  if (request !== undefined && !(m.everCreated.get(kind)?.has(request.id) ?? false) && !(m.deleted.get(kind)?.has(request.id) ?? false)) {
+    await both(real, Effect.catch(writeUnmarked(kind, request), () => Effect.succeed(false)))
+  }
+  await afterEach(m, real)
+  })
+
 const collectBundlesCmd = (): Command =>
   command("CollectBundles", () => true, async (m, real) => {
   await both(real, Effect.flatMap(ResourceStore, (r) => r.finishDestroying("support_bundle" as KindName, 3)))
@@ -340,6 +366,7 @@ const commands = [
   fc.integer({ min: 1, max: 3 }).map((k) => pruneCmd(k)),
   fc.tuple(fc.nat(), fc.boolean()).map(([k, f]) => injectFailureCmd(k, f)),
   fc.constant(collectBundlesCmd()),
+  fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([p, k, r]) => unmarkedRowCmd(p, k, r)),
   fc.tuple(fc.nat(), fc.constantFrom("ahead" as const, "behind" as const, "otherKind" as const), fc.integer({ min: 0, max: 2 }))
     .map(([k, how, by]) => tamperCmd(k, how, by))
 ]
@@ -351,6 +378,7 @@ const freshModel = (): Model => ({
   nextId: 1,
   deleted: new Map(),
   everCreated: new Map(),
+  everMarked: new Map(),
   everRequested: new Map(),
   failing: new Set(),
   newestVersion: 0,

@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { CreationFaults } from "@fm-rendezvous/testkit/faults"
 import { widgetKind } from "../support/kinds.ts"
 import type { PortTarget } from "../support/ports.ts"
+import { UnmarkedRows } from "../support/unmarked.ts"
 import { freshSchemaLayer, testDatabaseLayer } from "../support/postgres.ts"
 import { SqlClient } from "effect/sql"
 
@@ -40,10 +41,20 @@ const faults = Layer.effect(
     }))
 )
 
+/** Forgets a marker with a plain DELETE (test/support/unmarked.ts). */
+const unmarkedRows = Layer.effect(
+  UnmarkedRows,
+  Effect.map(SqlClient.SqlClient, (sql) =>
+    UnmarkedRows.of({
+      forgetMarker: (kind, id) =>
+        sql`DELETE FROM ${sql(allKinds.find((k) => k.kind.name === kind)!.markerTable)} WHERE resource_id = ${id}`
+    }))
+)
+
 /** The SQL adapter as a contract/model target: each build is a fresh schema in `url`'s database. */
 export const sqlTarget = (url: string): PortTarget => ({
   name: "postgresql",
-  layer: faults.pipe(Layer.provideMerge(sqlLayer({ kinds: allKinds })), Layer.provideMerge(freshSchemaLayer(url, { kinds: allKinds })))
+  layer: Layer.merge(faults, unmarkedRows).pipe(Layer.provideMerge(sqlLayer({ kinds: allKinds })), Layer.provideMerge(freshSchemaLayer(url, { kinds: allKinds })))
 })
 
 let counter = 0

@@ -20,7 +20,7 @@ describe("migrations: versioned, idempotent, upgradable", () => {
 
         // The database as the first release left it: core at 1, the two production kinds at
         // version 1, with their separate GC candidate ledgers, and no API tokens yet.
-        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0 })
+        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0, lineage: 0 })
         assert.deepStrictEqual(old.map((s) => `${s.component}@${s.version}`), [
           "core@1",
           "kind:alert@1",
@@ -49,7 +49,8 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "kind:support_bundle@2",
           "kind:widget@1",
           "kind:widget@2",
-          "tokens@1"
+          "tokens@1",
+          "lineage@1"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
         // Requests are stored once per lineage (core 4); the per-version table is gone.

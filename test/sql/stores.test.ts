@@ -73,13 +73,13 @@ describe("SQL stores, one statement at a time", () => {
         // Operator delete: tombstone, then re-create is Tombstoned.
         const grant = yield* authz.requireAdmin(admin, "test")
         const del = yield* resources.delete(grant, alert, a1 as ResourceId)
-        assert.deepStrictEqual(del, { _tag: "Remove", stampMarker: true })
+        assert.deepStrictEqual(del, { _tag: "Remove", stampMarker: true, fmCreated: true })
         const del2 = yield* resources.delete(grant, alert, a1 as ResourceId)
         assert.strictEqual(del2._tag, "AlreadyDeleted")
         const after = yield* resources.createGuarded(alert, held.generations[alert]!, requestsOf(alert))
         assert.deepStrictEqual(after as unknown, { _tag: "Applied", outcomes: [{ id: a1, outcome: "Tombstoned" }, { id: a2, outcome: "AlreadyExists" }] })
         const bdel = yield* resources.delete(grant, bundle, b1 as ResourceId)
-        assert.deepStrictEqual(bdel, { _tag: "BeginDestroying", state: "destroying", stampMarker: true })
+        assert.deepStrictEqual(bdel, { _tag: "BeginDestroying", state: "destroying", stampMarker: true, fmCreated: true })
         assert.strictEqual(yield* resources.finishDestroying(bundle, 10), 1)
 
         // Drop a1 and w1: their markers are marked dropped; a sweep from the new sitrep collects them.

@@ -11,6 +11,7 @@ import {
 } from "@fm-rendezvous/domain"
 import { Effect, type Layer } from "effect"
 import type { CreationFaults } from "@fm-rendezvous/testkit/faults"
+import type { UnmarkedRows } from "./unmarked.ts"
 
 export type Ports = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore
 
@@ -20,7 +21,7 @@ export type Ports = Kinds | Authorization | SitrepStore | ResourceStore | Marker
  */
 export interface PortTarget {
   readonly name: string
-  readonly layer: Layer.Layer<Ports | CreationFaults, unknown>
+  readonly layer: Layer.Layer<Ports | CreationFaults | UnmarkedRows, unknown>
 }
 
 /** An admin's grant, as an operator with `--role admin` gets it, for tests that publish or prune. */

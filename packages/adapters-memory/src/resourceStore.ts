@@ -7,9 +7,11 @@ import {
   type Marker,
   type Request,
   requestOutcome,
+  requestsOf,
   type Resource,
   ResourceStore,
-  type ResourceKind
+  type ResourceKind,
+  tombstoneFor
 } from "@fm-rendezvous/domain"
 import type { Generation, KindName } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer, Option, SynchronizedRef } from "effect"
@@ -78,14 +80,19 @@ export const MemoryResourceStore = Layer.effect(
           const row = rows.get(id)
           const marker = markers.get(id)
           const plan = deletePlan(kindOf(kind), row, marker)
-          const stamp = (m: Marker) => markers.set(id, { ...m, timeDeleted: now, deletedBy: grant.actor })
-          if (plan._tag === "Remove") {
-            rows.delete(id)
-            if (plan.stampMarker && marker) stamp(marker)
-          } else if (plan._tag === "BeginDestroying" && row) {
-            rows.set(id, { ...row, state: plan.state })
-            if (plan.stampMarker && marker) stamp(marker)
-          }
+          if (plan._tag === "NotFound" || plan._tag === "AlreadyDeleted") return plan
+          if (plan._tag === "Remove") rows.delete(id)
+          else if (row) rows.set(id, { ...row, state: plan.state })
+          // Every delete leaves a tombstone (issue 18): FM's marker stamped, or one written for a
+          // row FM did not create, judged from the current sitrep in this same step.
+          const current = currentSitrep(db)
+          const tombstone: Marker = marker !== undefined
+            ? { ...marker, timeDeleted: now, deletedBy: grant.actor }
+            : tombstoneFor(kind, id, {
+              generation: current?.generations[kind],
+              requested: current !== undefined && requestsOf(current, kind).some((r) => r.id === id)
+            }, now, grant.actor)
+          markers.set(id, tombstone)
           return plan
         }),
       setUserComment: (_grant, kind, id, comment) =>

@@ -43,6 +43,10 @@ const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<D
   const version = ((current?.version ?? 0) + 1) as SitrepVersion
   db.sitreps.set(sitrep.id, { ...inDefinedOrder(sitrep, current), version })
   db.history.push({ version, sitrepId: sitrep.id })
+  for (const [kind, generation] of Object.entries(sitrep.generations)) {
+    const highest = db.highestGenerations.get(kind)
+    if (highest === undefined || highest < generation) db.highestGenerations.set(kind, generation)
+  }
   // SPEC 3.4: mark the markers of the dropped ids (the SQL adapter does it after the CAS, in the
   // same transaction). An id that never got a marker has nothing to collect and is not recorded.
   for (const d of dropped) {
@@ -82,6 +86,7 @@ export const MemorySitrepStore = Layer.effect(
     const read = <A>(f: (db: MemoryDb) => A) => SynchronizedRef.modify(ref, (db) => [f(db), db] as const)
     return SitrepStore.of({
       publish: (_grant, sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
+      highestGenerations: read((db) => Object.fromEntries(db.highestGenerations)),
       currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
       current: read((db) => Option.fromNullishOr(currentSitrep(db))),
       currentFrom: () => read((db) => Option.fromNullishOr(currentSitrep(db))),

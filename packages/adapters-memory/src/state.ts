@@ -1,4 +1,4 @@
-import type { ActivationReport, KindProgress, Marker, Resource, Sitrep } from "@fm-rendezvous/domain"
+import type { ActivationReport, Generation, KindProgress, Marker, Resource, Sitrep } from "@fm-rendezvous/domain"
 
 /**
  * The whole in-memory database. Every port call is ONE `SynchronizedRef.modify` over it, so each
@@ -13,6 +13,8 @@ export interface MemoryDb {
   /** Creation markers per kind; a GC candidate is a marker with `droppedAtGeneration` set. */
   readonly markers: Map<string, Map<string, Marker>>
   readonly progress: Map<string, KindProgress>
+  /** The highest generation each kind ever had (issue 18): raised by every publish, never lowered. */
+  readonly highestGenerations: Map<string, Generation>
   readonly reports: Map<string, ActivationReport>
 }
 
@@ -22,6 +24,7 @@ export const emptyDb = (): MemoryDb => ({
   resources: new Map(),
   markers: new Map(),
   progress: new Map(),
+  highestGenerations: new Map(),
   reports: new Map()
 })
 

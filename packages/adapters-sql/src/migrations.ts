@@ -230,6 +230,30 @@ export const tokenTrack: MigrationTrack = {
   }]
 }
 
+/**
+ * Per-kind records of the lineage (issue 18), on a track of their own so the core and kind tracks
+ * are not touched: the highest generation each kind ever had (publishing continues a kind above
+ * it, so a generation never goes back when a kind leaves the sitreps and returns).
+ */
+export const lineageTrack: MigrationTrack = {
+  component: "lineage",
+  steps: [{
+    version: 1,
+    name: "the highest generation each kind ever had",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS kind_generation_high (
+        kind TEXT PRIMARY KEY,
+        highest_generation INT8 NOT NULL CHECK (highest_generation >= 1)
+      )`,
+      // From what is stored now (a one-off: a migration may read a whole table): later publishes
+      // raise it. Idempotent: re-running only raises values to what they already are.
+      `INSERT INTO kind_generation_high (kind, highest_generation)
+        SELECT kind, max(generation) FROM sitrep_generation GROUP BY kind
+        ON CONFLICT (kind) DO UPDATE SET highest_generation = GREATEST(kind_generation_high.highest_generation, excluded.highest_generation)`
+    ]
+  }]
+}
+
 /** The tables of one resource kind, built from its descriptor. */
 export const kindTrack = (k: SqlKind): MigrationTrack => {
   const columns = k.columns.map((c) => `${c.column} ${c.type === "jsonb" ? "JSONB" : "TEXT"}`)
@@ -439,7 +463,7 @@ const awaitSchemaChanges = (tables: ReadonlyArray<string>, pollMillis: number) =
   })
 
 /** Every track this program migrates, in the order they are applied. */
-export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack]
+export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack]
 
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to

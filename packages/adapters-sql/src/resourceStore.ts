@@ -7,7 +7,8 @@ import {
   requestOutcome,
   type Resource,
   type ResourceId,
-  ResourceStore
+  ResourceStore,
+  tombstoneFor
 } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
@@ -16,12 +17,15 @@ import { SqlKinds } from "./kinds.ts"
 import { toMarker } from "./markerStore.ts"
 import type { MarkerRow } from "./markers.ts"
 import * as R from "./resources.ts"
+import * as S from "./sitreps.ts"
 import { SqlProfile } from "./profile.ts"
 import { withRetry } from "./retry.ts"
 import { toDate, toGeneration } from "./rows.ts"
 import { transactions } from "./transactions.ts"
 import { storeError } from "./wording.ts"
 import { SENTINELS } from "./sentinel.ts"
+
+const rid = (id: string) => id as ResourceId
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
@@ -99,10 +103,17 @@ export const SqlResourceStore = Layer.effect(
               const row = rows[0] === undefined ? undefined : toResource(k, rows[0])
               const marker = markers[0] === undefined ? undefined : toMarker(k.kind.name, markers[0])
               const plan = deletePlan(k.kind, row, marker)
+              if (plan._tag === "NotFound" || plan._tag === "AlreadyDeleted") return plan
               if (plan._tag === "Remove") yield* R.deleteResourceRow(sql, k, id)
-              if (plan._tag === "BeginDestroying") yield* R.setResourceState(sql, k, id, plan.state)
-              if ((plan._tag === "Remove" || plan._tag === "BeginDestroying") && plan.stampMarker) {
-                yield* R.stampMarker(sql, k, id, at, grant.actor)
+              else yield* R.setResourceState(sql, k, id, plan.state)
+              // Every delete leaves a tombstone (issue 18): FM's marker stamped, or one written for
+              // a row FM did not create, judged from the current sitrep in this transaction.
+              if (plan.fmCreated) yield* R.stampMarker(sql, k, id, at, grant.actor)
+              else {
+                const current = (yield* R.selectTombstoneGeneration(sql, k, profile))[0]?.generation
+                const generation = current == null ? undefined : toGeneration(current)
+                const requested = (yield* S.selectCurrentRequests(sql, k.kind.name, id)).length > 0
+                yield* R.insertTombstone(sql, k, tombstoneFor(k.kind.name, rid(id), { generation, requested }, at, grant.actor))
               }
               return plan
             })

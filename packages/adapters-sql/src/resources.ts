@@ -1,4 +1,4 @@
-import type { Generation, Request } from "@fm-rendezvous/domain"
+import type { Generation, Marker, Request } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import { columnValues, hasState, type SqlKind } from "./kind.ts"
 import type { MarkerRow } from "./markers.ts"
@@ -153,6 +153,27 @@ export const stampMarker = (sql: Sql, k: SqlKind, id: string, now: Date, actor: 
     SET time_deleted = COALESCE(time_deleted, ${now}),
         deleted_by = CASE WHEN time_deleted IS NULL THEN ${actor} ELSE deleted_by END
     WHERE resource_id = ${id}`
+
+/**
+ * The kind's current generation, for the tombstone a delete writes for a row without a marker
+ * (issue 18, domain `tombstoneFor`; whether the current sitrep requests the id is
+ * sitreps.ts `selectCurrentRequests`, in the same transaction). On the PostgreSQL profile the
+ * current-sitrep pointer is locked FOR SHARE, as in the guarded insert: a publish waits for the
+ * delete, so the publish that drops the id sees the tombstone and marks it. Under SERIALIZABLE the
+ * two conflict instead and one is re-run.
+ */
+export const selectTombstoneGeneration = (sql: Sql, k: SqlKind, profile: Pick<Profile, "shareLock">) =>
+  sql<{ generation: bigint | null }>`WITH
+    head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton${profile.shareLock ? sql` FOR SHARE` : sql``})
+    SELECT (SELECT g.generation FROM sitrep_generation g WHERE g.sitrep_id = (SELECT sitrep_id FROM head) AND g.kind = ${k.kind.name})
+      AS generation`
+
+/** Writes the tombstone of a row FM did not create (issue 18); the delete's lock on the id makes a conflict impossible. */
+export const insertTombstone = (sql: Sql, k: SqlKind, m: Marker) =>
+  sql`INSERT INTO ${sql(k.markerTable)}
+      (resource_id, created_at_generation, time_created, time_deleted, deleted_by, dropped_at_generation)
+    VALUES (${m.resourceId}, ${m.createdAtGeneration}, ${m.timeCreated}, ${m.timeDeleted}, ${m.deletedBy}, ${m.droppedAtGeneration})
+    ON CONFLICT (resource_id) DO NOTHING`
 
 export const updateUserComment = (sql: Sql, k: SqlKind, column: string, id: string, comment: string) =>
   sql<{ id: string }>`UPDATE ${sql(k.resourceTable)} SET ${sql(column)} = ${comment} WHERE id = ${id} RETURNING id`

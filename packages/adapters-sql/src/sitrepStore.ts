@@ -24,6 +24,7 @@ import { transactions } from "./transactions.ts"
 import { storeError } from "./wording.ts"
 import { decodeSentinel, SENTINELS } from "./sentinel.ts"
 import * as S from "./sitreps.ts"
+import * as K from "./kindRecords.ts"
 
 type Sql = SqlClient.SqlClient
 
@@ -185,6 +186,7 @@ export const SqlSitrepStore = Layer.effect(
         if (!parentIsCurrent(s.parentId, current)) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
         yield* S.insertGenerations(sql, s.id, s.generations)
+        if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
         if (s.cases.length > 0) yield* S.insertCases(sql, s)
         // Only what changed (issue 19): the added requests get rows, the dropped ones their drop
         // generation; carried ones are written nowhere. Each must hit exactly the rows it names,
@@ -244,6 +246,10 @@ export const SqlSitrepStore = Layer.effect(
 
     return SitrepStore.of({
       publish: (_grant, s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      highestGenerations: withRetry(K.selectHighestGenerations(sql)).pipe(
+        Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.kind, toGeneration(r.highest_generation)]))),
+        storeError("reading each kind's highest generation")
+      ),
       currentHeader: withRetry(loadHeader(sql)).pipe(storeError("reading the current sitrep")),
       current: tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
         storeError("reading the current sitrep")

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest"
 import { alertKind } from "../src/kinds/alert.ts"
 import { supportBundleKind } from "../src/kinds/supportBundle.ts"
 import type { Resource } from "../src/model/resource.ts"
-import { deletePlan } from "../src/rules/deletion.ts"
+import { deletePlan, tombstoneFor } from "../src/rules/deletion.ts"
+import type { Generation } from "../src/model/generation.ts"
+import type { KindName, ResourceId } from "../src/model/ids.ts"
 import { marker } from "./fixtures.ts"
 
 const row = (state: string | null): Resource => ({
@@ -16,9 +18,19 @@ const row = (state: string | null): Resource => ({
 const tomb = marker({ timeDeleted: new Date(5), deletedBy: "alice" })
 
 describe("the delete plan (SPEC 3.2)", () => {
-  it("removes an FM alert and stamps its marker; a plain alert is only removed", () => {
-    expect(deletePlan(alertKind, row(null), marker())).toEqual({ _tag: "Remove", stampMarker: true })
-    expect(deletePlan(alertKind, row(null), undefined)).toEqual({ _tag: "Remove", stampMarker: false })
+  it("removes an FM alert and stamps its marker; a plain alert is removed and gets a tombstone written (issue 18)", () => {
+    expect(deletePlan(alertKind, row(null), marker())).toEqual({ _tag: "Remove", stampMarker: true, fmCreated: true })
+    expect(deletePlan(alertKind, row(null), undefined)).toEqual({ _tag: "Remove", stampMarker: true, fmCreated: false })
+  })
+
+  it("the tombstone of a row FM did not create: the current generation, marked for the sweep unless requested (issue 18)", () => {
+    const at = new Date(7)
+    const requested = tombstoneFor("alert" as KindName, "r" as ResourceId, { generation: 4n as Generation, requested: true }, at, "alice")
+    expect(requested).toMatchObject({ createdAtGeneration: 4n, droppedAtGeneration: null, timeDeleted: at, deletedBy: "alice" })
+    const stray = tombstoneFor("alert" as KindName, "r" as ResourceId, { generation: 4n as Generation, requested: false }, at, "alice")
+    expect(stray).toMatchObject({ createdAtGeneration: 4n, droppedAtGeneration: 4n })
+    const noHistory = tombstoneFor("alert" as KindName, "r" as ResourceId, { generation: undefined, requested: false }, at, "alice")
+    expect(noHistory).toMatchObject({ createdAtGeneration: 1n, droppedAtGeneration: 1n })
   })
 
   it("keeps the first deletion", () => {
@@ -33,9 +45,10 @@ describe("the delete plan (SPEC 3.2)", () => {
 
   it("bundles go through destroying unless failed", () => {
     for (const state of ["collecting", "active", "failing"]) {
-      expect(deletePlan(supportBundleKind, row(state), marker())).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true })
+      expect(deletePlan(supportBundleKind, row(state), marker())).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true, fmCreated: true })
     }
-    expect(deletePlan(supportBundleKind, row("failed"), marker())).toEqual({ _tag: "Remove", stampMarker: true })
-    expect(deletePlan(supportBundleKind, row("destroying"), undefined)._tag).toBe("AlreadyDeleted")
+    expect(deletePlan(supportBundleKind, row("failed"), marker())).toEqual({ _tag: "Remove", stampMarker: true, fmCreated: true })
+    // Destroying without a marker (deleted before issue 18): it still gets its tombstone.
+    expect(deletePlan(supportBundleKind, row("destroying"), undefined)).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true, fmCreated: false })
   })
 })

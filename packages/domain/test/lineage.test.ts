@@ -3,7 +3,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { decodeSitrepDocument } from "../src/model/document.ts"
 import type { Sitrep } from "../src/model/sitrep.ts"
-import { parentIsCurrent, planChild } from "../src/rules/lineage.ts"
+import { childGeneration, parentIsCurrent, planChild } from "../src/rules/lineage.ts"
 import { doc, g, id, registry } from "./fixtures.ts"
 
 const decode = (d: unknown) => Result.getOrThrow(decodeSitrepDocument(registry)(d))
@@ -45,6 +45,27 @@ describe("planning a child sitrep (SPEC 2, 7.1)", () => {
       expect(plan.added.filter((a) => a.kind === "alert").map((a) => a.id).sort())
         .toEqual(ca.filter((n) => !pa.includes(n)).map((n) => id(n, 0xa)).sort())
     }))
+  })
+
+  it("a kind's generation never goes back (issue 18): above the parent's and above the highest it ever had", () => {
+    const gen = fc.option(fc.bigInt({ min: 1n, max: 1000n }), { nil: undefined })
+    fc.assert(fc.property(gen, gen, fc.boolean(), (parent, highest, unchanged) => {
+      const child = Result.getOrThrow(childGeneration(parent as never, highest as never, unchanged))
+      const floor = [parent, highest].reduce<bigint>((m, x) => (x !== undefined && x > m ? x : m), 0n)
+      // Never below what the lineage had; unchanged keeps the parent's only when it is the highest.
+      expect(child >= floor && child >= 1n).toBe(true)
+      if (parent !== undefined && (highest === undefined || highest <= parent)) expect(child).toBe(unchanged ? parent : parent + 1n)
+      else expect(child).toBe(highest === undefined ? 1n : highest + 1n)
+    }))
+    // The issue's history: the parent no longer carries alerts (a release that did not know them published it).
+    const parent = stored(doc({ id: 1, parent: null, cases: [{ id: 1, bundles: [1] }] }), undefined)
+    const withoutAlerts: Sitrep = { ...parent, generations: { support_bundle: parent.generations["support_bundle"]! } }
+    const back = decode(doc({ id: 2, parent: 1, cases: [{ id: 1, alerts: [5], bundles: [1] }] }))
+    expect(Result.getOrThrow(planChild(registry, back, withoutAlerts)).generations["alert"]).toBe(1n)
+    const plan = Result.getOrThrow(planChild(registry, back, withoutAlerts, { alert: g(7) }))
+    expect(plan.generations["alert"]).toBe(8n)
+    expect(plan.cases[0]!.requests["alert"]![0]!.enteredAt).toBe(8n)
+    expect(plan.generations["support_bundle"]).toBe(1n)
   })
 
   it("a first sitrep starts every kind at generation 1", () => {

@@ -105,7 +105,7 @@ export class Authenticated extends HttpApiMiddleware.Service<Authenticated, { pr
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
   // 503 while the database is away (SPEC 8.4: also while authenticating), 500 for the unexpected.
-  error: [Unauthorized, Unavailable, InternalError]
+  error: [Unauthorized, Forbidden, Unavailable, InternalError]
 }) {}
 
 const Json = Schema.Unknown.pipe(Schema.annotate({ description: "A JSON value (SPEC 7.3 shapes)." }))
@@ -151,9 +151,9 @@ export const decodeDeleteOutcome = (text: string | undefined): DeleteOutcome | u
     const o = JSON.parse(text ?? "")
     switch (o?._tag) {
       case "Remove":
-        return { _tag: "Remove", stampMarker: o.stampMarker === true }
+        return { _tag: "Remove", stampMarker: true, fmCreated: o.fmCreated !== false }
       case "BeginDestroying":
-        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: o.stampMarker === true }
+        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: true, fmCreated: o.fmCreated !== false }
       case "AlreadyDeleted":
         return { _tag: "AlreadyDeleted", at: typeof o.at === "string" ? new Date(o.at) : null, by: typeof o.by === "string" ? o.by : null }
       default:

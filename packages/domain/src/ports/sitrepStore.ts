@@ -1,7 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { StoreError } from "../errors.ts"
 import type { KindName, ResourceId, SitrepId } from "../model/ids.ts"
-import type { SitrepVersion } from "../model/generation.ts"
+import type { Generation, SitrepVersion } from "../model/generation.ts"
 import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
 import type { DroppedRequest } from "../rules/lineage.ts"
 import type { AdminGrant } from "./authorization.ts"
@@ -26,7 +26,8 @@ export class SitrepStore extends Context.Service<SitrepStore, {
    * ONE atomic step (SPEC 3.5): write the sitrep, its cases and the requests it adds (and end the
    * ones it drops: a request is stored once per lineage), then the history
    * compare-and-swap, then mark the existing markers of `dropped` with the generation that dropped
-   * them (the GC candidates of SPEC 3.4; an id that never got a marker needs no record). Nothing
+   * them (the GC candidates of SPEC 3.4; an id that never got a marker needs no record), and raise
+   * each kind's highest generation (`highestGenerations`). Nothing
    * is written when the parent is not current.
    */
   readonly publish: (
@@ -34,6 +35,12 @@ export class SitrepStore extends Context.Service<SitrepStore, {
     sitrep: SitrepToPublish,
     dropped: ReadonlyArray<DroppedRequest>
   ) => Effect.Effect<PublishOutcome, StoreError>
+  /**
+   * The highest generation each kind ever had in this lineage (issue 18): raised by every publish
+   * in its atomic step, never lowered, kept when the sitreps that had it are pruned. Publishing
+   * continues a kind above it (`planChild`).
+   */
+  readonly highestGenerations: Effect.Effect<Readonly<Record<string, Generation>>, StoreError>
   readonly currentHeader: Effect.Effect<Option.Option<SitrepHeader>, StoreError>
   readonly current: Effect.Effect<Option.Option<Sitrep>, StoreError>
   /**

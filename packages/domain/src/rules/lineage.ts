@@ -54,7 +54,13 @@ const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b
 export const planChild = (
   registry: KindRegistry,
   doc: SitrepDocument,
-  parent: Sitrep | undefined
+  parent: Sitrep | undefined,
+  /**
+   * The highest generation each kind ever had in this lineage (the store's record, SPEC 2 and
+   * issue 18): a kind's generation never goes back, even when the parent does not carry the kind
+   * (a release that did not know it published in between). See `childGeneration`.
+   */
+  highest: Readonly<Record<string, Generation>> = {}
 ): Result.Result<ChildPlan, string> => {
   // Duplicate ids across the whole sitrep: cases and requests of every kind share one namespace.
   const seen = new Set<string>([doc.id])
@@ -103,23 +109,20 @@ export const planChild = (
     }
     const childIds = new Set<string>(childRequests.map((r) => r.id))
     const parentGeneration = parent?.generations[kind.name]
-    let generation: Generation
-    if (parentGeneration === undefined) generation = FIRST_GENERATION
-    else if (sameSet(childIds, new Set(parentById.keys()))) generation = parentGeneration
-    else {
-      const next = nextGeneration(parentGeneration)
-      if (Result.isFailure(next)) return Result.fail(`${kind.plural}: ${next.failure.message}`)
-      generation = next.success
-    }
+    const derived = childGeneration(parentGeneration, highest[kind.name], sameSet(childIds, new Set(parentById.keys())))
+    if (Result.isFailure(derived)) return Result.fail(`${kind.plural}: ${derived.failure}`)
+    const generation = derived.success
     const stated = given[kind.name]
     if (stated !== undefined && stated !== generation) {
       return Result.fail(
         `generations.${kind.name} is ${stated}, but ${kind.plural} must be at generation ${generation} (${
-          parent === undefined
-            ? "a first sitrep starts at 1"
-            : generation === parentGeneration
+          generation === parentGeneration
             ? "the request set did not change"
-            : "the request set changed"
+            : parentGeneration !== undefined
+            ? "the request set changed"
+            : highest[kind.name] !== undefined
+            ? `the kind continues above ${highest[kind.name]}, the highest generation it had in this lineage`
+            : "a first sitrep starts at 1"
         })`
       )
     }
@@ -140,6 +143,25 @@ export const planChild = (
     )
   }))
   return Result.succeed({ generations, cases: withEntries, dropped, added })
+}
+
+/**
+ * A kind's generation in a child (SPEC 2): the parent's, bumped with `next()` exactly when the
+ * request set changed; without one in the parent, the first generation, or (issue 18) the one
+ * after the highest the kind ever had in this lineage, so a generation never goes back. The
+ * guard's and the delta rule's premise (generations only grow along the lineage) then holds even
+ * when a kind leaves the sitreps and comes back; a parent below the record (only a corrupted
+ * store could give one) also continues above it.
+ */
+export const childGeneration = (
+  parent: Generation | undefined,
+  highest: Generation | undefined,
+  unchanged: boolean
+): Result.Result<Generation, string> => {
+  if (parent !== undefined && (highest === undefined || highest <= parent)) {
+    return unchanged ? Result.succeed(parent) : Result.mapError(nextGeneration(parent), (e) => e.message)
+  }
+  return highest === undefined ? Result.succeed(FIRST_GENERATION) : Result.mapError(nextGeneration(highest), (e) => e.message)
 }
 
 /** JSON text with object keys sorted: request bodies are compared structurally through it. */

@@ -55,7 +55,7 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
   if (parent !== undefined && inputId === parent.id) return yield* retried(kinds, store, input, early, parent)
   const doc = early ?? (yield* documentFrom(kinds, input, parent))
   if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, current)
-  const plan = planChild(kinds, doc, parent)
+  const plan = planChild(kinds, doc, parent, yield* store.highestGenerations)
   if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
 
   for (const kind of kinds.all) {
