@@ -54,7 +54,9 @@ const collectible = (sql: Sql, k: SqlKind, marker: string) =>
 
 /**
  * The marker delete re-checks the generation on the row it deletes: under READ COMMITTED a row
- * changed since the snapshot is re-evaluated against this condition, never deleted blindly.
+ * changed since the snapshot is re-evaluated against this condition, never deleted blindly. Its
+ * RETURNING names only the deleted table's columns: CockroachDB's delete.md documents RETURNING
+ * as "column names from the table", not those of the USING table (docs/SQL.md, "Checked on paper").
  */
 const sweptCte = (sql: Sql, k: SqlKind, alsoReturn: Fragment = sql``) =>
   sql`swept AS (
@@ -103,7 +105,7 @@ export const sweepCandidatesPage = (
       SELECT p.resource_id, p.dropped_at_generation, ${collectible(sql, k, "p")} AS collectible
       FROM page p
     ),
-    ${sweptCte(sql, k, sql`, j.dropped_at_generation`)}
+    ${sweptCte(sql, k, sql`, m.dropped_at_generation`)}
     SELECT (SELECT count(*) FROM held) AS held_found, (SELECT count(*) FROM page) AS examined,
       last.dropped_at_generation AS last_generation, last.resource_id AS last_id, d.resource_id AS deleted_id
     FROM (SELECT 1 AS one) AS one

@@ -19,15 +19,49 @@ import { sqlStateOf } from "./sqlstate.ts"
  * point re-runs at most the step it was in, and a data move never re-runs after the DROP that
  * follows it. Adding a kind adds a track, not a step here.
  */
+/**
+ * A step whose statement has no idempotent form in the common subset (PostgreSQL has no `ADD
+ * CONSTRAINT IF NOT EXISTS`): skipped when `unlessFound` returns a row.
+ */
+export interface GuardedStatement {
+  readonly statement: string
+  readonly unlessFound: string
+}
+
+/**
+ * A data move run as many statements of its own, each moving one page and returning what it
+ * moved, until one moves nothing; a kill between two pages leaves the moved pages, and the re-run
+ * goes on.
+ */
+export interface PagedStatement {
+  readonly page: string
+}
+
+/** Each one a step: one DDL statement, a guarded one, or a data move in pages; idempotent. */
+export type MigrationStatement = string | GuardedStatement | PagedStatement
+
 export interface MigrationStep {
   readonly version: number
   readonly name: string
-  /**
-   * Each one a step: one DDL statement or one data move, idempotent. A `page` is a data move run
-   * as many statements of its own, each moving one page and returning what it moved, until one
-   * moves nothing; a kill between two pages leaves the moved pages, and the re-run goes on.
-   */
-  readonly statements: ReadonlyArray<string | { readonly page: string }>
+  /** Each one a step: one DDL statement or one data move, idempotent. */
+  readonly statements: ReadonlyArray<MigrationStatement>
+}
+
+const textOf = (s: MigrationStatement): string => (typeof s === "string" ? s : "page" in s ? s.page : s.statement)
+
+/**
+ * A CHECK constraint as a step of its own (issue 20, item 4): CockroachDB turns a CHECK written
+ * inline in `ADD COLUMN IF NOT EXISTS` into a separate constraint, and whether a re-run skips it is
+ * undocumented. Named as PostgreSQL names an inline one (`<table>_<column>_check`), so a database
+ * whose column was added with the inline CHECK by an earlier release skips the step on PostgreSQL.
+ */
+export const addCheck = (table: string, column: string, condition: string): GuardedStatement => {
+  const name = `${table}_${column}_check`
+  return {
+    statement: `ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${condition})`,
+    unlessFound: `SELECT 1 FROM information_schema.table_constraints
+      WHERE table_schema = current_schema() AND table_name = '${table}' AND constraint_name = '${name}'`
+  }
 }
 
 /**
@@ -163,8 +197,9 @@ export const coreTrack: MigrationTrack = {
         // Issue 13: written by every publish (carried from the parent, or the child's generation
         // for a new request). Rows written before this step stay NULL, read as their sitrep's
         // generation for the kind: an upper bound, so a delta activation executes them.
-        `ALTER TABLE sitrep_request ADD COLUMN IF NOT EXISTS entered_at_generation INT8
-          CHECK (entered_at_generation >= 1)`
+        `ALTER TABLE sitrep_request ADD COLUMN IF NOT EXISTS entered_at_generation INT8`,
+        // Its CHECK, a step of its own (appended, so a database left mid-version keeps its step count).
+        addCheck("sitrep_request", "entered_at_generation", "entered_at_generation >= 1")
       ]
     },
     {
@@ -294,14 +329,13 @@ export const kindTrack = (k: SqlKind): MigrationTrack => {
     }, {
       version: 2,
       name: `${k.kind.plural}: GC candidates folded into the creation markers`,
-      // Four steps: the column, its index, the data move (its own step: CockroachDB cannot use a
-      // column in the transaction that added it), then the DROP, recorded done only after the move.
+      // Five steps: the column, its index, the data move (its own step: CockroachDB cannot use a
+      // column in the transaction that added it), the DROP, recorded done only after the move, then the CHECK.
       statements: [
         // SPEC 3.4: the publish that drops an id marks its marker; a sweep pages over the marked
         // markers by (dropped generation, id) up to the held generation, through a partial index
         // that holds only them. One row per collected marker instead of a marker and a candidate.
-        `ALTER TABLE ${k.markerTable} ADD COLUMN IF NOT EXISTS dropped_at_generation INT8
-          CHECK (dropped_at_generation >= 1)`,
+        `ALTER TABLE ${k.markerTable} ADD COLUMN IF NOT EXISTS dropped_at_generation INT8`,
         `CREATE INDEX IF NOT EXISTS ${k.candidateIndex} ON ${k.markerTable} (dropped_at_generation, resource_id)
           WHERE dropped_at_generation IS NOT NULL`,
         // Existing candidates move onto their markers; a candidate without a marker had nothing
@@ -309,7 +343,10 @@ export const kindTrack = (k: SqlKind): MigrationTrack => {
         `UPDATE ${k.markerTable} AS m SET dropped_at_generation = c.dropped_at_generation
           FROM ${k.legacyCandidateTable} AS c
           WHERE c.resource_id = m.resource_id AND m.dropped_at_generation IS NULL`,
-        `DROP TABLE IF EXISTS ${k.legacyCandidateTable}`
+        `DROP TABLE IF EXISTS ${k.legacyCandidateTable}`,
+        // The column's CHECK, a step of its own, last: the indexes of the steps before it are those
+        // an earlier release recorded.
+        addCheck(k.markerTable, "dropped_at_generation", "dropped_at_generation >= 1")
       ]
     }]
   }
@@ -350,8 +387,8 @@ export const migrationTables = (tracks: ReadonlyArray<MigrationTrack>): Readonly
   const names = new Set(["fm_schema_version", "fm_schema_step", "fm_migration_lock"])
   for (const track of tracks) {
     for (const step of track.steps) {
-      for (const statement of step.statements) {
-        for (const m of (typeof statement === "string" ? statement : statement.page).matchAll(/\b(?:TABLE(?: IF (?:NOT )?EXISTS)?|ON|UPDATE|FROM)\s+([a-z][a-z0-9_]*)/g)) {
+      for (const statement of step.statements.map(textOf)) {
+        for (const m of statement.matchAll(/\b(?:TABLE(?: IF (?:NOT )?EXISTS)?|ON|UPDATE|FROM)\s+([a-z][a-z0-9_]*)/g)) {
           names.add(m[1]!)
         }
       }
@@ -508,7 +545,8 @@ export const migrate = (
                 if (cockroach) yield* awaitSchemaChanges(tables, pollMillis)
                 const statement = step.statements[i]!
                 if (typeof statement === "string") yield* sql.unsafe(statement)
-                else while ((yield* sql.unsafe(statement.page)).length > 0) { /* the next page */ }
+                else if ("page" in statement) while ((yield* sql.unsafe(statement.page)).length > 0) { /* the next page */ }
+                else if ((yield* sql.unsafe(statement.unlessFound)).length === 0) yield* sql.unsafe(statement.statement)
                 // Monotonic: never set back, so a slower migrator cannot undo a faster one's progress.
                 yield* sql`INSERT INTO fm_schema_step (component, version, done)
                   VALUES (${track.component}, ${BigInt(step.version)}, ${BigInt(i + 1)})

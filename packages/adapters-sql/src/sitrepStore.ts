@@ -17,7 +17,7 @@ import { Data, Effect, Layer, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { SqlKinds } from "./kinds.ts"
 import { SqlProfile } from "./profile.ts"
-import { sqlStateOf } from "./sqlstate.ts"
+import { ambiguous } from "./sqlstate.ts"
 import { withRetry } from "./retry.ts"
 import { toDate, toGeneration, toVersion } from "./rows.ts"
 import { transactions } from "./transactions.ts"
@@ -137,9 +137,6 @@ const loadAt = (sql: Sql, head: S.HistoryRow | undefined, held?: Sitrep) =>
  * published, at the version history names; if not, nothing of it was committed, and it is run
  * once more (a second ambiguity is reported as the failure it is).
  */
-const ambiguous = (e: unknown): e is SqlError.SqlError =>
-  SqlError.isSqlError(e) && (sqlStateOf(e) === "40003" || e.reason._tag === "ConnectionError")
-
 export const resolveAmbiguous = (sql: Sql, id: SitrepId) =>
 <E, R>(attempt: Effect.Effect<PublishOutcome, E, R>) =>
   Effect.catchIf(attempt, ambiguous, () =>

@@ -20,13 +20,13 @@ export const insertSitrep = (sql: Sql, s: SitrepToPublish) =>
 export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<Record<string, Generation>>) => {
   const kinds = Object.keys(generations)
   return sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation)
-    SELECT ${id}, g.kind, g.generation
+    SELECT CAST(${id} AS UUID), g.kind, g.generation
     FROM unnest(${textArray(kinds)}::text[], ${int8Array(kinds.map((k) => generations[k]))}::int8[]) AS g(kind, generation)`
 }
 
 export const insertCases = (sql: Sql, s: SitrepToPublish) =>
   sql`INSERT INTO sitrep_case (sitrep_id, position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)
-    SELECT ${s.id}, c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
+    SELECT CAST(${s.id} AS UUID), c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
            c.request_kinds::jsonb
     FROM unnest(
       ${int4Array(s.cases.map((_, i) => i))}::int4[], ${textArray(s.cases.map((c) => c.id))}::text[],
