@@ -1,4 +1,5 @@
-import { Config, Duration, Schema } from "effect"
+import { Config, Duration, Schema, SchemaTransformation } from "effect"
+import { expandDurationShorthand } from "./shared/duration.ts"
 
 /**
  * Everything the app reads from the environment goes through effect's Config, so a bad value is
@@ -16,10 +17,12 @@ const wholeNumberAtLeastOne = (name: string, fallback: number) =>
 
 const positiveDuration = (name: string, fallback: Duration.Duration) =>
   Config.schema(
-    Schema.DurationFromString.check(
-      Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
-        message: "must be a positive duration such as \"10 seconds\""
-      })
+    Schema.String.pipe(
+      // The short forms of --expires-in (10s, 1m, 500ms) as well: one syntax everywhere (shared/duration.ts).
+      Schema.decodeTo(Schema.DurationFromString, SchemaTransformation.transform({ decode: expandDurationShorthand, encode: (s: string) => s })),
+      Schema.check(Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
+        message: "must be a positive duration such as 10s, 500ms or \"10 seconds\""
+      }))
     ),
     name
   ).pipe(Config.withDefault(fallback))
