@@ -49,7 +49,8 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "kind:widget@1",
           "kind:widget@2",
           "tokens@1",
-          "lineage@1"
+          "lineage@1",
+          "lineage@2"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
         // Requests stored before the entry column existed keep NULL there (read as their sitrep's generation).
@@ -94,7 +95,7 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         const sql = yield* SqlClient.SqlClient
         const fast = { pollMillis: 10 }
         // Another migrator holds an unexpired lease: nothing is migrated until it lets go.
-        yield* migrate([], { core: 0, tokens: 0 }, { ...fast, holder: "setup" })
+        yield* migrate([], { core: 0, tokens: 0, lineage: 0 }, { ...fast, holder: "setup" })
         yield* sql`INSERT INTO fm_migration_lock (singleton, holder, expires_at) VALUES (TRUE, 'other', now() + INTERVAL '1 hour')`
         const waiting = yield* Effect.forkChild(migrate(allKinds, {}, { ...fast, holder: "second" }))
         yield* Effect.sleep("300 millis")

@@ -1,5 +1,5 @@
 import { activate, ActivationMode, type ActivationReport, observeActivation, type Sitrep } from "@fm-rendezvous/domain"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import type { ExecutorSettings } from "../config.ts"
 
 /**
@@ -10,11 +10,18 @@ import type { ExecutorSettings } from "../config.ts"
 export const activateUninterruptibly = (
   executor: string,
   held: Sitrep,
-  settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize">,
+  settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize" | "reconcileInterval">,
   mode: ActivationMode
 ): Effect.Effect<ActivationReport, Effect.Error<ReturnType<typeof activate>>, Effect.Services<ReturnType<typeof activate>>> =>
   Effect.uninterruptible(
-    activate({ executor, held, batchSize: settings.batchSize, pageSize: settings.sweepPageSize, mode }).pipe(
+    activate({
+      executor,
+      held,
+      batchSize: settings.batchSize,
+      pageSize: settings.sweepPageSize,
+      mode,
+      reconcileWithinMillis: Duration.toMillis(settings.reconcileInterval)
+    }).pipe(
       observeActivation({ executor, sitrepVersion: held.version })
     )
   )
