@@ -12,6 +12,7 @@ import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activati
 import { observabilityScenario } from "./scenarios/observability.ts"
 import { startupScenario } from "./scenarios/startup.ts"
 import { DELTA, deltaScenarios } from "./scenarios/delta.ts"
+import { ADDED, DROPPED, publishScenarios } from "./scenarios/publish.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
 import { progress, type Summary } from "./support/stats.ts"
 import { serverFacts, startServer } from "./support/server.ts"
@@ -30,6 +31,7 @@ const config = quick
     sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 },
     observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 },
     startupRounds: 3,
+    publish: { sizes: [1_000, 10_000], publishes: 3 },
     api: API_QUICK
   }
   : {
@@ -51,6 +53,7 @@ const config = quick
     },
     observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 },
     startupRounds: 15,
+    publish: { sizes: [1_000, 100_000], publishes: 10 },
     api: API_FULL
   }
 
@@ -67,6 +70,7 @@ try {
   const startup = await startupScenario(server, config.startupRounds)
   const delta = await deltaScenarios(server, config.delta.sizes, config.delta.runs, config.background, config.delta.explainCalls)
   const api = await apiScenarios(server, config.api)
+  const publish = await publishScenarios(server, config.publish.sizes, config.publish.publishes)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -78,7 +82,29 @@ try {
   const deltaStatements = deltaSizes.flatMap((d) => [d.delta.statements.min, d.delta.statements.max])
   const explainSmall = delta[0]!
   const explainLarge = delta[delta.length - 1]!
+  const publishSmall = publish[0]!
+  const publishLarge = publish[publish.length - 1]!
   const targets = [
+    ...publish.map((p) => ({
+      target: `issue 19: a publish of Delta = ${ADDED + DROPPED} writes <= 2 x Delta + cases + 10 rows (R = ${p.requested.toLocaleString("en")})`,
+      value: `${p.publish.rowsWritten.max} rows (${Math.ceil(p.requested / 1000) + 1} cases; the old copy wrote ${p.legacyCopy.rowsWritten.toLocaleString("en")})`,
+      met: p.publish.rowsWritten.max <= 2 * (ADDED + DROPPED) + Math.ceil(p.requested / 1000) + 1 + 10
+    })),
+    {
+      target: `issue 19: a full document's publish within 3x of decoding it alone (R = ${publishLarge.requested.toLocaleString("en")})`,
+      value: `${(publishLarge.publish.ms.median / publishLarge.decodeMs.median).toFixed(1)}x (${publishLarge.publish.ms.median.toFixed(0)} ms against ${publishLarge.decodeMs.median.toFixed(1)} ms)`,
+      met: publishLarge.publish.ms.median <= 3 * publishLarge.decodeMs.median
+    },
+    {
+      target: `issue 19: an executor's move reads O(Delta) request rows, not R (R = ${publishLarge.requested.toLocaleString("en")})`,
+      value: `${publishLarge.move.rowsRead} rows in ${publishLarge.move.ms.median.toFixed(1)} ms against a full read of ${publishLarge.fullRead.rowsRead.toLocaleString("en")} in ${publishLarge.fullRead.ms.median.toFixed(0)} ms (R = ${publishSmall.requested.toLocaleString("en")}: ${publishSmall.move.ms.median.toFixed(1)} ms)`,
+      met: publishLarge.move.rowsRead <= 2 * (ADDED + DROPPED)
+    },
+    {
+      target: `issue 19: request storage with ${publishLarge.publishes + 1} versions kept within 1.5x of one copy of R (R = ${publishLarge.requested.toLocaleString("en")})`,
+      value: `${(publishLarge.storage.lineageBytes / publishLarge.storage.oneCopyBytes).toFixed(2)}x (the old per-version copy: ${(publishLarge.storage.legacyBytes / publishLarge.storage.oneCopyBytes).toFixed(1)}x)`,
+      met: publishLarge.storage.lineageBytes <= 1.5 * publishLarge.storage.oneCopyBytes
+    },
     {
       target: `8. new generation adding ${DELTA} requests: the same statements at every R (ceil(${DELTA} / ${BATCH_SIZE}) + a constant)`,
       value: `${[...new Set(deltaStatements)].join(", ")} statements at R = ${deltaSizes.map((d) => d.requested.toLocaleString("en")).join(", ")} (full re-execution: ${deltaSizes.map((d) => d.full.statements.median).join(", ")})`,
@@ -147,6 +173,7 @@ try {
     startup,
     delta,
     api,
+    publish,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -239,6 +266,13 @@ try {
       line(rowsCount.toLocaleString("en"), operation, ...cells.map((a) =>
         a === undefined ? "-" : `${a.p50ms.toFixed(1)} / ${a.p99ms.toFixed(1)}, ${a.requestsPerSecond.toFixed(0)}${a.non2xx > 0 ? ` (${a.non2xx} non-2xx)` : ""}`))
     }
+  }
+  rows.push("")
+  rows.push(`10. issue 19: publish of a child adding ${ADDED} and dropping ${DROPPED} (full document), against the old copy-every-request INSERT (emulated on a scratch table); an executor's move to it against a full read; storage after the publishes, every version kept`)
+  line("R", "publish statements", "publish ms", "rows written", "old copy ms", "old rows", "decode ms", "move statements", "move ms", "full read ms", "storage / one copy", "old storage / one copy")
+  for (const p of publish) {
+    line(p.requested.toLocaleString("en"), n(p.publish.statements), f(p.publish.ms, 1), n(p.publish.rowsWritten), f(p.legacyCopy.ms, 1), p.legacyCopy.rowsWritten.toLocaleString("en"),
+      f(p.decodeMs, 2), n(p.move.statements), f(p.move.ms, 1), f(p.fullRead.ms, 1), (p.storage.lineageBytes / p.storage.oneCopyBytes).toFixed(2), (p.storage.legacyBytes / p.storage.oneCopyBytes).toFixed(1))
   }
   rows.push("")
   rows.push("targets")

@@ -128,9 +128,12 @@ export const deltaScenarios = async (
             return yield* publishSitrep(grant, doc)
           })))
         held = Option.getOrThrow(await db.run(Effect.flatMap(SitrepStore, (s) => s.current)))
-        // Rows written: the sitrep, its generations, cases and requests, the history row, the pointer.
+        // Rows written: the sitrep, its generations, cases, the requests it added or dropped
+        // (stored once per lineage), the history row, the pointer.
+        const g = held.generations[alertKind.name]!
         const rows = await sql(db, (s) =>
-          s<{ n: number }>`SELECT (SELECT count(*) FROM sitrep_request WHERE sitrep_id = ${held.id})
+          s<{ n: number }>`SELECT (SELECT count(*) FROM lineage_request WHERE kind = ${alertKind.name}
+              AND (entered_at_generation = ${g} OR dropped_at_generation = ${g}))
             + (SELECT count(*) FROM sitrep_case WHERE sitrep_id = ${held.id})
             + (SELECT count(*) FROM sitrep_generation WHERE sitrep_id = ${held.id}) + 3 AS n`)
         pub.ms.push(published.ms)
@@ -138,7 +141,7 @@ export const deltaScenarios = async (
         pub.rows.push(Number(rows[0]!.n))
         expect(await db.run(routine(held)), "delta activation after publish", (k) => k.created === DELTA)
       }
-      await sql(db, (s) => s.unsafe("VACUUM ANALYZE alert, alert_marker, sitrep_request, execution_progress"))
+      await sql(db, (s) => s.unsafe("VACUUM ANALYZE alert, alert_marker, lineage_request, execution_progress"))
 
       const generation = held.generations[alertKind.name]!
       const total = requestsOf(held, alertKind.name).length

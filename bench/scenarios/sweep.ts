@@ -63,9 +63,10 @@ const tombstoneSweep = (version: bigint) =>
     return yield* s`DELETE FROM alert_marker m
       WHERE m.time_deleted IS NOT NULL
         AND NOT EXISTS (
-          SELECT 1 FROM sitrep_request r
-          JOIN sitrep_case c ON c.sitrep_id = r.sitrep_id AND c.position = r.case_position
-          JOIN sitrep_history h ON h.sitrep_id = c.sitrep_id
+          SELECT 1 FROM lineage_request r
+          JOIN sitrep_generation g ON g.kind = r.kind AND r.entered_at_generation <= g.generation
+            AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)
+          JOIN sitrep_history h ON h.sitrep_id = g.sitrep_id
           WHERE r.kind = ${alertKind.name} AND r.id = m.resource_id AND h.version >= ${version}
         )
       RETURNING m.resource_id`

@@ -69,5 +69,5 @@ export const addLiveRows = async (db: BenchDatabase, count: number, generation: 
         INSERT INTO alert_marker (resource_id, created_at_generation, time_created)
         SELECT id, ${generation}, now() FROM rows`)
   }
-  await sql(db, (s) => s.unsafe("VACUUM ANALYZE alert, alert_marker, sitrep_request, sitrep_case, sitrep_history"))
+  await sql(db, (s) => s.unsafe("VACUUM ANALYZE alert, alert_marker, lineage_request, sitrep_case, sitrep_history"))
 }

@@ -10,7 +10,7 @@ import { fmAsync, useServer } from "./harness.ts"
  * than a page, and addresses that cannot be right. One `fm serve` for the file.
  */
 const world = useServer()
-const requestLines = () => world.server().log().split("\n").filter((l) => l.startsWith("method=")).length
+const requestLines = () => world.server().log().split("\n").filter((l) => /^timestamp=\S+ method=/.test(l)).length
 
 describe("fm token create, as a new operator uses it", () => {
   it("prints the token alone on stdout and the sentence on stderr", async () => {
@@ -91,5 +91,51 @@ describe("answers that are not the API's (a proxy in front of it)", () => {
     const json = await fmAsync(["sitrep", "publish", document, "--json", "--server", `${base}/status/413`, "--token", world.admin()])
     expect(json.code).toBe(2)
     expect(json.json().error).toMatchObject({ exitCode: 2 })
+  })
+})
+
+describe("lists longer than a page (issue 22.3, 25.2)", () => {
+  const alerts = Array.from({ length: 1103 }, (_, i) => `cccccccc-0000-4000-8000-${String(i).padStart(12, "0")}`)
+  const direct = (args: ReadonlyArray<string>) => fmAsync([...args, "--database-url", world.url()])
+  const remote = (args: ReadonlyArray<string>) => fmAsync([...args, "--server", world.server().base, "--token", world.viewer()])
+  beforeAll(async () => {
+    const document = writeDocument("api-edges-list.json", sitrepDocument(ids.sitrep2, null, alerts))
+    const published = await direct(["sitrep", "publish", document, "--actor", "alice", "--role", "admin"])
+    expect(published.code, published.stderr).toBe(0)
+    const activated = await direct(["activate", "--executor", "nexus-1"])
+    expect(activated.code, activated.stderr).toBe(0)
+  }, 120_000)
+
+  it("follows the cursors up to --limit in both modes and says when there are more", async () => {
+    const [d, r, rest, all] = await Promise.all([
+      direct(["alert", "list", "--limit", "1050", "--json"]),
+      remote(["alert", "list", "--limit", "1050", "--json"]),
+      remote(["alert", "list", "--after", alerts[1049]!, "--json"]),
+      remote(["alert", "list", "--all", "--json"])
+    ])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe(d.stdout)
+    const page = r.json()
+    expect(page.items.map((a: { id: string }) => a.id)).toEqual(alerts.slice(0, 1050))
+    expect(typeof page.nextPageToken).toBe("string")
+    for (const x of [d, r]) {
+      expect(x.stderr).toContain(`Showing the first 1050 alerts; there are more: --all lists every one, --page-token ${page.nextPageToken}`)
+    }
+    expect(rest.json()).toEqual({ items: rest.json().items, nextPageToken: null })
+    expect(rest.json().items.map((a: { id: string }) => a.id)).toEqual(alerts.slice(1050, 1150))
+    expect(rest.stderr).toBe("")
+    expect(all.json().items).toHaveLength(alerts.length)
+    expect(all.json().nextPageToken).toBeNull()
+    const continued = await remote(["alert", "list", "--page-token", page.nextPageToken, "--limit", "2", "--json"])
+    expect(continued.json().items.map((a: { id: string }) => a.id)).toEqual(alerts.slice(1050, 1052))
+  }, 120_000)
+
+  it("refuses a limit below 1, in both modes, exit 2", async () => {
+    const runs = await Promise.all(["0", "-1"].flatMap((n) => [direct(["alert", "list", "--limit", n]), remote(["alert", "list", "--limit", n])]))
+    for (const x of runs) {
+      expect(x.code, x.stderr).toBe(2)
+      expect(x.stdout).toBe("")
+      expect(x.stderr.trim()).toMatch(/^--limit takes a whole number of 1 or more, not -?\d+; --all lists every one\.$/)
+    }
   })
 })

@@ -42,6 +42,12 @@ describe("the console's server side", () => {
         const asset = await call(base, "GET", s)
         expect(asset.status).toBe(200)
         expect(asset.headers.get("x-content-type-options")).toBe("nosniff")
+        if (s.endsWith(".js")) {
+          // Served gzipped; issue 23's budget: at most 150 kB of JavaScript gzipped.
+          expect(asset.headers.get("content-encoding")).toBe("gzip")
+          expect(Number(asset.headers.get("content-length"))).toBeLessThanOrEqual(150 * 1024)
+          expect(asset.headers.get("cache-control")).toContain("immutable")
+        }
       }
     } else {
       expect(page.status).toBe(404)

@@ -64,8 +64,24 @@ describe("hostile requests", () => {
     expectRefusal(await call(base, "POST", "/v1/sitreps", { token: world.admin(), body: doc, headers: { "content-type": "text/plain" } }), 415)
     expectRefusal(await call(base, "POST", "/v1/sitreps", { token: world.admin(), body: doc, headers: { "content-type": "" } }), 415)
     expectRefusal(await call(base, "POST", "/v1/sitreps", { token: world.admin(), body: "{ not json" }), 400, "InvalidInput")
+    // No body, but a media type that is not JSON: the same JSON refusal, not the framework's text.
+    expectRefusal(await call(base, "POST", "/v1/sitreps/prune", { token: world.admin(), headers: { "content-type": "text/plain" } }), 415, "UnsupportedMediaType")
     expectRefusal(await call(base, "POST", "/v1/sitreps/prune", { token: world.admin(), body: { keep: 1, extra: true } }), 400, "InvalidInput")
     expectRefusal(await call(base, "PUT", `/v1/support-bundles/${ids.bundle1}`, { token: world.admin(), body: { userComment: "a", colour: 1 } }), 400)
+  })
+
+  it("refuses a viewer's write with 403 before reading its body", async () => {
+    const base = world.server().base
+    // A body the API would refuse with 400 (bad JSON, unknown fields): the role is decided first.
+    for (const [method, path, body] of [
+      ["POST", "/v1/sitreps", "{ not json"],
+      ["POST", "/v1/sitreps/prune", { keep: "x", colour: 1 }],
+      ["PUT", `/v1/support-bundles/${ids.bundle1}`, "{"]
+    ] as const) {
+      const answer = await call(base, method, path, { token: world.viewer(), body })
+      expectRefusal(answer, 403, "NotAuthorized")
+      expect(answer.json().message).toMatch(/^victor has the viewer role; (publishing a sitrep|pruning sitrep history|commenting on support bundle .*) needs admin\.$/)
+    }
   })
 
   it("refuses a document SPEC 7.1 refuses with the sentence the command line prints", async () => {

@@ -148,7 +148,7 @@ describe("fm against a fresh database", () => {
     expect(fm(["bundle", "show", ids.bundle1, "--json"]).json()).toMatchObject({ userComment: "collected by hand", state: "collecting" })
     expect(fm(["bundle", "comment", ids.bundle1, "x"]).code).toBe(1)
     expect(fm(["bundle", "delete", ids.bundle1, ...admin, "--json"]).json().outcome).toBe("destroying")
-    expect(fm(["bundle", "list", "--json"]).json()[0]).toMatchObject({ id: ids.bundle1, state: "destroying" })
+    expect(fm(["bundle", "list", "--json"]).json().items[0]).toMatchObject({ id: ids.bundle1, state: "destroying" })
   })
 
   it("sweeps the marker once the lineage drops the request", () => {

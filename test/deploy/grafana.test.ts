@@ -52,6 +52,7 @@ let prometheus: ChildProcess
 let prometheusLog = ""
 let base = ""
 let dir = ""
+let executorMetricsUrl = ""
 
 const query = async (promql: string): Promise<{ status: string; error?: string; data?: { result: Array<unknown> } }> =>
   (await fetch(`${base}/api/v1/query?${new URLSearchParams({ query: promql })}`)).json() as Promise<any>
@@ -64,7 +65,8 @@ beforeAll(async () => {
   await world.publish(cases)
   daemon = startDaemon(world, "dash-e1", { FM_METRICS_LISTEN: "127.0.0.1:0", FM_ACTIVATION_PERIOD: "1 second" })
   served = await startServer(world.url)
-  const executorMetrics = new URL(await metricsUrlOf(daemon))
+  executorMetricsUrl = await metricsUrlOf(daemon)
+  const executorMetrics = new URL(executorMetricsUrl)
   const api = new URL(served.base)
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "fm-prometheus-"))
   fs.writeFileSync(
@@ -149,5 +151,25 @@ describe("deploy/grafana: the dashboard", () => {
     const up = await query("up")
     expect((up.data!.result as Array<{ metric: { job: string }; value: [number, string] }>).map((r) => [r.metric.job, r.value[1]]).sort())
       .toEqual([["fm-executor", "1"], ["fm-serve", "1"]])
+  })
+})
+
+describe("what an operator's probes and log readers see of the same two processes (issue 25.11)", () => {
+  it("the daemon's metrics port answers /healthz, as fm serve's does", async () => {
+    const answer = await fetch(new URL("/healthz", executorMetricsUrl))
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ status: "ok" })
+  })
+
+  it("fm serve's request lines carry a timestamp; it says when it stops and when it has stopped, and exits 0", async () => {
+    const lines = served.log().split("\n")
+    const healthz = lines.find((l) => l.includes('route="/healthz"'))
+    expect(healthz).toMatch(/^timestamp=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z method=GET route="\/healthz" status=200 duration_ms=[\d.]+ actor="-"$/)
+    expect(await served.stop()).toBe(0)
+    const tail = served.log().trimEnd().split("\n").slice(-2)
+    expect(tail).toEqual([
+      "fm serve: stopping: no new requests; those in flight have up to 20s (FM_SHUTDOWN_TIMEOUT)",
+      "fm serve: stopped"
+    ])
   })
 })

@@ -110,4 +110,12 @@ describe("deploy/systemd: the units", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  it("and the docs run the daemon and the server the same way: never through npx, which does not pass SIGTERM on", () => {
+    for (const doc of ["README.md", "docs/OPERATIONS.md", "deploy/README.md"]) {
+      const text = fs.readFileSync(path.join(ROOT, doc), "utf8")
+      expect(text.match(/npx fm (run|serve)\b.*/g) ?? [], doc).toEqual([])
+    }
+    expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).toContain("npx does not pass SIGTERM on")
+  })
 })

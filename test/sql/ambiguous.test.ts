@@ -1,5 +1,5 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { type SitrepId, SitrepStore } from "@fm-rendezvous/domain"
+import { type SitrepId, SitrepStore, TokenStore } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { resolveAmbiguous } from "../../packages/adapters-sql/src/sitrepStore.ts"
@@ -55,6 +55,44 @@ describe("an ambiguous publish is resolved by reading history (40003)", () => {
         const outcome = yield* resolveAmbiguous(sql, id as SitrepId)(attempt)
         assert.deepStrictEqual(outcome as unknown, { _tag: "Published", version: parent.version + 1 })
         assert.strictEqual(attempts, 1, "not re-run: history shows it committed")
+      }))
+  })
+})
+
+describe("an ambiguous token creation is resolved by the stored digest (issue 20, item 5)", () => {
+  layer(freshSqlLayer(), { excludeTestServices: true })((it) => {
+    const token = (name: string, digest: string) => ({
+      name,
+      role: "viewer" as const,
+      lookup: digest.slice(0, 16),
+      digest,
+      createdAt: new Date(),
+      expiresAt: null
+    })
+
+    it.effect("committed, yet its outcome lost: the re-run finds its own digest and reports it created; another's is refused", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const store = yield* TokenStore
+        const mine = token("ci-bot", "a".repeat(64))
+        // The first attempt's INSERT committed; its answer never came back.
+        yield* sql`INSERT INTO fm_api_token (name, role, lookup, digest, created_at, expires_at)
+          VALUES (${mine.name}, ${mine.role}, ${mine.lookup}, ${mine.digest}, now(), NULL)`
+        assert.isTrue(yield* store.create(mine), "its own committed row was reported as a name that exists")
+        assert.isFalse(yield* store.create(token("ci-bot", "b".repeat(64))), "another token's row was taken for this one's")
+      }))
+
+    it.effect("not committed (40003 at COMMIT): run again and created once", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* raiseOnce(sql, "fm_test_ambiguous_token", `CREATE CONSTRAINT TRIGGER $fn AFTER INSERT ON fm_api_token
+          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION $fn()`)
+        assert.isTrue(yield* (yield* TokenStore).create(token("deploy", "c".repeat(64))))
+        const fired = yield* sql<{ n: bigint }>`SELECT last_value AS n FROM fm_test_ambiguous_token`
+        assert.strictEqual(Number(fired[0]!.n), 2, "the first attempt failed with 40003, the re-run committed")
+        const rows = yield* sql<{ digest: string }>`SELECT digest FROM fm_api_token WHERE name = 'deploy'`
+        assert.deepStrictEqual(rows.map((r) => r.digest), ["c".repeat(64)])
+        yield* sql.unsafe("DROP TRIGGER fm_test_ambiguous_token ON fm_api_token")
       }))
   })
 })

@@ -75,7 +75,11 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["sitrep cases", S.selectCases(sql, id)],
   ["sitrep requests", S.selectRequests(sql, id)],
   ["prune: history page", S.pruneHistoryPage(sql, 10, 100)],
-  ["prune: requests", S.deleteSitrepRows(sql, "sitrep_request", [id])],
+  ["publish: add requests", S.insertRequests(sql, [{ kind: "alert", id, position: 0, caseId: id, body: "{}", digest: "d", enteredAt: held }])],
+  ["publish: drop requests", S.dropRequests(sql, "alert", held, [id, "00000000-0000-4000-8000-000000000002"])],
+  ["move: requests entered between two generations", S.selectEnteredBetween(sql, "alert", 2n as Generation, held)],
+  ["move: requests dropped between two generations", S.selectDroppedBetween(sql, "alert", 2n as Generation, held)],
+  ["prune: requests no retained version carries", S.pruneRequestsPage(sql, "alert", 100)],
   ["prune: cases", S.deleteSitrepRows(sql, "sitrep_case", [id])],
   ["prune: generations", S.deleteSitrepRows(sql, "sitrep_generation", [id])],
   ["prune: sitreps", S.deleteSitreps(sql, [id])],
@@ -135,11 +139,30 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         const sql = yield* SqlClient.SqlClient
         const { plan } = yield* explain(sql, (yield* SqlProfile).server, S.selectCurrentRequests(sql, "alert", id))
         const p = planText(plan)
-        // The primary key (sitrep, kind, id), or (kind, id) filtered on the sitrep: either reads
-        // the rows of this one id, whatever the size of the current sitrep.
-        assert.isTrue(usesIndex(plan, "sitrep_request_pkey") || usesIndex(plan, "sitrep_request_by_id"), p)
+        // The primary key (kind, id) of the lineage's requests: the one row of this id, whatever
+        // the size of the current sitrep.
+        assert.isTrue(usesIndex(plan, "lineage_request_pkey"), p)
         if (plan.dialect === "postgresql") assert.match(p, /Index Cond: .*id = '00000000-0000-4000-8000-000000000001'::uuid/, p)
         assert.deepStrictEqual(tablesScannedWithoutIndex(plan), [], p)
+      }))
+
+    it.effect("a move and pruning read the lineage's requests through their entry and drop indexes", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const server = (yield* SqlProfile).server
+        const from = 2n as Generation
+        for (
+          const [statement, index] of [
+            [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
+            [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
+            [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
+            [S.selectRequests(sql, id), "lineage_request_by_entry"]
+          ] as const
+        ) {
+          const { plan } = yield* explain(sql, server, statement)
+          assert.isTrue(usesIndex(plan, index), planText(plan))
+          assert.deepStrictEqual(tablesScannedWithoutIndex(plan), [], planText(plan))
+        }
       }))
 
     it.effect("the SQL text of the alert statements is what was reviewed (snapshot)", () =>

@@ -4,6 +4,7 @@ import { Cause, Effect, Exit } from "effect"
 import { SqlClient } from "effect/sql"
 import { type KillPoint, killBeforeStatement, MigrationKilled } from "@fm-rendezvous/testkit/migrationFaults"
 import { testDatabaseLayer } from "../support/postgres.ts"
+import { atCoreV3WithRequests, expectedIntervals, expectedRequests, intervals, versionRequests } from "./legacyRequests.ts"
 
 /**
  * Issue 12: a migration killed at ANY point re-runs to the current schema. For every statement
@@ -139,6 +140,25 @@ describe("migrations killed at any point re-run to the current schema", () => {
           }
         }
         console.log(`migration crash: killed before and during each of ${clean.statements} statements of the upgrade from kind track v1; every re-run reached the current schema with the candidates moved`)
+      }), 300_000)
+
+    it.effect("from core version 3 with requests: stopped before each statement (pages included); every version reads what it carried", () =>
+      Effect.gen(function*() {
+        const clean = yield* statementsOf(atCoreV3WithRequests)
+        const fresh = yield* statementsOf(Effect.void)
+        assert.deepStrictEqual(clean.schema, fresh.schema, "an upgraded database has the schema of a new one")
+        for (const n of clean.before) {
+          const [schema, requests, rows] = yield* inFreshSchema(Effect.gen(function*() {
+            yield* atCoreV3WithRequests
+            yield* killedMigration(n, "before")
+            yield* migrate(defaultSqlKinds, {}, lease)
+            return [yield* schemaOf, yield* versionRequests, yield* intervals] as const
+          }))
+          assert.deepStrictEqual(schema, clean.schema, `killed before statement ${n} of ${clean.statements}`)
+          assert.deepStrictEqual(rows, expectedIntervals, `killed before statement ${n}`)
+          assert.deepStrictEqual(requests, expectedRequests(), `killed before statement ${n}`)
+        }
+        console.log(`migration crash: killed before each of ${clean.statements} statements of the upgrade from core v3; every version reads what it carried`)
       }), 300_000)
   })
 })

@@ -1,9 +1,10 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { coreTrack, migrate, migrationTables, runningSchemaChanges, schemaVersions } from "@fm-rendezvous/adapters-sql"
-import { Effect, Fiber } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { SqlClient } from "effect/sql"
 import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds } from "./fixtures.ts"
+import { atCoreV3WithRequests, expectedIntervals, expectedRequests, intervals, versionRequests } from "./legacyRequests.ts"
 
 const tableExists = (name: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -53,10 +54,9 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "lineage@2"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
-        // Requests stored before the entry column existed keep NULL there (read as their sitrep's generation).
-        const entered = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.columns
-          WHERE table_name = 'sitrep_request' AND column_name = 'entered_at_generation'`
-        assert.strictEqual(entered[0]?.n, 1)
+        // Requests are stored once per lineage (core 4); the per-version table is gone.
+        assert.isTrue(yield* tableExists("lineage_request"))
+        assert.isFalse(yield* tableExists("sitrep_request"))
         for (const k of allKinds) {
           assert.isFalse(yield* tableExists(k.legacyCandidateTable), k.legacyCandidateTable)
           assert.isTrue(yield* tableExists(k.candidateIndex), k.candidateIndex)
@@ -120,6 +120,26 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         assert.deepStrictEqual([step[0]?.version, step[0]?.done], [3n, 1n], "the step record was set back")
       }))
 
+    it.effect("a CHECK is a step of its own, named, and skipped when it is already there", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* migrate(allKinds, {}, { pollMillis: 10 })
+        const named = yield* sql<{ n: string }>`SELECT constraint_name AS n FROM information_schema.table_constraints
+          WHERE table_schema = current_schema() AND constraint_type = 'CHECK'
+            AND constraint_name IN ('alert_marker_dropped_at_generation_check', 'sitrep_request_entered_at_generation_check')
+          ORDER BY 1`
+        assert.deepStrictEqual(named.map((r) => r.n), ["alert_marker_dropped_at_generation_check", "sitrep_request_entered_at_generation_check"])
+        // A migrator killed after the ADD CONSTRAINT committed and before it was recorded: the
+        // re-run meets the constraint (PostgreSQL has no ADD CONSTRAINT IF NOT EXISTS) and skips it.
+        yield* sql`UPDATE fm_schema_step SET version = 2, done = 4 WHERE component = 'kind:alert'`
+        yield* sql`UPDATE fm_schema_version SET version = 1 WHERE component = 'kind:alert'`
+        const rerun = yield* migrate(allKinds, {}, { pollMillis: 10 })
+        assert.deepStrictEqual(rerun.map((s) => `${s.component}@${s.version}`), ["kind:alert@2"])
+        const refused = yield* Effect.exit(sql`INSERT INTO alert_marker (resource_id, created_at_generation, time_created, dropped_at_generation)
+          VALUES ('0000000b-0000-4000-8000-000000000001', 1, now(), 0)`)
+        assert.isTrue(Exit.isFailure(refused), "the CHECK let a generation of 0 through")
+      }))
+
     it("the CockroachDB schema-change wait names every table the migration touches", () => {
       const tables = migrationTables([coreTrack])
       for (const t of ["sitrep", "sitrep_request", "fm_schema_step", "fm_migration_lock"]) assert.include(tables, t)
@@ -128,5 +148,19 @@ describe("migrations: versioned, idempotent, upgradable", () => {
       assert.include(statement, "'%.sitrep_request %'")
       assert.notInclude(statement, "SCHEMA CHANGE GC")
     })
+  })
+
+  layer(testDatabaseLayer({ migrated: false }))((it) => {
+    it.effect("core 4 moves every version's requests into one row per request; each version reads what it carried", () =>
+      Effect.gen(function*() {
+        yield* atCoreV3WithRequests
+        const before = yield* schemaVersions
+        assert.strictEqual(before.get("core"), 3)
+        const upgrade = yield* migrate(allKinds)
+        assert.includeDeepMembers(upgrade.map((s) => `${s.component}@${s.version}`), ["core@4"])
+        assert.isFalse(yield* tableExists("sitrep_request"))
+        assert.deepStrictEqual(yield* intervals, expectedIntervals)
+        assert.deepStrictEqual(yield* versionRequests, expectedRequests())
+      }))
   })
 })

@@ -13,6 +13,27 @@ import { Effect, Layer, Option, SynchronizedRef } from "effect"
 import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
 import { MemoryDatabase } from "./database.ts"
 
+/**
+ * The order the SQL adapter reads requests in within a case (docs/SQL.md): a request stored once
+ * per lineage keeps its entry generation and its position in the document that added it, so
+ * carried requests come in the parent's order and the added ones after them in the document's.
+ */
+const inDefinedOrder = (sitrep: SitrepToPublish, parent: Sitrep | undefined): SitrepToPublish => {
+  if (parent === undefined) return sitrep
+  const before = new Map<string, number>()
+  for (const c of parent.cases) for (const rs of Object.values(c.requests)) rs.forEach((r, i) => before.set(r.id, i))
+  return {
+    ...sitrep,
+    cases: sitrep.cases.map((c) => ({
+      ...c,
+      requests: Object.fromEntries(Object.entries(c.requests).map(([kind, rs]) => {
+        const carried = rs.filter((r) => before.has(r.id)).sort((a, b) => before.get(a.id)! - before.get(b.id)!)
+        return [kind, [...carried, ...rs.filter((r) => !before.has(r.id))]]
+      }))
+    }))
+  }
+}
+
 const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>): PublishOutcome => {
   const current = currentSitrep(db)
   if (!parentIsCurrent(sitrep.parentId, current)) {
@@ -20,7 +41,7 @@ const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<D
   }
   if (db.sitreps.has(sitrep.id)) return { _tag: "SitrepExists" }
   const version = ((current?.version ?? 0) + 1) as SitrepVersion
-  db.sitreps.set(sitrep.id, { ...sitrep, version })
+  db.sitreps.set(sitrep.id, { ...inDefinedOrder(sitrep, current), version })
   db.history.push({ version, sitrepId: sitrep.id })
   for (const [kind, generation] of Object.entries(sitrep.generations)) {
     const highest = db.highestGenerations.get(kind)
@@ -68,6 +89,7 @@ export const MemorySitrepStore = Layer.effect(
       highestGenerations: read((db) => Object.fromEntries(db.highestGenerations)),
       currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
       current: read((db) => Option.fromNullishOr(currentSitrep(db))),
+      currentFrom: () => read((db) => Option.fromNullishOr(currentSitrep(db))),
       byVersion: (version) =>
         read((db) => {
           const row = db.history.find((h) => h.version === version)

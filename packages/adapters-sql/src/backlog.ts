@@ -22,27 +22,27 @@ export const countAwaiting = (sql: Sql, k: SqlKind) =>
 /**
  * The publish time of the sitrep that dropped the id of the oldest marker awaiting collection
  * (lowest dropped generation, then id: the partial index's order). History is one lineage, so
- * that sitrep is the history successor of the newest version still carrying the id (found
- * through `sitrep_request_by_id`, then `sitrep_history`'s unique sitrep id); when history no
- * longer holds a carrier, the drop came at or before its oldest version, whose time is a lower
- * bound of the age. No row: nothing awaits collection.
+ * that sitrep is the oldest version whose generation of the kind is the marker's dropped
+ * generation (through `sitrep_generation_by_kind`, then `sitrep_history`'s unique sitrep id);
+ * when history no longer holds it (pruned), the drop came at or before its oldest version, whose
+ * time is a lower bound of the age. No row: nothing awaits collection.
  */
 export const selectOldestDroppedAt = (sql: Sql, k: SqlKind) =>
   sql<{ dropped_at: Date | string }>`WITH oldest AS (
-      SELECT resource_id FROM ${sql(k.markerTable)} WHERE dropped_at_generation IS NOT NULL
+      SELECT dropped_at_generation FROM ${sql(k.markerTable)} WHERE dropped_at_generation IS NOT NULL
       ORDER BY dropped_at_generation, resource_id LIMIT 1
-    ), last_carrier AS (
+    ), dropper AS (
       SELECT h.version FROM oldest AS o
-      JOIN sitrep_request AS r ON r.kind = ${k.kind.name} AND r.id = o.resource_id
-      JOIN sitrep_history AS h ON h.sitrep_id = r.sitrep_id
-      ORDER BY h.version DESC LIMIT 1
+      JOIN sitrep_generation AS g ON g.kind = ${k.kind.name} AND g.generation = o.dropped_at_generation
+      JOIN sitrep_history AS h ON h.sitrep_id = g.sitrep_id
+      ORDER BY h.version LIMIT 1
     ), first_kept AS (
       SELECT version FROM sitrep_history ORDER BY version LIMIT 1
     )
     SELECT s.time_created AS dropped_at
     FROM sitrep_history AS h JOIN sitrep AS s ON s.id = h.sitrep_id
     WHERE EXISTS (SELECT 1 FROM oldest)
-      AND h.version = COALESCE((SELECT version + 1 FROM last_carrier), (SELECT version FROM first_kept))`
+      AND h.version = COALESCE((SELECT version FROM dropper), (SELECT version FROM first_kept))`
 
 export const SqlCollectionBacklog = Layer.effect(
   CollectionBacklog,

@@ -12,7 +12,7 @@ import { SqlTokenStore } from "./tokenStore.ts"
 
 export { alertSqlKind, defaultSqlKinds, type SqlColumn, type SqlKind, sqlKind, supportBundleSqlKind } from "./kind.ts"
 export { makeSqlKindRegistry, SqlKinds, type SqlKindRegistry } from "./kinds.ts"
-export { type AppliedStep, coreTrack, DEFAULT_LEASE_MILLIS, kindTrack, lineageTrack, migrate, type MigrateOptions, migrationTables, runningSchemaChanges, schemaState, type SchemaState, schemaVersions, tokenTrack } from "./migrations.ts"
+export { addCheck, type AppliedStep, coreTrack, DEFAULT_LEASE_MILLIS, type GuardedStatement, kindTrack, lineageTrack, migrate, type MigrateOptions, type MigrationStatement, migrationTables, type PagedStatement, runningSchemaChanges, schemaState, type SchemaState, schemaVersions, tokenTrack } from "./migrations.ts"
 export { selectHistoryPage, SqlSitrepHistory } from "./sitrepHistory.ts"
 export { selectTokenByLookup, SqlTokenStore } from "./tokenStore.ts"
 export { pgLayer, type PgOptions } from "./pool.ts"

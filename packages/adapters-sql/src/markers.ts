@@ -37,21 +37,26 @@ const heldCte = (sql: Sql, k: SqlKind, held: SitrepId) =>
 
 /**
  * SPEC 3.3 in SQL (domain rules/gc.ts `collectibility`): the marker `m` may go iff the held
- * sitrep does not request its id and it was created strictly below the held generation. A NULL
+ * sitrep does not request its id (no lineage row of the id whose interval holds the held
+ * generation: one primary-key lookup) and it was created strictly below the held generation. A NULL
  * generation (none for this kind) makes it not collectible. The contract suite proves agreement.
  */
 const collectible = (sql: Sql, k: SqlKind, marker: string) =>
   sql`COALESCE(
       ${sql(marker)}.created_at_generation < (SELECT generation FROM held)
       AND NOT EXISTS (
-        SELECT 1 FROM sitrep_request r
-        WHERE r.sitrep_id = (SELECT id FROM held) AND r.kind = ${k.kind.name} AND r.id = ${sql(marker)}.resource_id
+        SELECT 1 FROM lineage_request r
+        WHERE r.kind = ${k.kind.name} AND r.id = ${sql(marker)}.resource_id
+          AND r.entered_at_generation <= (SELECT generation FROM held)
+          AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > (SELECT generation FROM held))
       ),
       FALSE)`
 
 /**
  * The marker delete re-checks the generation on the row it deletes: under READ COMMITTED a row
- * changed since the snapshot is re-evaluated against this condition, never deleted blindly.
+ * changed since the snapshot is re-evaluated against this condition, never deleted blindly. Its
+ * RETURNING names only the deleted table's columns: CockroachDB's delete.md documents RETURNING
+ * as "column names from the table", not those of the USING table (docs/SQL.md, "Checked on paper").
  */
 const sweptCte = (sql: Sql, k: SqlKind, alsoReturn: Fragment = sql``) =>
   sql`swept AS (
@@ -100,7 +105,7 @@ export const sweepCandidatesPage = (
       SELECT p.resource_id, p.dropped_at_generation, ${collectible(sql, k, "p")} AS collectible
       FROM page p
     ),
-    ${sweptCte(sql, k, sql`, j.dropped_at_generation`)}
+    ${sweptCte(sql, k, sql`, m.dropped_at_generation`)}
     SELECT (SELECT count(*) FROM held) AS held_found, (SELECT count(*) FROM page) AS examined,
       last.dropped_at_generation AS last_generation, last.resource_id AS last_id, d.resource_id AS deleted_id
     FROM (SELECT 1 AS one) AS one

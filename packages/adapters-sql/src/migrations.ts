@@ -19,12 +19,91 @@ import { sqlStateOf } from "./sqlstate.ts"
  * point re-runs at most the step it was in, and a data move never re-runs after the DROP that
  * follows it. Adding a kind adds a track, not a step here.
  */
+/**
+ * A step whose statement has no idempotent form in the common subset (PostgreSQL has no `ADD
+ * CONSTRAINT IF NOT EXISTS`): skipped when `unlessFound` returns a row.
+ */
+export interface GuardedStatement {
+  readonly statement: string
+  readonly unlessFound: string
+}
+
+/**
+ * A data move run as many statements of its own, each moving one page and returning what it
+ * moved, until one moves nothing; a kill between two pages leaves the moved pages, and the re-run
+ * goes on.
+ */
+export interface PagedStatement {
+  readonly page: string
+}
+
+/** Each one a step: one DDL statement, a guarded one, or a data move in pages; idempotent. */
+export type MigrationStatement = string | GuardedStatement | PagedStatement
+
 export interface MigrationStep {
   readonly version: number
   readonly name: string
   /** Each one a step: one DDL statement or one data move, idempotent. */
-  readonly statements: ReadonlyArray<string>
+  readonly statements: ReadonlyArray<MigrationStatement>
 }
+
+const textOf = (s: MigrationStatement): string => (typeof s === "string" ? s : "page" in s ? s.page : s.statement)
+
+/**
+ * A CHECK constraint as a step of its own (issue 20, item 4): CockroachDB turns a CHECK written
+ * inline in `ADD COLUMN IF NOT EXISTS` into a separate constraint, and whether a re-run skips it is
+ * undocumented. Named as PostgreSQL names an inline one (`<table>_<column>_check`), so a database
+ * whose column was added with the inline CHECK by an earlier release skips the step on PostgreSQL.
+ */
+export const addCheck = (table: string, column: string, condition: string): GuardedStatement => {
+  const name = `${table}_${column}_check`
+  return {
+    statement: `ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${condition})`,
+    unlessFound: `SELECT 1 FROM information_schema.table_constraints
+      WHERE table_schema = current_schema() AND table_name = '${table}' AND constraint_name = '${name}'`
+  }
+}
+
+/**
+ * Core version 4's data move, one page of 1,000 (kind, id) pairs of `sitrep_request` after the
+ * last one moved (the largest key of `lineage_request`: pages commit in key order, and nothing
+ * else writes that table while the migrator runs, executors and publishers stopped). Per pair:
+ * entered at the entry generation recorded (core step 3) or, for rows older than that column, the
+ * generation of its oldest carrier (every carrier has a generation at least that, and a version
+ * with that generation carries the same requests); dropped at the generation of the history
+ * successor of its newest carrier, NULL when that is the current sitrep (no successor); the case,
+ * position and body of its oldest carrier. The digest stays NULL (unknown): a publish compares
+ * such a body itself.
+ */
+const moveRequestsPage = `INSERT INTO lineage_request
+    (kind, id, entered_at_generation, dropped_at_generation, case_id, position, body, digest)
+  SELECT p.kind, p.id,
+    COALESCE(span.entered, span.oldest_generation),
+    (SELECT g.generation FROM sitrep_history h JOIN sitrep_generation g ON g.sitrep_id = h.sitrep_id AND g.kind = p.kind
+      WHERE h.version = span.newest_version + 1),
+    first.case_id, first.position, first.body, NULL
+  FROM (
+    SELECT DISTINCT r.kind, r.id FROM sitrep_request r
+    WHERE (r.kind, r.id) > (
+      COALESCE((SELECT l.kind FROM lineage_request l ORDER BY l.kind DESC, l.id DESC LIMIT 1), ''),
+      COALESCE((SELECT l.id FROM lineage_request l ORDER BY l.kind DESC, l.id DESC LIMIT 1),
+        CAST('00000000-0000-0000-0000-000000000000' AS UUID)))
+    ORDER BY r.kind, r.id LIMIT 1000
+  ) AS p
+  CROSS JOIN LATERAL (
+    SELECT min(r.entered_at_generation) AS entered, min(g.generation) AS oldest_generation,
+      min(h.version) AS oldest_version, max(h.version) AS newest_version
+    FROM sitrep_request r
+    JOIN sitrep_history h ON h.sitrep_id = r.sitrep_id
+    JOIN sitrep_generation g ON g.sitrep_id = r.sitrep_id AND g.kind = r.kind
+    WHERE r.kind = p.kind AND r.id = p.id
+  ) AS span
+  CROSS JOIN LATERAL (
+    SELECT r.case_id, r.position, r.body FROM sitrep_request r JOIN sitrep_history h ON h.sitrep_id = r.sitrep_id
+    WHERE r.kind = p.kind AND r.id = p.id AND h.version = span.oldest_version
+  ) AS first
+  ORDER BY p.kind, p.id
+  RETURNING id`
 
 export interface MigrationTrack {
   readonly component: string
@@ -118,8 +197,42 @@ export const coreTrack: MigrationTrack = {
         // Issue 13: written by every publish (carried from the parent, or the child's generation
         // for a new request). Rows written before this step stay NULL, read as their sitrep's
         // generation for the kind: an upper bound, so a delta activation executes them.
-        `ALTER TABLE sitrep_request ADD COLUMN IF NOT EXISTS entered_at_generation INT8
-          CHECK (entered_at_generation >= 1)`
+        `ALTER TABLE sitrep_request ADD COLUMN IF NOT EXISTS entered_at_generation INT8`,
+        // Its CHECK, a step of its own (appended, so a database left mid-version keeps its step count).
+        addCheck("sitrep_request", "entered_at_generation", "entered_at_generation >= 1")
+      ]
+    },
+    {
+      version: 4,
+      name: "each request stored once, with the generations it was carried for",
+      // Issue 19. History is one lineage and a request is immutable and never reappears once
+      // dropped, so it is carried for one contiguous interval of its kind's generations: one row
+      // per (kind, id), entered at one generation and dropped at a later one (NULL while carried).
+      // A version carries the rows whose interval holds its generation (docs/SQL.md, "The
+      // interval rule"). Steps: the table, its indexes, the generation index, the data move in
+      // pages (each page its own statement), then the DROP of the per-version table.
+      statements: [
+        `CREATE TABLE IF NOT EXISTS lineage_request (
+          kind TEXT NOT NULL,
+          id UUID NOT NULL,
+          entered_at_generation INT8 NOT NULL CHECK (entered_at_generation >= 1),
+          dropped_at_generation INT8 CHECK (dropped_at_generation > entered_at_generation),
+          case_id UUID NOT NULL,
+          position INT4 NOT NULL,
+          body JSONB NOT NULL,
+          digest TEXT,
+          CONSTRAINT lineage_request_pkey PRIMARY KEY (kind, id)
+        )`,
+        // A version's requests of a kind, in their defined order (entered generation, position).
+        `CREATE INDEX IF NOT EXISTS lineage_request_by_entry
+          ON lineage_request (kind, entered_at_generation, position)`,
+        // The rows a publish dropped: an executor's move by the delta, and pruning.
+        `CREATE INDEX IF NOT EXISTS lineage_request_dropped
+          ON lineage_request (kind, dropped_at_generation, id) WHERE dropped_at_generation IS NOT NULL`,
+        // The sitrep that reached a generation (the backlog gauge's drop time).
+        `CREATE INDEX IF NOT EXISTS sitrep_generation_by_kind ON sitrep_generation (kind, generation)`,
+        { page: moveRequestsPage },
+        `DROP TABLE IF EXISTS sitrep_request`
       ]
     }
   ]
@@ -228,14 +341,13 @@ export const kindTrack = (k: SqlKind): MigrationTrack => {
     }, {
       version: 2,
       name: `${k.kind.plural}: GC candidates folded into the creation markers`,
-      // Four steps: the column, its index, the data move (its own step: CockroachDB cannot use a
-      // column in the transaction that added it), then the DROP, recorded done only after the move.
+      // Five steps: the column, its index, the data move (its own step: CockroachDB cannot use a
+      // column in the transaction that added it), the DROP, recorded done only after the move, then the CHECK.
       statements: [
         // SPEC 3.4: the publish that drops an id marks its marker; a sweep pages over the marked
         // markers by (dropped generation, id) up to the held generation, through a partial index
         // that holds only them. One row per collected marker instead of a marker and a candidate.
-        `ALTER TABLE ${k.markerTable} ADD COLUMN IF NOT EXISTS dropped_at_generation INT8
-          CHECK (dropped_at_generation >= 1)`,
+        `ALTER TABLE ${k.markerTable} ADD COLUMN IF NOT EXISTS dropped_at_generation INT8`,
         `CREATE INDEX IF NOT EXISTS ${k.candidateIndex} ON ${k.markerTable} (dropped_at_generation, resource_id)
           WHERE dropped_at_generation IS NOT NULL`,
         // Existing candidates move onto their markers; a candidate without a marker had nothing
@@ -243,7 +355,10 @@ export const kindTrack = (k: SqlKind): MigrationTrack => {
         `UPDATE ${k.markerTable} AS m SET dropped_at_generation = c.dropped_at_generation
           FROM ${k.legacyCandidateTable} AS c
           WHERE c.resource_id = m.resource_id AND m.dropped_at_generation IS NULL`,
-        `DROP TABLE IF EXISTS ${k.legacyCandidateTable}`
+        `DROP TABLE IF EXISTS ${k.legacyCandidateTable}`,
+        // The column's CHECK, a step of its own, last: the indexes of the steps before it are those
+        // an earlier release recorded.
+        addCheck(k.markerTable, "dropped_at_generation", "dropped_at_generation >= 1")
       ]
     }]
   }
@@ -284,7 +399,7 @@ export const migrationTables = (tracks: ReadonlyArray<MigrationTrack>): Readonly
   const names = new Set(["fm_schema_version", "fm_schema_step", "fm_migration_lock"])
   for (const track of tracks) {
     for (const step of track.steps) {
-      for (const statement of step.statements) {
+      for (const statement of step.statements.map(textOf)) {
         for (const m of statement.matchAll(/\b(?:TABLE(?: IF (?:NOT )?EXISTS)?|ON|UPDATE|FROM)\s+([a-z][a-z0-9_]*)/g)) {
           names.add(m[1]!)
         }
@@ -440,7 +555,10 @@ export const migrate = (
               for (let i = from; i < step.statements.length; i++) {
                 yield* renewLock(holder, leaseMillis)
                 if (cockroach) yield* awaitSchemaChanges(tables, pollMillis)
-                yield* sql.unsafe(step.statements[i]!)
+                const statement = step.statements[i]!
+                if (typeof statement === "string") yield* sql.unsafe(statement)
+                else if ("page" in statement) while ((yield* sql.unsafe(statement.page)).length > 0) { /* the next page */ }
+                else if ((yield* sql.unsafe(statement.unlessFound)).length === 0) yield* sql.unsafe(statement.statement)
                 // Monotonic: never set back, so a slower migrator cannot undo a faster one's progress.
                 yield* sql`INSERT INTO fm_schema_step (component, version, done)
                   VALUES (${track.component}, ${BigInt(step.version)}, ${BigInt(i + 1)})

@@ -70,7 +70,9 @@ export const createGuardedBatch = (
   const columnSelects = k.columns.map((c) =>
     c.type === "jsonb" ? sql`, CAST(r.${sql(c.column)} AS JSONB)` : sql`, r.${sql(c.column)}`
   )
-  const state = k.kind.lifecycle === null ? sql`` : sql`, ${k.kind.lifecycle.initialState}`
+  // Parameters in an INSERT ... SELECT list are cast to their column's type (docs/SQL.md, "Checked
+  // on paper"): nothing rests on how either server infers an untyped parameter there.
+  const state = k.kind.lifecycle === null ? sql`` : sql`, CAST(${k.kind.lifecycle.initialState} AS TEXT)`
   return sql<GuardedRow>`WITH
     head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton${profile.shareLock ? sql` FOR SHARE` : sql``}),
     guard AS (
@@ -98,13 +100,13 @@ export const createGuardedBatch = (
     ),
     marked AS (
       INSERT INTO ${sql(k.markerTable)} (resource_id, created_at_generation, time_created)
-      SELECT t.id, ${held}, ${now} FROM to_create t, guard WHERE guard.ok
+      SELECT t.id, CAST(${held} AS INT8), CAST(${now} AS TIMESTAMPTZ) FROM to_create t, guard WHERE guard.ok
       ON CONFLICT (resource_id) DO NOTHING
       RETURNING resource_id
     ),
     created AS (
       INSERT INTO ${sql(k.resourceTable)} (${resourceColumns(sql, k)})
-      SELECT r.id, r.case_id, ${now} ${state} ${sql.join("", false)(columnSelects)}
+      SELECT r.id, r.case_id, CAST(${now} AS TIMESTAMPTZ) ${state} ${sql.join("", false)(columnSelects)}
       FROM req r JOIN marked mk ON mk.resource_id = r.id
       ON CONFLICT (id) DO NOTHING
       RETURNING id

@@ -17,7 +17,7 @@ import { Data, Effect, Layer, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { SqlKinds } from "./kinds.ts"
 import { SqlProfile } from "./profile.ts"
-import { sqlStateOf } from "./sqlstate.ts"
+import { ambiguous } from "./sqlstate.ts"
 import { withRetry } from "./retry.ts"
 import { toDate, toGeneration, toVersion } from "./rows.ts"
 import { transactions } from "./transactions.ts"
@@ -40,40 +40,73 @@ const loadHeader = (sql: Sql) =>
     return Option.some({ id: first.sitrep_id as SitrepId, version: toVersion(first.version), generations })
   })
 
+/** Shares one bigint per distinct entry generation and one string per case id across requests. */
+const sharing = () => {
+  const entries = new Map<bigint, Generation>()
+  const caseIds = new Map<string, Case["id"]>()
+  return {
+    entry: (g: bigint): Generation => {
+      let shared = entries.get(g)
+      if (shared === undefined) entries.set(g, (shared = toGeneration(g)))
+      return shared
+    },
+    caseId: (id: string): Case["id"] => {
+      let shared = caseIds.get(id)
+      if (shared === undefined) caseIds.set(id, (shared = id as Case["id"]))
+      return shared
+    }
+  }
+}
+
+/** `kind/caseId` -> that case's requests of that kind, in order. */
+type ByCase = Map<string, Array<SitrepRequest>>
+
+const addRows = (byCase: ByCase, rows: ReadonlyArray<S.LineageRequestRow>, share: ReturnType<typeof sharing>) => {
+  for (const r of rows) {
+    const caseId = share.caseId(r.case_id)
+    const key = `${r.kind}/${caseId}`
+    let list = byCase.get(key)
+    if (list === undefined) byCase.set(key, (list = []))
+    list.push({ id: r.id as ResourceId, caseId, body: r.body, enteredAt: share.entry(BigInt(r.entered_at_generation)) })
+  }
+}
+
 /**
- * A whole sitrep, read in one snapshot; cases and requests keep their published order. An
- * executor holds it for as long as it is current, so every request shares what it can instead of
- * keeping a copy per row: its case's id string and one bigint per distinct entry generation.
+ * A whole sitrep, read in one snapshot. Requests come from `lineage_request` by the interval
+ * rule, unless `held` (an older version of the lineage, which every older stored version is) is
+ * given: then a kind whose generation did not move keeps the held requests, and one that moved
+ * reads only the rows entered or dropped between the two generations (issue 19). Either way the
+ * order within a case is the defined one: entry generation, then position in the document that
+ * added it, so the two paths give equal sitreps.
  */
-const loadSitrep = (sql: Sql, id: string, version: bigint) =>
+const loadSitrep = (sql: Sql, id: string, version: bigint, held?: Sitrep) =>
   Effect.gen(function*() {
     const row = (yield* S.selectSitrep(sql, id))[0]
     if (row === undefined) return Option.none<Sitrep>()
     const generations: Record<KindName, Generation> = {}
     for (const g of yield* S.selectGenerations(sql, id)) generations[g.kind as KindName] = toGeneration(g.generation)
     const caseRows = yield* S.selectCases(sql, id)
-    const caseIds = new Map(caseRows.map((c) => [c.position, c.id as Case["id"]]))
-    const entries = new Map<bigint, Generation>()
-    const entry = (g: bigint): Generation => {
-      let shared = entries.get(g)
-      if (shared === undefined) entries.set(g, (shared = toGeneration(g)))
-      return shared
-    }
-    const byCase = new Map<string, Array<SitrepRequest>>()
-    for (const r of yield* S.selectRequests(sql, id)) {
-      const key = `${r.case_position}/${r.kind}`
-      const list = byCase.get(key) ?? []
-      // A request stored before the entry column existed (NULL) is given its sitrep's generation:
-      // an upper bound of when it entered, so a delta activation executes it rather than skip it.
-      const enteredAt = r.entered_at_generation === null ? generations[r.kind as KindName]! : entry(BigInt(r.entered_at_generation))
-      list.push({ id: r.id as ResourceId, caseId: caseIds.get(r.case_position) ?? (r.case_id as Case["id"]), body: r.body, enteredAt })
-      byCase.set(key, list)
+    const share = sharing()
+    const byCase: ByCase = new Map()
+    const fromHeld = held !== undefined && held.version < version &&
+      Object.entries(generations).every(([kind, g]) => held.generations[kind as KindName] !== undefined && held.generations[kind as KindName]! <= g)
+    if (!fromHeld) addRows(byCase, yield* S.selectRequests(sql, id), share)
+    else {
+      for (const [kind, to] of Object.entries(generations) as Array<[KindName, Generation]>) {
+        const from = held.generations[kind]!
+        const dropped = from === to ? new Set<string>() : new Set((yield* S.selectDroppedBetween(sql, kind, from, to)).map((r) => r.id))
+        for (const c of held.cases) {
+          const kept = (c.requests[kind] ?? []).filter((r) => !dropped.has(r.id))
+          if (kept.length > 0) byCase.set(`${kind}/${share.caseId(c.id)}`, kept)
+        }
+        if (from !== to) addRows(byCase, yield* S.selectEnteredBetween(sql, kind, from, to), share)
+      }
     }
     const cases = caseRows.map((c): Case => ({
-      id: c.id as Case["id"],
+      id: share.caseId(c.id),
       comment: c.comment,
       closed: c.closed,
-      requests: Object.fromEntries(c.request_kinds.map((kind) => [kind, byCase.get(`${c.position}/${kind}`) ?? []])),
+      requests: Object.fromEntries(c.request_kinds.map((kind) => [kind, byCase.get(`${kind}/${c.id}`) ?? []])),
       firstSitrepId: c.first_sitrep_id as SitrepId,
       closedSitrepId: c.closed_sitrep_id as SitrepId | null
     }))
@@ -89,8 +122,12 @@ const loadSitrep = (sql: Sql, id: string, version: bigint) =>
     })
   })
 
-const loadAt = (sql: Sql, head: S.HistoryRow | undefined) =>
-  head === undefined ? Effect.succeed(Option.none<Sitrep>()) : loadSitrep(sql, head.sitrep_id, head.version)
+const loadAt = (sql: Sql, head: S.HistoryRow | undefined, held?: Sitrep) =>
+  head === undefined
+    ? Effect.succeed(Option.none<Sitrep>())
+    : held !== undefined && held.id === head.sitrep_id
+    ? Effect.succeed(Option.some(held))
+    : loadSitrep(sql, head.sitrep_id, head.version, held)
 
 /**
  * A publish whose outcome the client could not learn: CockroachDB's 40003 ("statement completion
@@ -100,9 +137,6 @@ const loadAt = (sql: Sql, head: S.HistoryRow | undefined) =>
  * published, at the version history names; if not, nothing of it was committed, and it is run
  * once more (a second ambiguity is reported as the failure it is).
  */
-const ambiguous = (e: unknown): e is SqlError.SqlError =>
-  SqlError.isSqlError(e) && (sqlStateOf(e) === "40003" || e.reason._tag === "ConnectionError")
-
 export const resolveAmbiguous = (sql: Sql, id: SitrepId) =>
 <E, R>(attempt: Effect.Effect<PublishOutcome, E, R>) =>
   Effect.catchIf(attempt, ambiguous, () =>
@@ -110,6 +144,18 @@ export const resolveAmbiguous = (sql: Sql, id: SitrepId) =>
       rows[0] === undefined
         ? attempt
         : Effect.succeed<PublishOutcome>({ _tag: "Published", version: toVersion(rows[0].version) })))
+
+/** The dropped ids by kind and dropping generation (one generation per kind and publish). */
+const groupDropped = (dropped: ReadonlyArray<DroppedRequest>) => {
+  const groups = new Map<string, { key: readonly [KindName, Generation]; ids: Array<string> }>()
+  for (const d of dropped) {
+    const name = `${d.kind}/${d.droppedAtGeneration}`
+    let group = groups.get(name)
+    if (group === undefined) groups.set(name, (group = { key: [d.kind, d.droppedAtGeneration], ids: [] }))
+    group.ids.push(d.id)
+  }
+  return [...groups.values()].map((g) => [g.key, g.ids] as const)
+}
 
 export const SqlSitrepStore = Layer.effect(
   SitrepStore,
@@ -139,8 +185,19 @@ export const SqlSitrepStore = Layer.effect(
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
         if (s.cases.length > 0) yield* S.insertCases(sql, s)
-        const rows = S.requestRows(s)
-        if (rows.length > 0) yield* S.insertRequests(sql, s.id, rows)
+        // Only what changed (issue 19): the added requests get rows, the dropped ones their drop
+        // generation; carried ones are written nowhere. Each must hit exactly the rows it names,
+        // else an id reappeared or a publish from the same parent won: abort, nothing written.
+        const added = S.addedRequestRows(s, current?.generations ?? {})
+        if (added.length > 0 && (yield* S.insertRequests(sql, added)).length !== added.length) {
+          return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
+        }
+        for (const [key, ids] of groupDropped(dropped)) {
+          const [kind, generation] = key
+          if ((yield* S.dropRequests(sql, kind, generation, ids)).length !== ids.length) {
+            return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
+          }
+        }
         const cas = yield* Effect.catchIf(
           S.casHistory(sql, s.id, s.parentId),
           (e) => decodeSentinel(e) === SENTINELS.parentNotCurrent,
@@ -149,16 +206,7 @@ export const SqlSitrepStore = Layer.effect(
         const version = cas[0]?.version
         if (version === undefined) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         // After the CAS, never before: see `markDropped`.
-        for (const k of kinds.all) {
-          const byGeneration = new Map<Generation, Array<string>>()
-          for (const d of dropped) {
-            if (d.kind !== k.kind.name) continue
-            const ids = byGeneration.get(d.droppedAtGeneration) ?? []
-            ids.push(d.id)
-            byGeneration.set(d.droppedAtGeneration, ids)
-          }
-          for (const [generation, ids] of byGeneration) yield* S.markDropped(sql, k, generation, ids)
-        }
+        for (const [[kind, generation], ids] of groupDropped(dropped)) yield* S.markDropped(sql, yield* kinds.lookup(kind), generation, ids)
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
         tx.readWrite,
@@ -174,18 +222,21 @@ export const SqlSitrepStore = Layer.effect(
         Effect.gen(function*() {
           const removed = (yield* S.pruneHistoryPage(sql, keep, pageSize)).map((r) => r.sitrep_id)
           if (removed.length > 0) {
-            yield* S.deleteSitrepRows(sql, "sitrep_request", removed)
             yield* S.deleteSitrepRows(sql, "sitrep_case", removed)
             yield* S.deleteSitrepRows(sql, "sitrep_generation", removed)
             yield* S.deleteSitreps(sql, removed)
           }
+          // A request row goes once no retained version carries it: dropped at or below the
+          // oldest retained generation of its kind (read after this page's history rows left).
+          let requestsRemoved = 0
+          for (const k of kinds.all) requestsRemoved = Math.max(requestsRemoved, (yield* S.pruneRequestsPage(sql, k.kind.name, pageSize)).length)
           // Every stored sitrep entered history when it was published, and leaves storage in the
           // transaction that removes its history row: the two counts are the same.
           return {
             historyRemoved: removed.length,
             sitrepsRemoved: removed.length,
             pages: 1,
-            done: removed.length < pageSize
+            done: removed.length < pageSize && requestsRemoved < pageSize
           }
         })
       )
@@ -200,6 +251,10 @@ export const SqlSitrepStore = Layer.effect(
       current: tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0]))).pipe(
         storeError("reading the current sitrep")
       ),
+      currentFrom: (held) =>
+        tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0], held))).pipe(
+          storeError("reading the current sitrep")
+        ),
       byVersion: (version) =>
         tx.snapshot(Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
           storeError(`reading sitrep version ${version}`)

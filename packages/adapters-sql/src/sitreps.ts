@@ -1,4 +1,5 @@
-import type { Generation, SitrepId, SitrepToPublish } from "@fm-rendezvous/domain"
+import { type Generation, type SitrepId, type SitrepToPublish, canonicalJson } from "@fm-rendezvous/domain"
+import { createHash } from "node:crypto"
 import type { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
 import { boolArray, int4Array, int8Array, textArray } from "./params.ts"
@@ -19,13 +20,13 @@ export const insertSitrep = (sql: Sql, s: SitrepToPublish) =>
 export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<Record<string, Generation>>) => {
   const kinds = Object.keys(generations)
   return sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation)
-    SELECT ${id}, g.kind, g.generation
+    SELECT CAST(${id} AS UUID), g.kind, g.generation
     FROM unnest(${textArray(kinds)}::text[], ${int8Array(kinds.map((k) => generations[k]))}::int8[]) AS g(kind, generation)`
 }
 
 export const insertCases = (sql: Sql, s: SitrepToPublish) =>
   sql`INSERT INTO sitrep_case (sitrep_id, position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)
-    SELECT ${s.id}, c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
+    SELECT CAST(${s.id} AS UUID), c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
            c.request_kinds::jsonb
     FROM unnest(
       ${int4Array(s.cases.map((_, i) => i))}::int4[], ${textArray(s.cases.map((c) => c.id))}::text[],
@@ -34,32 +35,72 @@ export const insertCases = (sql: Sql, s: SitrepToPublish) =>
       ${textArray(s.cases.map((c) => JSON.stringify(Object.keys(c.requests))))}::text[]
     ) AS c(position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)`
 
+/**
+ * A request as stored once per lineage (issue 19): `lineage_request (kind, id)` with the
+ * generation of its kind it entered at and, once a publish drops it, the generation that dropped
+ * it. `position` is its index in its case's list of its kind in the document that added it; with
+ * the entry generation it defines the order of requests within a case (docs/SQL.md).
+ */
 export interface RequestRow {
   readonly kind: string
   readonly id: string
-  readonly casePosition: number
   readonly position: number
   readonly caseId: string
   readonly body: string
+  readonly digest: string
   readonly enteredAt: Generation
 }
 
-export const requestRows = (s: SitrepToPublish): ReadonlyArray<RequestRow> =>
-  s.cases.flatMap((c, casePosition) =>
+const digestOf = (body: unknown) => createHash("sha256").update(canonicalJson(body)).digest("hex")
+
+/**
+ * The requests a child adds to the lineage: those entered above the parent's generation of their
+ * kind (a carried request keeps its entry generation, at most the parent's; an added one enters
+ * at the child's, which bumped). Everything else is carried and written nowhere.
+ */
+export const addedRequestRows = (
+  s: SitrepToPublish,
+  parentGenerations: Readonly<Record<string, Generation>>
+): ReadonlyArray<RequestRow> =>
+  s.cases.flatMap((c) =>
     Object.entries(c.requests).flatMap(([kind, requests]) =>
-      requests.map((r, position) => ({ kind, id: r.id, casePosition, position, caseId: r.caseId, body: JSON.stringify(r.body), enteredAt: r.enteredAt }))
+      requests.flatMap((r, position) => {
+        const parent = parentGenerations[kind]
+        return parent !== undefined && r.enteredAt <= parent
+          ? []
+          : [{ kind, id: r.id, position, caseId: r.caseId, body: JSON.stringify(r.body), digest: digestOf(r.body), enteredAt: r.enteredAt }]
+      })
     )
   )
 
-export const insertRequests = (sql: Sql, id: SitrepId, rows: ReadonlyArray<RequestRow>) =>
-  sql`INSERT INTO sitrep_request (sitrep_id, kind, id, case_position, position, case_id, body, entered_at_generation)
-    SELECT ${id}, r.kind, r.id::uuid, r.case_position, r.position, r.case_id::uuid, r.body::jsonb, r.entered_at_generation
+/**
+ * Adds requests to the lineage, ONE statement. An id already stored (an id that reappeared, or a
+ * publish from the same parent that committed first) inserts nothing for that row and the caller
+ * aborts: every named row must be returned.
+ */
+export const insertRequests = (sql: Sql, rows: ReadonlyArray<RequestRow>) =>
+  sql<{ id: string }>`INSERT INTO lineage_request (kind, id, entered_at_generation, dropped_at_generation, case_id, position, body, digest)
+    SELECT r.kind, r.id::uuid, r.entered_at_generation, NULL, r.case_id::uuid, r.position, r.body::jsonb, r.digest
     FROM unnest(
       ${textArray(rows.map((r) => r.kind))}::text[], ${textArray(rows.map((r) => r.id))}::text[],
-      ${int4Array(rows.map((r) => r.casePosition))}::int4[], ${int4Array(rows.map((r) => r.position))}::int4[],
-      ${textArray(rows.map((r) => r.caseId))}::text[], ${textArray(rows.map((r) => r.body))}::text[],
-      ${int8Array(rows.map((r) => r.enteredAt))}::int8[]
-    ) AS r(kind, id, case_position, position, case_id, body, entered_at_generation)`
+      ${int8Array(rows.map((r) => r.enteredAt))}::int8[], ${textArray(rows.map((r) => r.caseId))}::text[],
+      ${int4Array(rows.map((r) => r.position))}::int4[], ${textArray(rows.map((r) => r.body))}::text[],
+      ${textArray(rows.map((r) => r.digest))}::text[]
+    ) AS r(kind, id, entered_at_generation, case_id, position, body, digest)
+    ON CONFLICT (kind, id) DO NOTHING
+    RETURNING id`
+
+/**
+ * Ends the interval of the requests a publish drops, ONE statement per kind: each named row must
+ * be carried (entered below the dropping generation, not dropped yet), so the caller aborts
+ * unless every named id is returned (a lost race with a publish from the same parent, which
+ * holds the rows' locks until it commits and then has dropped them).
+ */
+export const dropRequests = (sql: Sql, kind: string, generation: Generation, ids: ReadonlyArray<string>) =>
+  sql<{ id: string }>`UPDATE lineage_request SET dropped_at_generation = ${generation}
+    WHERE kind = ${kind} AND id = ANY(${textArray(ids)}::uuid[])
+      AND dropped_at_generation IS NULL AND entered_at_generation < ${generation}
+    RETURNING id`
 
 /**
  * SPEC 3.4: mark the markers of the ids a publish drops with the generation that dropped them,
@@ -139,34 +180,84 @@ export const selectCases = (sql: Sql, id: string) =>
   }>`SELECT position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds
     FROM sitrep_case WHERE sitrep_id = ${id} ORDER BY position`
 
-export const selectRequests = (sql: Sql, id: string) =>
-  sql<{
-    kind: string
-    id: string
-    case_position: number
-    case_id: string
-    body: Record<string, unknown>
-    entered_at_generation: bigint | null
-  }>`
-    SELECT kind, id, case_position, case_id, body, entered_at_generation FROM sitrep_request
-    WHERE sitrep_id = ${id} ORDER BY case_position, kind, position`
+export interface LineageRequestRow {
+  readonly kind: string
+  readonly id: string
+  readonly case_id: string
+  readonly body: Record<string, unknown>
+  readonly entered_at_generation: bigint
+}
 
 /**
- * Whether the current sitrep requests one id of one kind (`fm explain`): one primary-key lookup
- * (sitrep, kind, id) from the current pointer, whatever the size of the sitrep or of history.
+ * A version's requests (the interval rule): per kind of the sitrep, the rows entered at or below
+ * its generation and not dropped at or below it, in the defined order (entry generation, then
+ * position), read through `lineage_request_by_entry`. Rows the lineage dropped before that
+ * generation are read and filtered: as many as retained history has drops.
+ */
+export const selectRequests = (sql: Sql, id: string) =>
+  sql<LineageRequestRow>`
+    SELECT r.kind, r.id, r.case_id, r.body, r.entered_at_generation
+    FROM sitrep_generation g
+    JOIN lineage_request r ON r.kind = g.kind AND r.entered_at_generation <= g.generation
+    WHERE g.sitrep_id = ${id} AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)
+    ORDER BY r.kind, r.entered_at_generation, r.position`
+
+/**
+ * What an executor holding generation `from` of a kind reads to move to `to` (issue 19): the
+ * requests that entered in between and are still carried at `to`. Reads only those rows.
+ */
+export const selectEnteredBetween = (sql: Sql, kind: string, from: Generation, to: Generation) =>
+  sql<LineageRequestRow>`
+    SELECT r.kind, r.id, r.case_id, r.body, r.entered_at_generation FROM lineage_request r
+    WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND r.entered_at_generation <= ${to}
+      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > ${to})
+    ORDER BY r.entered_at_generation, r.position`
+
+/** And the held requests the publishes in between dropped, through the partial index of drops. */
+export const selectDroppedBetween = (sql: Sql, kind: string, from: Generation, to: Generation) =>
+  sql<{ id: string }>`
+    SELECT r.id FROM lineage_request r
+    WHERE r.kind = ${kind} AND r.dropped_at_generation IS NOT NULL
+      AND r.dropped_at_generation > ${from} AND r.dropped_at_generation <= ${to}
+      AND r.entered_at_generation <= ${from}`
+
+/**
+ * Pruning (SPEC 3.5): ONE page of the rows of a kind no retained version carries, those dropped
+ * at or below the oldest retained version's generation of the kind (retained history is a suffix
+ * of the lineage, so every retained version has at least that generation). No history: nothing.
+ */
+export const pruneRequestsPage = (sql: Sql, kind: string, pageSize: number) =>
+  sql<{ id: string }>`DELETE FROM lineage_request WHERE kind = ${kind} AND id IN (
+      SELECT r.id FROM lineage_request r
+      WHERE r.kind = ${kind} AND r.dropped_at_generation IS NOT NULL
+        AND r.dropped_at_generation <= (
+          SELECT g.generation FROM sitrep_generation g
+          WHERE g.kind = ${kind}
+            AND g.sitrep_id = (SELECT h.sitrep_id FROM sitrep_history h ORDER BY h.version LIMIT 1)
+        )
+      ORDER BY r.dropped_at_generation, r.id LIMIT ${pageSize}
+    )
+    RETURNING id`
+
+/**
+ * Whether the current sitrep requests one id of one kind (`fm explain`): the primary-key lookup
+ * of (kind, id) and the current generation of the kind, whatever the size of the sitrep or history.
  */
 export const selectCurrentRequests = (sql: Sql, kind: string, id: string) =>
-  sql<{ found: number }>`SELECT 1 AS found FROM sitrep_request
-    WHERE sitrep_id = (SELECT sitrep_id FROM sitrep_current WHERE singleton) AND kind = ${kind} AND id = ${id}`
+  sql<{ found: number }>`SELECT 1 AS found FROM lineage_request r
+    JOIN sitrep_generation g ON g.kind = r.kind
+      AND g.sitrep_id = (SELECT sitrep_id FROM sitrep_current WHERE singleton)
+    WHERE r.kind = ${kind} AND r.id = ${id} AND r.entered_at_generation <= g.generation
+      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`
 
 /**
  * SPEC 2 (ids never reappear), as far as detectable (SPEC 7.1): every lookup is by index, on the
- * requests of stored sitreps and on markers. An id whose sitreps were pruned and whose marker was
+ * lineage's requests (a row stays while a retained version carries it) and on markers. An id whose sitreps were pruned and whose marker was
  * collected (or never written) is no longer known.
  */
 export const selectKnownIds = (sql: Sql, k: SqlKind, ids: ReadonlyArray<string>) =>
   sql<{ id: string }>`SELECT q.id FROM unnest(${textArray(ids)}::uuid[]) AS q(id)
-    WHERE EXISTS (SELECT 1 FROM sitrep_request r WHERE r.kind = ${k.kind.name} AND r.id = q.id)
+    WHERE EXISTS (SELECT 1 FROM lineage_request r WHERE r.kind = ${k.kind.name} AND r.id = q.id)
        OR EXISTS (SELECT 1 FROM ${sql(k.markerTable)} m WHERE m.resource_id = q.id)`
 
 /**
@@ -183,7 +274,7 @@ export const pruneHistoryPage = (sql: Sql, keep: number, pageSize: number) =>
     RETURNING sitrep_id`
 
 /** The sitreps that just left history, with their children; one statement per table. */
-export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case" | "sitrep_request", ids: ReadonlyArray<string>) =>
+export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case", ids: ReadonlyArray<string>) =>
   sql`DELETE FROM ${sql(table)} WHERE sitrep_id = ANY(${textArray(ids)}::uuid[])`
 
 export const deleteSitreps = (sql: Sql, ids: ReadonlyArray<string>) =>

@@ -32,3 +32,11 @@ export const isUnavailable = (e: SqlError.SqlError): boolean => {
       return unavailableStates.test(sqlStateOf(e) ?? "")
   }
 }
+
+/**
+ * A failure whose outcome the client could not learn: CockroachDB's 40003 ("statement completion
+ * unknown", an ambiguous commit), or a connection lost while the statement or transaction ran or
+ * committed (the COMMIT may have reached the server and been applied before the connection went).
+ */
+export const ambiguous = (e: unknown): e is SqlError.SqlError =>
+  SqlError.isSqlError(e) && (sqlStateOf(e) === "40003" || e.reason._tag === "ConnectionError")

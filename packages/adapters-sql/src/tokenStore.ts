@@ -1,6 +1,8 @@
 import { type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { withRetry } from "./retry.ts"
+import { ambiguous } from "./sqlstate.ts"
 import { storeError } from "./wording.ts"
 
 interface TokenRow {
@@ -36,10 +38,22 @@ export const SqlTokenStore = Layer.effect(
     const sql = yield* SqlClient.SqlClient
     const fail = (what: string) => storeError(what)
     return TokenStore.of({
-      create: (t) =>
-        sql<{ name: string }>`INSERT INTO fm_api_token (name, role, lookup, digest, created_at, expires_at)
+      // Issue 20, item 5: a creation whose outcome was lost (40003, or the connection lost at
+      // COMMIT) is run again; a name that exists is this creation's own when the stored digest is
+      // this token's (256 bits of secret: no other token has it), so the secret is still shown.
+      create: (t) => {
+        const insert = withRetry(sql<{ name: string }>`INSERT INTO fm_api_token (name, role, lookup, digest, created_at, expires_at)
           VALUES (${t.name}, ${t.role}, ${t.lookup}, ${t.digest}, ${t.createdAt}, ${t.expiresAt})
-          ON CONFLICT (name) DO NOTHING RETURNING name`.pipe(Effect.map((rows) => rows.length === 1), fail("creating a token")),
+          ON CONFLICT (name) DO NOTHING RETURNING name`)
+        const ours = Effect.map(
+          withRetry(sql<{ digest: string }>`SELECT digest FROM fm_api_token WHERE name = ${t.name}`),
+          (rows) => rows[0]?.digest === t.digest
+        )
+        return Effect.catchIf(insert, ambiguous, () => insert).pipe(
+          Effect.flatMap((rows) => (rows.length === 1 ? Effect.succeed(true) : ours)),
+          fail("creating a token")
+        )
+      },
       list: sql<TokenRow>`SELECT ${sql.literal(columns)} FROM fm_api_token ORDER BY name`.pipe(
         Effect.map((rows) => rows.map(toRecord)),
         fail("listing tokens")

@@ -7,8 +7,11 @@ import { withRetry } from "./retry.ts"
 /**
  * A transaction whose connection is lost fails its statement, then its ROLLBACK, and @effect/sql
  * turns a failed ROLLBACK into a defect, which would escape every `catch` up to the daemon and
- * stop it. Nothing was committed (the server rolls back a transaction whose session ends), so it
- * is an ordinary SQL failure: turned back into one here.
+ * stop it. It is an ordinary SQL failure, turned back into one here, but not one that says
+ * nothing was committed: a connection lost before COMMIT reached the server left nothing (the
+ * server rolls back a transaction whose session ends), one lost at or after COMMIT may have
+ * committed everything. Callers whose outcome matters resolve it (`ambiguous` in sqlstate.ts:
+ * the publish reads history, token creation its stored digest).
  */
 const lostTransactionAsFailure = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
   Effect.catchDefect(self, (defect) => (SqlError.isSqlError(defect) ? Effect.fail(defect) : Effect.die(defect)))

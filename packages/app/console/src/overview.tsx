@@ -6,8 +6,8 @@ import { api } from "./state.ts"
 
 /** How often the overview refreshes by itself. */
 const REFRESH_MS = 5000
-/** A marker awaiting collection longer than this marks garbage collection as stuck. */
-export const STUCK_AFTER_SECONDS = 600
+/** A marker awaiting collection longer than this marks garbage collection as stuck: FmMarkerCollectionStuck's threshold (deploy/prometheus). */
+export const STUCK_AFTER_SECONDS = 300
 
 interface KindReport {
   readonly generation: number | null

@@ -61,6 +61,38 @@ export interface StatusView {
   readonly reconciled: Readonly<Record<string, Reconciled>>
 }
 
+/** What a list found: the rows, and whether more follow the last of them. */
+export interface ListPage {
+  readonly rows: ReadonlyArray<Resource>
+  readonly more: boolean
+}
+
+/** Rows fetched per statement (or API page) while a list follows its cursor. */
+export const LIST_PAGE = 1000
+
+/**
+ * The one cursor loop of both modes: pages of at most LIST_PAGE after the last row seen, until
+ * `limit` rows (or, with no limit, the end). `fetch` answers the rows after a cursor and whether
+ * more follow them.
+ */
+export const followPages = <E>(
+  limit: number | undefined,
+  after: ResourceId | undefined,
+  fetch: (want: number, after: ResourceId | undefined) => Effect.Effect<ListPage, E>
+): Effect.Effect<ListPage, E> =>
+  Effect.gen(function*() {
+    const rows: Array<Resource> = []
+    let cursor = after
+    for (;;) {
+      const want = limit === undefined ? LIST_PAGE : Math.min(LIST_PAGE, limit - rows.length)
+      const page = yield* fetch(want, cursor)
+      rows.push(...page.rows.slice(0, want))
+      if (!page.more || rows.length === 0) return { rows, more: page.more && rows.length > 0 }
+      if (limit !== undefined && rows.length >= limit) return { rows, more: true }
+      cursor = rows[rows.length - 1]!.id
+    }
+  })
+
 /** A delete's outcome; DeletedRemotely when a server's 204 does not say which (no fm-delete-outcome header). */
 export type DeleteView = DeleteOutcome | { readonly _tag: "DeletedRemotely" }
 
@@ -74,7 +106,8 @@ export class Operations extends Context.Service<Operations, {
     keep: Option.Option<number>,
     onPage: (soFar: { historyRemoved: number; sitrepsRemoved: number; pages: number }) => Effect.Effect<void>
   ) => Effect.Effect<PruneOutcome, OperationError>
-  readonly list: (kind: ResourceKind, limit: number, after: ResourceId | undefined) => Effect.Effect<ReadonlyArray<Resource>, OperationError>
+  /** Up to `limit` rows after `after` (every row when undefined), following pages as needed. */
+  readonly list: (kind: ResourceKind, limit: number | undefined, after: ResourceId | undefined) => Effect.Effect<ListPage, OperationError>
   readonly show: (kind: ResourceKind, id: ResourceId) => Effect.Effect<Resource, OperationError>
   readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteView, OperationError>
   readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, OperationError>
@@ -112,7 +145,9 @@ export const directOperations = (global: GlobalOptions) =>
         list: (kind, limit, after) =>
           run(Effect.gen(function*() {
             yield* (yield* Authorization).requireViewer(actor, `reading ${kind.plural}`)
-            return yield* (yield* ResourceStore).list(kind.name, { after, limit: Math.max(1, limit) })
+            const store = yield* ResourceStore
+            return yield* followPages(limit, after, (want, cursor) =>
+              Effect.map(store.list(kind.name, { after: cursor, limit: want + 1 }), (rows) => ({ rows: rows.slice(0, want), more: rows.length > want })))
           })),
         show: (kind, id) => run(showResource(actor, kind, id)),
         remove: (kind, id) => run(deleteResource(actor, kind, id)),

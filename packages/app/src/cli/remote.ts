@@ -24,7 +24,7 @@ import { encodePageToken } from "../http/pages.ts"
 import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "./failure.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
-import { type OperationError, Operations } from "./operations.ts"
+import { followPages, type OperationError, Operations } from "./operations.ts"
 
 /**
  * Remote mode (SPEC 8.5): the operations over the API, with the client derived from the API's
@@ -180,9 +180,10 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
           })))
         },
         list: (kind, limit, after) =>
-          call(kinds(kind).list({
-            query: { limit: String(Math.min(1000, Math.max(1, limit))), ...(after === undefined ? {} : { page_token: encodePageToken(after) }) }
-          })).pipe(Effect.map((page) => page.items.map(toResource))),
+          followPages(limit, after, (want, cursor) =>
+            call(kinds(kind).list({
+              query: { limit: String(want), ...(cursor === undefined ? {} : { page_token: encodePageToken(cursor) }) }
+            })).pipe(Effect.map((page) => ({ rows: page.items.map(toResource), more: page.nextPageToken !== null })))),
         show: (kind, id) => call(kinds(kind).get({ params: { id } })).pipe(Effect.map(toResource)),
         remove: (kind, id) =>
           call(kinds(kind).remove({ params: { id } })).pipe(Effect.map((answer) =>

@@ -24,7 +24,8 @@ export const makeSitrepLoader = (initial: Option.Option<Sitrep> = Option.none())
       const held = yield* Ref.get(ref)
       if (Option.isNone(header)) return false
       if (Option.isSome(held) && held.value.version >= header.value.version) return false
-      const current = yield* store.current
+      // Held: move by the delta (only what entered or was dropped in between is read).
+      const current = yield* (Option.isSome(held) ? store.currentFrom(held.value) : store.current)
       if (Option.isNone(current)) return false
       return yield* Ref.modify(ref, (before) => {
         const after = replaceIfNewer(before, current.value)

@@ -105,7 +105,7 @@ export class Authenticated extends HttpApiMiddleware.Service<Authenticated, { pr
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
   // 503 while the database is away (SPEC 8.4: also while authenticating), 500 for the unexpected.
-  error: [Unauthorized, Unavailable, InternalError]
+  error: [Unauthorized, Forbidden, Unavailable, InternalError]
 }) {}
 
 const Json = Schema.Unknown.pipe(Schema.annotate({ description: "A JSON value (SPEC 7.3 shapes)." }))

@@ -28,6 +28,14 @@ const decodeToken = (token: string, valid: (after: string) => boolean): string |
   }
 }
 
+/** A page token given back to the command line (`--page-token`): where the list continues. */
+export const decodePageToken = (token: string, valid: (after: string) => boolean): Effect.Effect<string, InvalidInput> => {
+  const after = decodeToken(token, valid)
+  return after === undefined
+    ? Effect.fail(new InvalidInput({ message: "The page token is not one fm gave out; take the nextPageToken of a list's --json output." }))
+    : Effect.succeed(after)
+}
+
 export const decodePage = (
   query: { readonly limit?: string | undefined; readonly page_token?: string | undefined },
   valid: (after: string) => boolean

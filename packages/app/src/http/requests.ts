@@ -70,7 +70,7 @@ const responseOfCause = (cause: Cause.Cause<unknown>) => {
   }
   if (server?.tag === "RequestParseError") {
     return Effect.succeed(
-      /too large|maxBytes|exceed/i.test(server.text)
+      server.bodyTooLarge
         ? refusalResponse(413, "PayloadTooLarge", "The request body is over the server's limit (FM_MAX_BODY_BYTES).", { connection: "close" })
         : refusalResponse(400, "InvalidInput", "The request body could not be read.")
     )
@@ -79,15 +79,13 @@ const responseOfCause = (cause: Cause.Cause<unknown>) => {
   return Effect.map(refusalOf(Cause.die(failure ?? defect)), (r) => refusalResponse(statusOf(r), r.error, r.message))
 }
 
-/** The HTTP server's own errors, bare or as the reason of an HttpServerError. */
-const serverErrorTag = (e: unknown): { tag: string; text: string } | undefined => {
+/** The HTTP server's own errors, bare or as the reason of an HttpServerError; a body over the limit by its reason. */
+const serverErrorTag = (e: unknown): { tag: "RouteNotFound" | "RequestParseError"; bodyTooLarge: boolean } | undefined => {
   if (typeof e !== "object" || e === null) return undefined
-  const tag = (e as { _tag?: unknown })._tag
-  const reason = (e as { reason?: { _tag?: unknown } }).reason
-  const found = tag === "HttpServerError" ? reason?._tag : tag
-  return found === "RouteNotFound" || found === "RequestParseError"
-    ? { tag: found, text: `${String((e as { message?: unknown }).message)} ${String((reason as { cause?: unknown } | undefined)?.cause ?? "")}` }
-    : undefined
+  const outer = e as { _tag?: unknown; reason?: unknown }
+  const inner = (outer._tag === "HttpServerError" ? outer.reason : e) as { _tag?: unknown; reason?: unknown } | undefined
+  const tag = inner?._tag
+  return tag === "RouteNotFound" || tag === "RequestParseError" ? { tag, bodyTooLarge: inner?.reason === "BodyTooLarge" } : undefined
 }
 
 export interface RequestOptions {
@@ -104,7 +102,9 @@ export const aroundRequest = (options: RequestOptions) =>
       const actor = { name: "-" }
       const route = routeOf(request.url, options.kindPaths)
       const declared = Number(request.headers["content-length"] ?? "0")
-      const response = hasBody(request) && !isJson(request.headers["content-type"])
+      // A body, or a declared media type on a method that carries one, must be JSON.
+      const carriesBody = hasBody(request) || (["POST", "PUT", "PATCH"].includes(request.method) && request.headers["content-type"] !== undefined)
+      const response = carriesBody && !isJson(request.headers["content-type"])
         ? refusalResponse(415, "UnsupportedMediaType", "The request body must be JSON, sent with Content-Type: application/json.")
         : Number.isFinite(declared) && declared > options.maxBodyBytes
         ? refusalResponse(413, "PayloadTooLarge", `The request body is over the server's limit of ${options.maxBodyBytes} bytes (FM_MAX_BODY_BYTES).`, { connection: "close" })
@@ -120,7 +120,7 @@ export const aroundRequest = (options: RequestOptions) =>
       yield* Metric.update(Metric.withAttributes(requestSeconds, { route }), seconds)
       yield* Effect.sync(() =>
         process.stderr.write(
-          `method=${request.method} route=${JSON.stringify(route)} status=${status} duration_ms=${(seconds * 1000).toFixed(2)} actor=${JSON.stringify(actor.name)}\n`
+          `timestamp=${new Date().toISOString()} method=${request.method} route=${JSON.stringify(route)} status=${status} duration_ms=${(seconds * 1000).toFixed(2)} actor=${JSON.stringify(actor.name)}\n`
         )
       )
       return response.status === 401

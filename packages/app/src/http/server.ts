@@ -1,12 +1,12 @@
 import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Kinds, type KindRegistry } from "@fm-rendezvous/domain"
+import { Authorization, Kinds, type KindRegistry } from "@fm-rendezvous/domain"
 import { Cause, Config, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { HttpRouter, HttpServer } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { Stores } from "../database/stores.ts"
 import { authenticate } from "../tokens.ts"
-import { Authenticated, Caller, InternalError, kindPath, makeApi, type Refusal, Unauthorized, Unavailable } from "./api.ts"
+import { Authenticated, Caller, Forbidden, InternalError, kindPath, makeApi, type Refusal, Unauthorized, Unavailable } from "./api.ts"
 import { consoleRoutes } from "./console.ts"
 import { handlersLayer, refusalOf } from "./handlers.ts"
 import { statusHistoryLayer } from "./history.ts"
@@ -37,7 +37,23 @@ const authenticationRefusal = (refusal: Refusal) =>
 const unauthorized = new Unauthorized({ error: "Unauthorized", message: "A valid bearer token is needed (Authorization: Bearer <token>)." })
 
 /** Bearer tokens to the caller (SPEC 8.2): every invalid token gets the same 401. */
-const authenticatedLayer = Layer.effect(
+/**
+ * What a change route does, in the words the use case's own check uses, so a viewer's write is
+ * refused with the same sentence before its body is read (issue 22.5); undefined for reads.
+ */
+const changeOf = (method: string, url: string, registry: KindRegistry): string | undefined => {
+  if (method === "GET" || method === "HEAD" || method === "OPTIONS") return undefined
+  const parts = url.split("?")[0]!.replace(/\/+$/, "").split("/")
+  if (parts[1] !== "v1") return undefined
+  if (parts[2] === "sitreps" && parts.length === 3 && method === "POST") return "publishing a sitrep"
+  if (parts[2] === "sitreps" && parts[3] === "prune" && parts.length === 4 && method === "POST") return "pruning sitrep history"
+  const kind = registry.all.find((k) => kindPath(k) === parts[2])
+  if (kind === undefined || parts.length !== 4) return undefined
+  const id = decodeURIComponent(parts[3]!)
+  return method === "DELETE" ? `deleting ${kind.singular} ${id}` : method === "PUT" ? `commenting on ${kind.singular} ${id}` : undefined
+}
+
+const authenticatedLayer = (registry: KindRegistry) => Layer.effect(
   Authenticated,
   Effect.gen(function*() {
     const context = yield* Effect.context<Stores>()
@@ -54,6 +70,14 @@ const authenticatedLayer = Layer.effect(
           if (Option.isNone(actor)) return yield* unauthorized
           const log = yield* Effect.serviceOption(RequestActor)
           if (Option.isSome(log)) log.value.name = actor.value.name
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const change = changeOf(request.method, request.url, registry)
+          if (change !== undefined && actor.value.role !== "admin") {
+            // Decided before the body is read: a viewer's write is a 403, whatever it carries.
+            yield* Effect.provideContext(Effect.flatMap(Authorization, (a) => a.requireAdmin(actor.value, change)), context).pipe(
+              Effect.catch((e) => Effect.flatMap(refusalOf(Cause.fail(e)), (r) => Effect.fail(new Forbidden({ error: r.error, message: r.message }))))
+            )
+          }
           return yield* Effect.provideService(httpEffect, Caller, actor.value)
         })
     })
@@ -65,7 +89,7 @@ export const appLayer = (registry: KindRegistry, maxBodyBytes: number) => {
   const api = makeApi(registry.all)
   const routes = HttpApiBuilder.layer(api).pipe(
     Layer.provide(handlersLayer(api, registry)),
-    Layer.provide(authenticatedLayer),
+    Layer.provide(authenticatedLayer(registry)),
     Layer.provide(statusHistoryLayer)
   )
   const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)) }), { global: true })
@@ -87,13 +111,22 @@ export const serverLayer = (options: ServeOptions, server: () => Server) =>
     const settings = yield* ServerSettings
     const registry = yield* Kinds
     const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes), { disableLogger: true, disableListenLog: true })
-    // Scripts and tests read the bound address from this line (useful with port 0).
+    // Scripts and tests read the bound address from this line (useful with port 0). Its release
+    // runs first when the server stops (SIGTERM, SIGINT), before the graceful shutdown.
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
-      Effect.sync(() => {
-        const a = server.address
-        const host = options.host.includes(":") ? `[${options.host}]` : options.host
-        process.stderr.write(`fm serve: listening on ${a._tag === "UnixPathAddress" ? a.path : `http://${host}:${a.port}`}\n`)
-      })))
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          const a = server.address
+          const host = options.host.includes(":") ? `[${options.host}]` : options.host
+          process.stderr.write(`fm serve: listening on ${a._tag === "UnixPathAddress" ? a.path : `http://${host}:${a.port}`}\n`)
+        }),
+        () =>
+          Effect.sync(() =>
+            process.stderr.write(
+              `fm serve: stopping: no new requests; those in flight have up to ${Duration.format(settings.shutdownTimeout)} (FM_SHUTDOWN_TIMEOUT)\n`
+            )
+          )
+      )))
     return Layer.mergeAll(served, announce).pipe(
       Layer.provide(NodeHttpServer.layer(
         server,

@@ -1,7 +1,7 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServer } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import { cannotListen, type ListenAddress } from "./listenAddress.ts"
 
@@ -13,13 +13,16 @@ import { cannotListen, type ListenAddress } from "./listenAddress.ts"
  */
 export const metricsRoute = PrometheusMetrics.layerHttp({ path: "/metrics" })
 
+/** `GET /healthz` as `fm serve` answers it: the process is up (a liveness probe for the daemon). */
+const healthzRoute = HttpRouter.add("GET", "/healthz", HttpServerResponse.jsonUnsafe({ status: "ok" }))
+
 /**
- * The daemon's own listener (`fm run --metrics-listen`): only `/metrics`; logs where it listens.
+ * The daemon's own listener (`fm run --metrics-listen`): `/metrics` and `/healthz`; logs where it listens.
  * An address it cannot listen on (in use, not this host's) is a refusal in one sentence.
  */
 export const metricsListener = (address: ListenAddress) =>
   Layer.mergeAll(
-    HttpRouter.serve(metricsRoute, { disableLogger: true, disableListenLog: true }),
+    HttpRouter.serve(Layer.merge(metricsRoute, healthzRoute), { disableLogger: true, disableListenLog: true }),
     Layer.effectDiscard(HttpServer.addressFormattedWith((url) => Effect.logInfo(`metrics listening on ${url}/metrics`)))
   ).pipe(
     Layer.provide(NodeHttpServer.layer(createServer, { host: address.host, port: address.port })),

@@ -23,7 +23,8 @@ export interface PruneResult {
 
 export class SitrepStore extends Context.Service<SitrepStore, {
   /**
-   * ONE atomic step (SPEC 3.5): write the sitrep, its cases and requests, then the history
+   * ONE atomic step (SPEC 3.5): write the sitrep, its cases and the requests it adds (and end the
+   * ones it drops: a request is stored once per lineage), then the history
    * compare-and-swap, then mark the existing markers of `dropped` with the generation that dropped
    * them (the GC candidates of SPEC 3.4; an id that never got a marker needs no record), and raise
    * each kind's highest generation (`highestGenerations`). Nothing
@@ -42,6 +43,13 @@ export class SitrepStore extends Context.Service<SitrepStore, {
   readonly highestGenerations: Effect.Effect<Readonly<Record<string, Generation>>, StoreError>
   readonly currentHeader: Effect.Effect<Option.Option<SitrepHeader>, StoreError>
   readonly current: Effect.Effect<Option.Option<Sitrep>, StoreError>
+  /**
+   * The current sitrep, read as a move from `held`, an older version of the lineage the caller
+   * holds: a kind whose generation did not move keeps the held requests, one that moved reads only
+   * what entered or was dropped in between (issue 19). Equal to `current`; `held` itself when it
+   * is still current.
+   */
+  readonly currentFrom: (held: Sitrep) => Effect.Effect<Option.Option<Sitrep>, StoreError>
   readonly byVersion: (version: SitrepVersion) => Effect.Effect<Option.Option<Sitrep>, StoreError>
   /**
    * Of `ids` (new to the parent), those the lineage knew before: carried by any stored sitrep or

@@ -1,9 +1,11 @@
-import type { ResourceKind } from "@fm-rendezvous/domain"
-import { Effect, Option } from "effect"
+import { decodeResourceId, type ResourceKind } from "@fm-rendezvous/domain"
+import { Effect, Option, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { renderResource, renderResourceList, resourceToJson } from "../../render/resource.ts"
 import { type DeleteView, Operations } from "../operations.ts"
-import { Output } from "../output.ts"
+import { decodePageToken, DEFAULT_LIMIT, encodePageToken } from "../../http/pages.ts"
+import { Usage } from "../failure.ts"
+import { Output, writeStderr } from "../output.ts"
 import { parseComment, parseResourceId, withOperations } from "../session.ts"
 
 /**
@@ -38,15 +40,34 @@ export const resourceCommand = (kind: ResourceKind) => {
   const list = Command.make(
     "list",
     {
-      limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many (default 100)."), Flag.withDefault(100)),
-      after: Flag.String("after").pipe(Flag.withDescription("Start after this id (paging)."), Flag.optional)
+      limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many (default 100)."), Flag.optional),
+      all: Flag.Boolean("all").pipe(Flag.withDescription("Every one, however many (instead of --limit)."), Flag.withDefault(false)),
+      after: Flag.String("after").pipe(Flag.withDescription("Start after this id (paging)."), Flag.optional),
+      pageToken: Flag.String("page-token").pipe(Flag.withDescription("Continue where a list ended (the nextPageToken of its --json output)."), Flag.optional)
     },
-    ({ limit, after }) =>
+    ({ all, limit, after, pageToken }) =>
       withOperations(Effect.gen(function*() {
         const output = yield* Output
-        const afterId = Option.isSome(after) ? yield* parseResourceId(after.value) : undefined
-        const rows = yield* (yield* Operations).list(kind, limit, afterId)
-        yield* output.emit(rows.map(resourceToJson), () => renderResourceList(kind, rows))
+        if (Option.isSome(limit) && !(limit.value >= 1)) {
+          return yield* new Usage({ message: `--limit takes a whole number of 1 or more, not ${limit.value}; --all lists every one.` })
+        }
+        if (all && Option.isSome(limit)) return yield* new Usage({ message: "Give --limit or --all, not both." })
+        if (Option.isSome(after) && Option.isSome(pageToken)) return yield* new Usage({ message: "Give --after or --page-token, not both." })
+        const afterId = Option.isSome(after)
+          ? yield* parseResourceId(after.value)
+          : Option.isSome(pageToken)
+          ? yield* parseResourceId(yield* decodePageToken(pageToken.value, (a) => Result.isSuccess(decodeResourceId(a))))
+          : undefined
+        const wanted = all ? undefined : Option.getOrElse(limit, () => DEFAULT_LIMIT)
+        const page = yield* (yield* Operations).list(kind, wanted, afterId)
+        const last = page.rows[page.rows.length - 1]
+        const nextPageToken = page.more && last !== undefined ? encodePageToken(last.id) : null
+        yield* output.emit({ items: page.rows.map(resourceToJson), nextPageToken }, () => renderResourceList(kind, page.rows))
+        if (nextPageToken !== null) {
+          yield* writeStderr(
+            `Showing the first ${page.rows.length} ${kind.plural}; there are more: --all lists every one, --page-token ${nextPageToken} (the nextPageToken of --json) or --after ${last!.id} continues.`
+          )
+        }
       }))
   ).pipe(Command.withDescription(`List ${kind.plural}, in id order.`))
 

@@ -23,7 +23,11 @@ export const serveCommand = Command.make(
       // The address is taken at once and answers 503 until the database is ready (SPEC 8.5).
       const waiting = yield* waitingListener(yield* nodeServer, address).pipe(Effect.mapError((cause) => cannotListen("the API", address)({ cause })))
       return yield* withStoresWhenReady(
-        Layer.launch(serverLayer(address, waiting.handOver)).pipe(Effect.catchTag("ServeError", (e) => Effect.fail(cannotListen("the API", address)(e)))),
+        Layer.launch(serverLayer(address, waiting.handOver)).pipe(
+          Effect.catchTag("ServeError", (e) => Effect.fail(cannotListen("the API", address)(e))),
+          // After the graceful shutdown: the server's last line.
+          Effect.onInterrupt(() => Effect.sync(() => process.stderr.write("fm serve: stopped\n")))
+        ),
         waiting.condition
       )
     }))

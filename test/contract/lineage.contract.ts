@@ -1,0 +1,115 @@
+import { describe } from "@effect/vitest"
+import { deleteResource, type Sitrep, SitrepStore, sweepKind } from "@fm-rendezvous/domain"
+import { Effect, Option } from "effect"
+import type { CaseSpec } from "../support/documents.ts"
+import { publishAsAdmin, pruneAsAdmin } from "../support/ports.ts"
+import { sitrepDoc } from "../support/documents.ts"
+import { A, alert, assert, B, C, type ContractTest, kindDescriptor, row, S } from "./fixtures.ts"
+import { activateHeld, admin, currentSitrep, publish, rid, sitrepAt } from "./helpers.ts"
+
+/**
+ * Issue 19: requests are stored once per lineage with the generations they were carried for.
+ * Whatever the storage, every retained version reads back what was published, in the defined
+ * order within a case (carried requests in the parent's order, then the added ones in the
+ * document's: docs/SQL.md), a move from an older version equals a full read, and nothing comes
+ * back after drops, the GC and pruning.
+ */
+const chain: ReadonlyArray<ReadonlyArray<CaseSpec>> = [
+  [{ id: C(1), alerts: [A(1), A(2), A(3)], bundles: [B(1)] }, { id: C(2), alerts: [A(4)] }],
+  // A2 dropped, A5 added; the document lists the carried A3 before A1.
+  [{ id: C(1), alerts: [A(3), A(1), A(5)], bundles: [B(1)] }, { id: C(2), alerts: [A(4)] }],
+  // No request changes: a case comment and a case closed.
+  [{ id: C(1), alerts: [A(3), A(1), A(5)], bundles: [B(1)], comment: "renamed" }, { id: C(2), alerts: [A(4)], closed: true }],
+  // A3, A5 and B1 dropped; A6, A7 added; a new case with its own requests.
+  [{ id: C(1), alerts: [A(7), A(1), A(6)] }, { id: C(2), alerts: [A(4)], closed: true }, { id: C(3), alerts: [A(8)], bundles: [B(2)] }],
+  // The closed case goes, with A4; A9 added to C3.
+  [{ id: C(1), alerts: [A(1), A(7), A(6)] }, { id: C(3), alerts: [A(9), A(8)], bundles: [B(2)] }]
+]
+
+/** Per version, per case: its alert ids and bundle ids in the defined order. */
+const expected = [
+  [[C(1), [A(1), A(2), A(3)], [B(1)]], [C(2), [A(4)], []]],
+  [[C(1), [A(1), A(3), A(5)], [B(1)]], [C(2), [A(4)], []]],
+  [[C(1), [A(1), A(3), A(5)], [B(1)]], [C(2), [A(4)], []]],
+  [[C(1), [A(1), A(7), A(6)], []], [C(2), [A(4)], []], [C(3), [A(8)], [B(2)]]],
+  [[C(1), [A(1), A(7), A(6)], []], [C(3), [A(8), A(9)], [B(2)]]]
+]
+
+const shape = (s: Sitrep) =>
+  s.cases.map((c) => [c.id, (c.requests["alert"] ?? []).map((r) => r.id), (c.requests["support_bundle"] ?? []).map((r) => r.id)])
+
+const publishChain = Effect.gen(function*() {
+  const store = yield* SitrepStore
+  const reads: Array<Sitrep> = []
+  for (const [i, cases] of chain.entries()) {
+    yield* publish({ id: S(i + 1), parentId: i === 0 ? null : S(i), cases })
+    const current = yield* currentSitrep
+    // A move from every older version reads the same sitrep as a full read.
+    for (const older of reads) {
+      assert.deepStrictEqual(Option.getOrThrow(yield* store.currentFrom(older)), current, `a move from version ${older.version}`)
+    }
+    assert.strictEqual(Option.getOrThrow(yield* store.currentFrom(current)), current)
+    reads.push(current)
+  }
+  return reads
+})
+
+export const lineageContract = (test: ContractTest) =>
+  describe("requests stored once per lineage (issue 19)", () => {
+    test("every retained version reads back what was published, in the defined order; a move equals a full read", () =>
+      Effect.gen(function*() {
+        const reads = yield* publishChain
+        for (const [i, read] of reads.entries()) {
+          assert.deepStrictEqual(shape(read), expected[i], `version ${i + 1} as published`)
+          // Later publishes dropped requests this version carried: it still reads the same.
+          assert.deepStrictEqual(yield* sitrepAt(i + 1), read, `version ${i + 1} read back after later publishes`)
+        }
+        // Entry generations: A5 entered at alert generation 2, A6 and A7 at 3, A9 at 4; A1 at 1.
+        const last = reads[4]!
+        const entered = Object.fromEntries(last.cases.flatMap((c) => (c.requests["alert"] ?? []).map((r) => [r.id, Number(r.enteredAt)])))
+        assert.deepStrictEqual(entered, { [A(1)]: 1, [A(7)]: 3, [A(6)]: 3, [A(9)]: 4, [A(8)]: 3 })
+        assert.deepStrictEqual(reads.map((r) => [Number(r.generations["alert"]), Number(r.generations["support_bundle"])]), [
+          [1, 1], [2, 1], [2, 1], [3, 2], [4, 2]
+        ])
+        // Pruning keeps the newest two; they read exactly as before, and the pruned are gone.
+        yield* pruneAsAdmin(2, 1)
+        assert.deepStrictEqual(yield* sitrepAt(4), reads[3])
+        assert.deepStrictEqual(yield* sitrepAt(5), reads[4])
+        assert.isTrue(Option.isNone(yield* (yield* SitrepStore).byVersion(3 as never)))
+        assert.isTrue(yield* (yield* SitrepStore).currentRequests(alert, rid(A(9))))
+        assert.isFalse(yield* (yield* SitrepStore).currentRequests(alert, rid(A(3))))
+      }))
+
+    test("no resurrection: a stale executor creates nothing, before and after the GC and pruning", () =>
+      Effect.gen(function*() {
+        const s1 = Option.getOrThrow(yield* Effect.flatMap(SitrepStore, (s) => s.current).pipe(
+          Effect.andThen(() => publish({ id: S(1), parentId: null, cases: chain[0]! })),
+          Effect.andThen(() => Effect.flatMap(SitrepStore, (s) => s.current))
+        ))
+        yield* activateHeld(s1)
+        // The operator deletes A2 (a tombstone), and v2 drops it.
+        yield* deleteResource(admin, yield* kindDescriptor("alert"), rid(A(2)))
+        yield* publish({ id: S(2), parentId: S(1), cases: chain[1]! })
+        const again = yield* Effect.flip(publishAsAdmin(sitrepDoc({
+          id: S(3),
+          parentId: S(2),
+          cases: [{ id: C(1), alerts: [A(1), A(2), A(3), A(5)], bundles: [B(1)] }, { id: C(2), alerts: [A(4)] }]
+        })))
+        assert.match(String((again as { message?: string }).message), /dropped earlier in the lineage/)
+        const stale = (label: string) =>
+          Effect.gen(function*() {
+            const report = yield* activateHeld(s1, { executor: `stale-${label}` })
+            assert.isTrue(report.kinds["alert"]!.stale, label)
+            assert.strictEqual(report.kinds["alert"]!.created, 0, label)
+            assert.isTrue(Option.isNone(yield* row("alert", A(2))), `A2 came back ${label}`)
+          })
+        yield* stale("before the GC")
+        const s2 = yield* currentSitrep
+        yield* sweepKind(alert, s2.id, 10, false)
+        yield* stale("after the GC")
+        for (let v = 3; v <= 4; v++) yield* publish({ id: S(v), parentId: S(v - 1), cases: chain[v - 1]! })
+        yield* pruneAsAdmin(1, 1)
+        yield* stale("after pruning")
+        assert.deepStrictEqual(shape(yield* currentSitrep), expected[3])
+      }))
+  })
