@@ -10,7 +10,8 @@ import type { ExecutorSettings } from "../config.ts"
 export const activateUninterruptibly = (
   executor: string,
   held: Sitrep,
-  settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize" | "reconcileInterval">,
+  // Without `reconcileInterval` (the bench) only `mode` decides.
+  settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize"> & Partial<Pick<ExecutorSettings, "reconcileInterval">>,
   mode: ActivationMode
 ): Effect.Effect<ActivationReport, Effect.Error<ReturnType<typeof activate>>, Effect.Services<ReturnType<typeof activate>>> =>
   Effect.uninterruptible(
@@ -20,7 +21,7 @@ export const activateUninterruptibly = (
       batchSize: settings.batchSize,
       pageSize: settings.sweepPageSize,
       mode,
-      reconcileWithinMillis: Duration.toMillis(settings.reconcileInterval)
+      ...(settings.reconcileInterval === undefined ? {} : { reconcileWithinMillis: Duration.toMillis(settings.reconcileInterval) })
     }).pipe(
       observeActivation({ executor, sitrepVersion: held.version })
     )
