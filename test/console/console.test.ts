@@ -201,7 +201,7 @@ describe("the operator console in Chromium", () => {
     await page.reload()
     await page.getByTestId("absent").waitFor()
     expect(await page.getByTestId("deleted").textContent()).toMatch(/^yes, by alice at /)
-    expect(await page.getByTestId("story").textContent()).toContain("Requested by the current sitrepyes, version 2")
+    expect(await page.getByTestId("story").textContent()).toContain("Requested by the current sitrepyes, version 2, case aaaaaaaa-0000-4000-8000-000000000001")
     await shot(page, "alert-deleted")
     await page.context().close()
   })

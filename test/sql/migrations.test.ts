@@ -128,7 +128,8 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           WHERE table_schema = current_schema() AND constraint_type = 'CHECK'
             AND constraint_name IN ('alert_marker_dropped_at_generation_check', 'sitrep_request_entered_at_generation_check')
           ORDER BY 1`
-        assert.deepStrictEqual(named.map((r) => r.n), ["alert_marker_dropped_at_generation_check", "sitrep_request_entered_at_generation_check"])
+        // (sitrep_request's own CHECK goes with the table when core version 4 moves requests to the lineage.)
+        assert.include(named.map((r) => r.n), "alert_marker_dropped_at_generation_check")
         // A migrator killed after the ADD CONSTRAINT committed and before it was recorded: the
         // re-run meets the constraint (PostgreSQL has no ADD CONSTRAINT IF NOT EXISTS) and skips it.
         yield* sql`UPDATE fm_schema_step SET version = 2, done = 4 WHERE component = 'kind:alert'`

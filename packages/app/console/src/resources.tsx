@@ -107,11 +107,13 @@ export const ResourcePage = ({ kind, id }: { kind: Kind; id: string }) => {
   const [data, reload] = useLoad(async () => {
     const [explanation, current] = await Promise.all([
       api<Explanation>("inspect", "explain", { params: { id } }),
-      optional(api<{ version: number }>("sitreps", "current"))
+      optional(api<{ version: number; cases: ReadonlyArray<Record<string, unknown> & { id: string }> }>("sitreps", "current"))
     ])
     // Only a resource that exists has a row to ask for (no 404 for a deleted one).
     const row = explanation.exists ? await optional(api<Row>(kind.path, "get", { params: { id } })) : null
-    return { row, explanation, current }
+    // The case that requests it, from the current sitrep's document (a deleted resource has no row to say).
+    const requestingCase = current?.cases.find((c) => ((c[kind.documentField] ?? []) as ReadonlyArray<{ id: string }>).some((r) => r.id === id))?.id ?? null
+    return { row, explanation, current, requestingCase }
   }, [kind.path, id])
   const [message, setMessage] = useState<Loaded<string> | null>(null)
   const admin = me.value?.role === "admin"
@@ -121,13 +123,13 @@ export const ResourcePage = ({ kind, id }: { kind: Kind; id: string }) => {
       <h1 id="resource-title">{kind.singular[0]!.toUpperCase() + kind.singular.slice(1)} <span class="mono">{id}</span></h1>
       {message?.state === "failed" ? <Refusal message={message.message} /> : message?.state === "done" ? <p role="status" class="notice">{message.value}</p> : null}
       <Show loaded={data}>
-        {({ row, explanation: e, current }) => (
+        {({ row, explanation: e, current, requestingCase }) => (
           <>
             <h2>Its story</h2>
             <dl class="facts" data-testid="story">
               <dt>Exists</dt><dd>{e.exists ? "yes" : "no"}{e.state === null ? "" : ` (state ${e.state})`}</dd>
               <dt>Requested by the current sitrep</dt>
-              <dd>{e.requestedByCurrentSitrep ? <>yes, <a href={`#/sitreps/${current?.version ?? ""}`}>version {current?.version ?? "?"}</a>{row?.caseId ? <>, case <span class="mono">{row.caseId}</span></> : null}</> : "no"}</dd>
+              <dd>{e.requestedByCurrentSitrep ? <>yes, <a href={`#/sitreps/${current?.version ?? ""}`}>version {current?.version ?? "?"}</a>{requestingCase === null ? null : <>, case <span class="mono">{requestingCase}</span></>}</> : "no"}</dd>
               <dt>Created by FM</dt><dd>{e.fmCreated ? (e.createdAtGeneration === null ? "yes (its creation marker was collected, so the generation is no longer known)" : `yes, at generation ${e.createdAtGeneration}`) : "no"}</dd>
               {e.droppedAtGeneration === null ? null : <><dt>Dropped at generation</dt><dd>{e.droppedAtGeneration}</dd></>}
               <dt>Deleted</dt><dd data-testid="deleted">{e.deleted === null ? "no" : `yes, by ${e.deleted.by ?? "unknown"} at ${time(e.deleted.at)}`}</dd>
