@@ -36,8 +36,13 @@ export interface ExecutorSettings {
   readonly batchSize: number
   /** Markers examined per sweep statement (SPEC 3.4: page sizes are bounded). */
   readonly sweepPageSize: number
-  /** Every Nth activation also runs the full reconciliation pass (SPEC 3.4). */
+  /** Every Nth activation of a process also runs the full reconciliation pass (SPEC 3.4). */
   readonly reconcileEvery: number
+  /**
+   * Issue 18: any activation (daemon or one-shot) reconciles each kind that no executor reconciled
+   * within this long, judged from the shared record; the bound that restarts cannot dodge.
+   */
+  readonly reconcileInterval: Duration.Duration
   /** Sitrep history versions kept by the pruner (SPEC 3.5). */
   readonly historyToKeep: number
   /** How often the daemon prunes history and finishes destroyed bundles. */
@@ -50,6 +55,7 @@ export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
   batchSize: wholeNumberAtLeastOne("FM_BATCH_SIZE", 500),
   sweepPageSize: wholeNumberAtLeastOne("FM_SWEEP_PAGE_SIZE", 1000),
   reconcileEvery: wholeNumberAtLeastOne("FM_RECONCILE_EVERY", 100),
+  reconcileInterval: positiveDuration("FM_RECONCILE_INTERVAL", Duration.minutes(15)),
   historyToKeep: wholeNumberAtLeastOne("FM_HISTORY_KEEP", 100),
   housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30))
 })
