@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { type Actor, EXECUTOR_IDENTITY, InvalidInput, type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
 import { Clock, Duration, Effect, Option } from "effect"
+import { expandDurationShorthand } from "./shared/duration.ts"
 import { Refused } from "./shared/failure.ts"
 import { TOKEN_PATTERN } from "./shared/tokenShape.ts"
 
@@ -18,13 +19,9 @@ const digestOf = (token: string): string => createHash("sha256").update(token, "
 
 const MAX_LIFETIME = Duration.days(36_525)
 
-/** "90d", "12h", "30m", "45s", "2w", or anything effect's Duration reads ("90 days"). */
+/** "90d", "12h", "30m", "45s", "2w", or anything effect's Duration reads ("90 days"): shared/duration.ts. */
 export const parseExpiresIn = (text: string): Effect.Effect<Duration.Duration, InvalidInput> => {
-  const short = /^(\d{1,6})([smhdw])$/.exec(text.trim())
-  const units = { s: "seconds", m: "minutes", h: "hours", d: "days", w: "weeks" } as const
-  const parsed = short === null
-    ? Duration.fromInput(text.trim() as Duration.Input)
-    : Duration.fromInput(`${short[1]} ${units[short[2] as keyof typeof units]}` as Duration.Input)
+  const parsed = Duration.fromInput(expandDurationShorthand(text) as Duration.Input)
   // A lifetime must end at a date (no Infinity, nothing past a hundred years).
   return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero) && Duration.isFinite(parsed.value) &&
       Duration.isLessThanOrEqualTo(parsed.value, MAX_LIFETIME)

@@ -222,7 +222,10 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
         status: call(client.inspect.status()).pipe(Effect.map((s) => ({
           current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),
-          reports: s.executors.map(toReport)
+          reports: s.executors.map(toReport),
+          // A server from before issue 18 does not send it: nothing known.
+          reconciled: Object.fromEntries(Object.entries((s.reconciled ?? {}) as Record<string, { at: string; by: string }>)
+            .map(([kind, r]) => [kind, { at: new Date(r.at), by: r.by }]))
         })))
       })
     })
