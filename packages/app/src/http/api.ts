@@ -185,6 +185,10 @@ const commentEndpoint = HttpApiEndpoint.put("comment", "/:id", {
 const resourceTemplate = <const Name extends string>(name: Name) =>
   HttpApiGroup.make(name).add(listEndpoint, getEndpoint, removeEndpoint, commentEndpoint).middleware(Authenticated)
 export type ResourceGroup = ReturnType<typeof resourceTemplate<"resource">>
+const uncommentedTemplate = <const Name extends string>(name: Name) =>
+  HttpApiGroup.make(name).add(listEndpoint, getEndpoint, removeEndpoint).middleware(Authenticated)
+/** The group of a kind without a user comment (no comment route): what its handlers are typed by. */
+export type UncommentedResourceGroup = ReturnType<typeof uncommentedTemplate<"resource">>
 
 /** The routes of one resource kind, from its descriptor alone (no route code per kind). */
 const resourceGroup = (kind: ResourceKind) => {

@@ -20,7 +20,7 @@ import {
   type SitrepVersion
 } from "@fm-rendezvous/domain"
 import { Cause, Effect, Layer, Option, Result } from "effect"
-import { HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/http-api"
+import { type HttpApi, HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../shared/failure.ts"
@@ -30,7 +30,7 @@ import { explanationToJson } from "../render/explanation.ts"
 import { reconciledToJson, reportToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
 import { sitrepToJson } from "../render/sitrep.ts"
-import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
+import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
 import { decodePage, encodePageToken } from "../shared/pages.ts"
 import { StatusHistory } from "./history.ts"
 import { readiness } from "./readiness.ts"
@@ -159,41 +159,45 @@ const systemHandlers = (api: Api) => {
 
 
 /** One kind's routes, from its descriptor (SPEC 8.3: a kind gets its routes with no code of its own). */
-const kindHandlers = (api: Api, kind: ResourceKind) =>
-  // The group's name is known at run time only (registry data), so its handler type is erased here.
-  HttpApiBuilder.group(api as never, kindGroup(kind) as never, (h: any) => {
-    const base = h
-      .handle("list", ({ query }: { query: { limit?: string; page_token?: string } }) =>
-        asRefusal(Effect.gen(function*() {
-          yield* viewer(`reading ${kind.plural}`)
-          const page = yield* decodePage(query, (after) => Result.isSuccess(decodeResourceId(after)))
-          const after = page.after === undefined ? undefined : Result.getOrUndefined(decodeResourceId(page.after))
-          const rows = yield* (yield* ResourceStore).list(kind.name, { after, limit: page.limit + 1 })
-          const items = rows.slice(0, page.limit)
-          return {
-            items: items.map(resourceToJson),
-            nextPageToken: rows.length > page.limit ? encodePageToken(items[items.length - 1]!.id) : null
-          }
-        })))
-      .handle("get", ({ params }: { params: { id: string } }) =>
-        asRefusal(Effect.gen(function*() {
-          return resourceToJson(yield* showResource(yield* Caller, kind, yield* parseResourceId(params.id)))
-        })))
-      .handle("remove", ({ params }: { params: { id: string } }) =>
-        asRefusal(Effect.gen(function*() {
-          const outcome = yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
-          return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteOutcome(outcome) } })
-        })))
-    return kind.userComment
-      ? base.handle("comment", ({ params, payload }: { params: { id: string }; payload: { userComment: string } }) =>
-        asRefusal(Effect.gen(function*() {
-          const caller = yield* Caller
-          const id = yield* parseResourceId(params.id)
-          yield* commentResource(caller, kind, id, yield* parseComment(payload.userComment))
-          return resourceToJson(yield* showResource(caller, kind, id))
-        })))
-      : base
-  }) as unknown as Layer.Layer<never>
+const kindHandlers = (api: Api, kind: ResourceKind) => {
+  // The group's name is registry data, so the group is typed by the template of every kind's
+  // group (api.ts); the handlers, their errors and their services stay typed.
+  const name = kindGroup(kind) as "resource"
+  const template = api as unknown as HttpApi.HttpApi<"fm", ResourceGroup>
+  const list = HttpApiBuilder.handler(template, "resource", "list", ({ query }) =>
+    asRefusal(Effect.gen(function*() {
+      yield* viewer(`reading ${kind.plural}`)
+      const page = yield* decodePage(query, (after) => Result.isSuccess(decodeResourceId(after)))
+      const after = page.after === undefined ? undefined : Result.getOrUndefined(decodeResourceId(page.after))
+      const rows = yield* (yield* ResourceStore).list(kind.name, { after, limit: page.limit + 1 })
+      const items = rows.slice(0, page.limit)
+      return {
+        items: items.map(resourceToJson),
+        nextPageToken: rows.length > page.limit ? encodePageToken(items[items.length - 1]!.id) : null
+      }
+    })))
+  const get = HttpApiBuilder.handler(template, "resource", "get", ({ params }) =>
+    asRefusal(Effect.gen(function*() {
+      return resourceToJson(yield* showResource(yield* Caller, kind, yield* parseResourceId(params.id)))
+    })))
+  const remove = HttpApiBuilder.handler(template, "resource", "remove", ({ params }) =>
+    asRefusal(Effect.gen(function*() {
+      const outcome = yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
+      return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteOutcome(outcome) } })
+    })))
+  if (!kind.userComment) {
+    return HttpApiBuilder.group(api as unknown as HttpApi.HttpApi<"fm", UncommentedResourceGroup>, name, (h) =>
+      h.handle("list", list).handle("get", get).handle("remove", remove))
+  }
+  return HttpApiBuilder.group(template, name, (h) =>
+    h.handle("list", list).handle("get", get).handle("remove", remove).handle("comment", ({ params, payload }) =>
+      asRefusal(Effect.gen(function*() {
+        const caller = yield* Caller
+        const id = yield* parseResourceId(params.id)
+        yield* commentResource(caller, kind, id, yield* parseComment(payload.userComment))
+        return resourceToJson(yield* showResource(caller, kind, id))
+      }))))
+}
 
 /** Every group's handlers for the registry's kinds. */
 export const handlersLayer = (api: Api, registry: KindRegistry) =>
