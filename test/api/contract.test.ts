@@ -5,7 +5,7 @@ import { makeApi } from "@fm-rendezvous/app/http/api"
 import { appLayer } from "@fm-rendezvous/app/http/server"
 import { issueToken } from "@fm-rendezvous/app/tokens"
 import { Kinds } from "@fm-rendezvous/domain"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import { Duration, Effect, Layer, ManagedRuntime, Option } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { OpenApi } from "effect/http-api"
 import { afterAll, describe, expect, it } from "vitest"
@@ -69,7 +69,7 @@ describe("the API contract", () => {
     const registry = await runtime.runPromise(Effect.gen(function*() {
       return yield* Kinds
     }))
-    const app = appLayer(registry, 1 << 20).pipe(Layer.provide(Layer.succeedContext(context)), Layer.provide(HttpServer.layerServices))
+    const app = appLayer(registry, 1 << 20, Duration.seconds(30)).pipe(Layer.provide(Layer.succeedContext(context)), Layer.provide(HttpServer.layerServices))
     const { handler, dispose } = HttpRouter.toWebHandler(app, { disableLogger: true })
     try {
       const ask = (method: string, path: string) =>

@@ -1,4 +1,7 @@
 import * as net from "node:net"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ids, sitrepDocument, writeDocument } from "../cli/sitreps.ts"
 import { dumpWithoutTokens } from "./dump.ts"
@@ -10,7 +13,8 @@ import { call, fmAsync, useServer } from "./harness.ts"
  * lowered so the test is quick.
  */
 const LIMIT = 4096
-const world = useServer({ FM_MAX_BODY_BYTES: String(LIMIT), FM_REQUEST_TIMEOUT: "2 seconds" })
+const HANDLING_MS = 4000
+const world = useServer({ FM_MAX_BODY_BYTES: String(LIMIT), FM_REQUEST_TIMEOUT: "2 seconds", FM_HANDLING_TIMEOUT: `${HANDLING_MS} millis` })
 
 const expectRefusal = (answer: { status: number; text: string; json: () => any }, status: number, error?: string) => {
   expect(answer.status, answer.text).toBe(status)
@@ -146,5 +150,54 @@ describe("hostile requests", () => {
 
   it("wrote nothing for any of it", async () => {
     expect(await dumpWithoutTokens(world.url())).toBe(before)
+  })
+})
+
+/** A session that holds an exclusive lock on `table` until released: a statement stuck behind it waits. */
+const holdLock = (url: string, table: string) => {
+  let release = () => {}
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let locked = () => {}
+  const isLocked = new Promise<void>((resolve) => (locked = resolve))
+  const done = Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.withTransaction(Effect.gen(function*() {
+      yield* sql.unsafe(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)
+      locked()
+      yield* Effect.promise(() => released)
+    }))
+  }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.runPromise)
+  return { locked: isLocked, release: () => (release(), done) }
+}
+
+describe("the deadline over a request's handling (issue 22.4)", () => {
+  it("answers 503 with Retry-After when a statement is stuck on a lock; a write runs on and is not lost", async () => {
+    const base = world.server().base
+    const lock = holdLock(world.url(), "sitrep")
+    await lock.locked
+    const started = performance.now()
+    const [read, write] = await Promise.all([
+      call(base, "GET", "/v1/sitreps/current", { token: world.viewer() }),
+      call(base, "POST", "/v1/sitreps", { token: world.admin(), body: sitrepDocument(ids.sitrep2, ids.sitrep1, [ids.alert2]) })
+    ])
+    const took = performance.now() - started
+    for (const answer of [read, write]) {
+      expectRefusal(answer, 503, "Unavailable")
+      expect(answer.headers.get("retry-after")).toBe("2")
+    }
+    expect(write.json().message).toMatch(/FM_HANDLING_TIMEOUT.*read it back/)
+    expect(took).toBeGreaterThan(HANDLING_MS - 100)
+    expect(took).toBeLessThan(HANDLING_MS + 3000)
+    // The server kept answering what does not need the lock meanwhile.
+    expect((await call(base, "GET", "/v1/me", { token: world.viewer() })).status).toBe(200)
+    await lock.release()
+    // The write was not cancelled (a cancelled COMMIT can be a lost acknowledgement): it ran to its end.
+    let current = await call(base, "GET", "/v1/sitreps/current", { token: world.viewer() })
+    for (let i = 0; i < 50 && current.json().id !== ids.sitrep2; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      current = await call(base, "GET", "/v1/sitreps/current", { token: world.viewer() })
+    }
+    expect(current.status, current.text).toBe(200)
+    expect(current.json().id).toBe(ids.sitrep2)
   })
 })

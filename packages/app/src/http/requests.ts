@@ -1,5 +1,5 @@
 import { describeSchemaError } from "@fm-rendezvous/domain"
-import { ByteSize, Cause, Context, Effect, Metric, Schema } from "effect"
+import { ByteSize, Cause, Context, Duration, Effect, Exit, Fiber, Metric, Option, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { toJsonText } from "../shared/jsonText.ts"
@@ -91,7 +91,40 @@ const serverErrorTag = (e: unknown): { tag: "RouteNotFound" | "RequestParseError
 export interface RequestOptions {
   readonly maxBodyBytes: number
   readonly kindPaths: ReadonlySet<string>
+  /** The deadline over a request's whole handling (FM_HANDLING_TIMEOUT): a 503 when it passes. */
+  readonly deadline: Duration.Duration
 }
+
+const READS = new Set(["GET", "HEAD", "OPTIONS"])
+
+const pastDeadline = (options: RequestOptions, write: boolean) =>
+  refusalResponse(
+    503,
+    "Unavailable",
+    `The server could not answer within ${Duration.format(options.deadline)} (FM_HANDLING_TIMEOUT)${
+      write ? "; the change may still take effect: read it back before sending it again" : ""
+    }.`
+  )
+
+/**
+ * The deadline over the handling (issue 22.4). A read past it is interrupted (its statement is
+ * cancelled: a read has nothing to lose). A write is answered 503 but never cancelled: a cancel
+ * that reaches a COMMIT waiting for a synchronous standby makes PostgreSQL report a commit that
+ * a failover can lose (docs/OPERATIONS.md), so the write runs on to its end, detached, and the
+ * client resolves the ambiguity by reading back.
+ */
+const withinDeadline = <E, R>(
+  handling: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  method: string,
+  options: RequestOptions
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
+  READS.has(method)
+    ? Effect.timeoutOrElse(handling, { duration: options.deadline, orElse: () => Effect.succeed(pastDeadline(options, false)) })
+    : Effect.gen(function*() {
+      const fiber = yield* Effect.forkDetach(handling)
+      const exit = yield* Effect.timeoutOption(Fiber.await(fiber), options.deadline)
+      return Option.isNone(exit) ? pastDeadline(options, true) : yield* Exit.match(exit.value, { onSuccess: Effect.succeed, onFailure: Effect.failCause })
+    })
 
 /** The global middleware: limits before the API, refusal shape, one log line and metrics after. */
 export const aroundRequest = (options: RequestOptions) =>
@@ -108,11 +141,15 @@ export const aroundRequest = (options: RequestOptions) =>
         ? refusalResponse(415, "UnsupportedMediaType", "The request body must be JSON, sent with Content-Type: application/json.")
         : Number.isFinite(declared) && declared > options.maxBodyBytes
         ? refusalResponse(413, "PayloadTooLarge", `The request body is over the server's limit of ${options.maxBodyBytes} bytes (FM_MAX_BODY_BYTES).`, { connection: "close" })
-        : yield* app.pipe(
-          Effect.provideService(RequestActor, actor),
-          // A body without a Content-Length (chunked) is cut at the limit while it is read.
-          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes)),
-          Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : responseOfCause(cause))
+        : yield* withinDeadline(
+          app.pipe(
+            Effect.provideService(RequestActor, actor),
+            // A body without a Content-Length (chunked) is cut at the limit while it is read.
+            Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes)),
+            Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : responseOfCause(cause))
+          ),
+          request.method,
+          options
         )
       const seconds = (performance.now() - started) / 1000
       const status = String(response.status)

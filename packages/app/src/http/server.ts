@@ -25,6 +25,7 @@ export interface ServeOptions {
 export const ServerSettings = Config.all({
   maxBodyBytes: Config.Int("FM_MAX_BODY_BYTES").pipe(Config.withDefault(8 * 1024 * 1024)),
   requestTimeout: Config.Duration("FM_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
+  handlingTimeout: Config.Duration("FM_HANDLING_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   shutdownTimeout: Config.Duration("FM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
 })
 
@@ -85,14 +86,14 @@ const authenticatedLayer = (registry: KindRegistry) => Layer.effect(
 )
 
 /** Every route of the registry's API, the console (console.ts), the status history's sampler and the request middleware, over the stores. */
-export const appLayer = (registry: KindRegistry, maxBodyBytes: number) => {
+export const appLayer = (registry: KindRegistry, maxBodyBytes: number, deadline: Duration.Duration) => {
   const api = makeApi(registry.all)
   const routes = HttpApiBuilder.layer(api).pipe(
     Layer.provide(handlersLayer(api, registry)),
     Layer.provide(authenticatedLayer(registry)),
     Layer.provide(statusHistoryLayer)
   )
-  const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)) }), { global: true })
+  const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)), deadline }), { global: true })
   return Layer.mergeAll(routes, consoleRoutes, around)
 }
 
@@ -110,7 +111,7 @@ export const serverLayer = (options: ServeOptions, server: () => Server) =>
   Layer.unwrap(Effect.gen(function*() {
     const settings = yield* ServerSettings
     const registry = yield* Kinds
-    const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes), { disableLogger: true, disableListenLog: true })
+    const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes, settings.handlingTimeout), { disableLogger: true, disableListenLog: true })
     // Scripts and tests read the bound address from this line (useful with port 0). Its release
     // runs first when the server stops (SIGTERM, SIGINT), before the graceful shutdown.
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
