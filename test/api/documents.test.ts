@@ -76,3 +76,17 @@ describe("the document formats and their examples", () => {
     })
   })
 })
+
+describe("inputs (issue 25.9)", () => {
+  it("a token's role comes from --role only: FM_ROLE=admin does not make an admin token", async () => {
+    const silent = await fmAsync(["token", "create", "carol", "--database-url", directUrl()], { FM_ROLE: "admin" })
+    expect({ code: silent.code, stdout: silent.stdout, stderr: silent.stderr }).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "fm token create needs --role admin or --role viewer on its command line (FM_ROLE is not read here).\n"
+    })
+    const viewer = await fmAsync(["token", "create", "carol", "--role", "viewer", "--json", "--database-url", directUrl()], { FM_ROLE: "admin" })
+    expect(viewer.code, viewer.stderr).toBe(0)
+    expect(viewer.json().role).toBe("viewer")
+  })
+})

@@ -35,4 +35,13 @@ describe("fm simulate", () => {
     const strip = (s: string) => s.replace(/duration:.*\n/, "")
     expect(strip(run().stdout)).toBe(strip(first.stdout))
   })
+
+  it("says which invariants a run too short never exercised, without calling them broken", () => {
+    const short = runFm(["simulate", "--steps", "3", "--database-url", "memory:"])
+    expect(short.code, short.stderr).toBe(0)
+    expect(short.stdout).toMatch(/Authorization:\s+not exercised\s+\(0 checks\)/)
+    expect(short.stdout).not.toContain("FAIL")
+    expect(short.stdout).toContain("No invariant was violated; those not exercised need a longer run.")
+    expect(short.stderr).toMatch(/^No invariant was violated, but 3 steps never exercised .*Authorization.*: run more steps \(the default is 60\) to check them\.$/m)
+  })
 })

@@ -1,12 +1,45 @@
 import { describe } from "@effect/vitest"
-import { ActivationMode, type Generation, ProgressStore, ReportStore, requestsOf } from "@fm-rendezvous/domain"
+import { activate, ActivationMode, type Generation, ProgressStore, ReportStore, requestsOf } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
+import { TestClock } from "effect/testing"
 import { CreationFaults } from "@fm-rendezvous/testkit/faults"
 import { assert, type ContractTest, S, C, A, B, alert, marker, row, firstSitrep } from "./fixtures.ts"
 import { activateHeld, currentSitrep, kind, publish } from "./helpers.ts"
 
 export const progressContract = (test: ContractTest) =>
   describe("progress and reports (SPEC 2, 3.6)", () => {
+    test("reconciliation is bounded in time from the shared record (issue 18): restarts and one-shot runs cannot dodge it", () =>
+      Effect.gen(function*() {
+        const within = 15 * 60_000
+        const v1 = yield* firstSitrep
+        const progress = yield* ProgressStore
+        yield* TestClock.adjust(1_000)
+        // Never reconciled by anyone: the first routine activation of any process reconciles.
+        const first = yield* activate({ executor: "e1", held: v1, batchSize: 2, pageSize: 2, mode: ActivationMode.Routine(), reconcileWithinMillis: within })
+        assert.isTrue(first.kinds["alert"]!.reconciled)
+        assert.deepStrictEqual((yield* progress.readReconciled)["alert"], { at: new Date(1_000), by: "e1" })
+        // A fresh process (its per-process counter at 1) a minute later: not due, routine.
+        yield* TestClock.adjust(60_000)
+        const restarted = yield* activate({ executor: "e2", held: v1, batchSize: 2, pageSize: 2, mode: ActivationMode.Routine(), reconcileWithinMillis: within })
+        assert.isFalse(restarted.kinds["alert"]!.reconciled)
+        assert.isTrue(restarted.kinds["alert"]!.skipped)
+        // Past the bound since e1's: any activation, by anyone, reconciles and records it.
+        yield* TestClock.adjust(within)
+        const due = yield* activate({ executor: "e3", held: v1, batchSize: 2, pageSize: 2, mode: ActivationMode.Routine(), reconcileWithinMillis: within })
+        assert.isTrue(due.kinds["alert"]!.reconciled)
+        assert.isFalse(due.kinds["alert"]!.skipped)
+        assert.deepStrictEqual((yield* progress.readReconciled)["alert"], { at: new Date(1_000 + 60_000 + within), by: "e3" })
+        // Only forwards in time.
+        yield* progress.recordReconciled(alert, { at: new Date(5), by: "late" })
+        assert.strictEqual((yield* progress.readReconciled)["alert"]!.by, "e3")
+        // A stale holder does not count as a reconciliation.
+        yield* publish({ id: S(2), parentId: S(1), cases: [{ id: C(1), alerts: [A(1)], bundles: [B(1)] }] })
+        yield* TestClock.adjust(within)
+        const stale = yield* activate({ executor: "e4", held: v1, batchSize: 2, pageSize: 2, mode: ActivationMode.Routine(), reconcileWithinMillis: within })
+        assert.isTrue(stale.kinds["alert"]!.stale)
+        assert.strictEqual((yield* progress.readReconciled)["alert"]!.by, "e3")
+      }))
+
     test("progress reads without writing and only moves forward", () =>
       Effect.gen(function*() {
         const progress = yield* ProgressStore

@@ -9,7 +9,9 @@ import { memoryTarget } from "./target.ts"
 const brokenProgress = Layer.succeed(ProgressStore, {
   readAll: Effect.fail(new StoreError({ message: "permission denied for table execution_progress" })),
   recordExecuted: () => Effect.fail(new StoreError({ message: "permission denied for table execution_progress" })),
-  recordSwept: () => Effect.fail(new StoreError({ message: "permission denied for table execution_progress" }))
+  recordSwept: () => Effect.fail(new StoreError({ message: "permission denied for table execution_progress" })),
+  readReconciled: Effect.fail(new StoreError({ message: "permission denied for table kind_reconciliation" })),
+  recordReconciled: () => Effect.fail(new StoreError({ message: "permission denied for table kind_reconciliation" }))
 })
 
 it.effect("progress is advisory (SPEC 2): when it cannot be read or written, creation and sweeps still happen", () =>

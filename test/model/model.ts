@@ -332,7 +332,9 @@ const tamperableProgress = (overrides: Map<string, ProgressMark>) =>
               const o = overrides.get(kind)
               if (o !== undefined) overrides.set(kind, advance(o, mark))
             })),
-        recordSwept: stored.recordSwept
+        recordSwept: stored.recordSwept,
+        readReconciled: stored.readReconciled,
+        recordReconciled: stored.recordReconciled
       })
     })
   )

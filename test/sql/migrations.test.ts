@@ -50,7 +50,8 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "kind:widget@1",
           "kind:widget@2",
           "tokens@1",
-          "lineage@1"
+          "lineage@1",
+          "lineage@2"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
         // Requests are stored once per lineage (core 4); the per-version table is gone.

@@ -13,7 +13,13 @@ export const MemoryProgressStore = Layer.effect(
     return ProgressStore.of({
       readAll: step((db) => Object.fromEntries(db.progress.entries())),
       recordExecuted: (kind, mark) => update(kind, (p) => ({ ...p, executedThrough: advance(p.executedThrough, mark) })),
-      recordSwept: (kind, mark) => update(kind, (p) => ({ ...p, sweptThrough: advance(p.sweptThrough, mark) }))
+      recordSwept: (kind, mark) => update(kind, (p) => ({ ...p, sweptThrough: advance(p.sweptThrough, mark) })),
+      readReconciled: step((db) => Object.fromEntries(db.reconciled.entries())),
+      recordReconciled: (kind, at) =>
+        step((db) => {
+          const before = db.reconciled.get(kind)
+          if (before === undefined || before.at < at.at) db.reconciled.set(kind, at)
+        })
     })
   })
 )

@@ -1,4 +1,4 @@
-import type { ActivationReport, Generation, KindProgress, Marker, Resource, Sitrep } from "@fm-rendezvous/domain"
+import type { ActivationReport, Generation, KindProgress, Reconciled, Marker, Resource, Sitrep } from "@fm-rendezvous/domain"
 
 /**
  * The whole in-memory database. Every port call is ONE `SynchronizedRef.modify` over it, so each
@@ -15,6 +15,8 @@ export interface MemoryDb {
   readonly progress: Map<string, KindProgress>
   /** The highest generation each kind ever had (issue 18): raised by every publish, never lowered. */
   readonly highestGenerations: Map<string, Generation>
+  /** When each kind was last reconciled, by anyone (issue 18). */
+  readonly reconciled: Map<string, Reconciled>
   readonly reports: Map<string, ActivationReport>
 }
 
@@ -25,6 +27,7 @@ export const emptyDb = (): MemoryDb => ({
   markers: new Map(),
   progress: new Map(),
   highestGenerations: new Map(),
+  reconciled: new Map(),
   reports: new Map()
 })
 

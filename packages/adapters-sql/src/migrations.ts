@@ -286,6 +286,18 @@ export const lineageTrack: MigrationTrack = {
         SELECT kind, max(generation) FROM sitrep_generation GROUP BY kind
         ON CONFLICT (kind) DO UPDATE SET highest_generation = GREATEST(kind_generation_high.highest_generation, excluded.highest_generation)`
     ]
+  }, {
+    version: 2,
+    name: "when each kind was last reconciled",
+    statements: [
+      // Shared by every executor: a routine activation reconciles a kind nobody reconciled within
+      // FM_RECONCILE_INTERVAL, so restarts and one-shot runs cannot dodge it.
+      `CREATE TABLE IF NOT EXISTS kind_reconciliation (
+        kind TEXT PRIMARY KEY,
+        reconciled_at TIMESTAMPTZ NOT NULL,
+        reconciled_by TEXT NOT NULL
+      )`
+    ]
   }]
 }
 

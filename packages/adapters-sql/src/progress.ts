@@ -6,6 +6,7 @@ import {
   type KindProgress,
   type ProgressMark,
   ProgressStore,
+  type Reconciled,
   ReportStore
 } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer } from "effect"
@@ -53,6 +54,16 @@ export const recordProgress = (sql: Sql, which: "executed" | "swept", kind: Kind
       ${by} = CASE WHEN ${newer} THEN excluded.${by} ELSE execution_progress.${by} END`
 }
 
+/** Issue 18 (table from the migrations' `lineage` track): one row per kind. */
+export const selectReconciled = (sql: Sql) =>
+  sql<{ kind: string; reconciled_at: Date; reconciled_by: string }>`SELECT kind, reconciled_at, reconciled_by FROM kind_reconciliation`
+
+/** ONE upsert, forwards in time only. */
+export const recordReconciledRow = (sql: Sql, kind: KindName, r: Reconciled) =>
+  sql`INSERT INTO kind_reconciliation (kind, reconciled_at, reconciled_by) VALUES (${kind}, ${r.at}, ${r.by})
+    ON CONFLICT (kind) DO UPDATE SET reconciled_at = excluded.reconciled_at, reconciled_by = excluded.reconciled_by
+    WHERE kind_reconciliation.reconciled_at < excluded.reconciled_at`
+
 export const upsertReport = (sql: Sql, report: ActivationReport, now: Date) =>
   sql`INSERT INTO activation_report (executor, report, saved_at)
     VALUES (${report.executor}, CAST(${JSON.stringify(encodeReport(report))} AS JSONB), ${now})
@@ -86,7 +97,13 @@ export const SqlProgressStore = Layer.effect(
       recordExecuted: (kind, m) =>
         withRetry(recordProgress(sql, "executed", kind, m)).pipe(Effect.asVoid, storeError(`recording ${kind} execution progress`)),
       recordSwept: (kind, m) =>
-        withRetry(recordProgress(sql, "swept", kind, m)).pipe(Effect.asVoid, storeError(`recording ${kind} sweep progress`))
+        withRetry(recordProgress(sql, "swept", kind, m)).pipe(Effect.asVoid, storeError(`recording ${kind} sweep progress`)),
+      readReconciled: withRetry(selectReconciled(sql)).pipe(
+        Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.kind, { at: toDate(r.reconciled_at), by: r.reconciled_by }]))),
+        storeError("reading when each kind was last reconciled")
+      ),
+      recordReconciled: (kind, r) =>
+        withRetry(recordReconciledRow(sql, kind, r)).pipe(Effect.asVoid, storeError(`recording the ${kind} reconciliation`))
     })
   })
 )

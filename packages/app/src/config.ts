@@ -1,4 +1,5 @@
-import { Config, Duration, Schema } from "effect"
+import { Config, Duration, Schema, SchemaTransformation } from "effect"
+import { expandDurationShorthand } from "./shared/duration.ts"
 
 /**
  * Everything the app reads from the environment goes through effect's Config, so a bad value is
@@ -16,10 +17,12 @@ const wholeNumberAtLeastOne = (name: string, fallback: number) =>
 
 const positiveDuration = (name: string, fallback: Duration.Duration) =>
   Config.schema(
-    Schema.DurationFromString.check(
-      Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
-        message: "must be a positive duration such as \"10 seconds\""
-      })
+    Schema.String.pipe(
+      // The short forms of --expires-in (10s, 1m, 500ms) as well: one syntax everywhere (shared/duration.ts).
+      Schema.decodeTo(Schema.DurationFromString, SchemaTransformation.transform({ decode: expandDurationShorthand, encode: (s: string) => s })),
+      Schema.check(Schema.makeFilter((d: Duration.Duration) => Duration.isGreaterThan(d, Duration.zero), {
+        message: "must be a positive duration such as 10s, 500ms or \"10 seconds\""
+      }))
     ),
     name
   ).pipe(Config.withDefault(fallback))
@@ -33,8 +36,13 @@ export interface ExecutorSettings {
   readonly batchSize: number
   /** Markers examined per sweep statement (SPEC 3.4: page sizes are bounded). */
   readonly sweepPageSize: number
-  /** Every Nth activation also runs the full reconciliation pass (SPEC 3.4). */
+  /** Every Nth activation of a process also runs the full reconciliation pass (SPEC 3.4). */
   readonly reconcileEvery: number
+  /**
+   * Issue 18: any activation (daemon or one-shot) reconciles each kind that no executor reconciled
+   * within this long, judged from the shared record; the bound that restarts cannot dodge.
+   */
+  readonly reconcileInterval: Duration.Duration
   /** Sitrep history versions kept by the pruner (SPEC 3.5). */
   readonly historyToKeep: number
   /** How often the daemon prunes history and finishes destroyed bundles. */
@@ -47,6 +55,7 @@ export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
   batchSize: wholeNumberAtLeastOne("FM_BATCH_SIZE", 500),
   sweepPageSize: wholeNumberAtLeastOne("FM_SWEEP_PAGE_SIZE", 1000),
   reconcileEvery: wholeNumberAtLeastOne("FM_RECONCILE_EVERY", 100),
+  reconcileInterval: positiveDuration("FM_RECONCILE_INTERVAL", Duration.minutes(15)),
   historyToKeep: wholeNumberAtLeastOne("FM_HISTORY_KEEP", 100),
   housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30))
 })

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { type Actor, EXECUTOR_IDENTITY, InvalidInput, type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
 import { Clock, Duration, Effect, Option } from "effect"
 import { Refused } from "./cli/failure.ts"
+import { expandDurationShorthand } from "./shared/duration.ts"
 import { TOKEN_PATTERN } from "./shared/tokenShape.ts"
 
 /**
@@ -16,16 +17,16 @@ export const LAST_USE_RESOLUTION = Duration.minutes(1)
 
 const digestOf = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex")
 
-/** "90d", "12h", "30m", "45s", "2w", or anything effect's Duration reads ("90 days"). */
+const MAX_LIFETIME = Duration.days(36_525)
+
+/** "90d", "12h", "30m", "45s", "2w", or anything effect's Duration reads ("90 days"): shared/duration.ts. */
 export const parseExpiresIn = (text: string): Effect.Effect<Duration.Duration, InvalidInput> => {
-  const short = /^(\d{1,6})([smhdw])$/.exec(text.trim())
-  const units = { s: "seconds", m: "minutes", h: "hours", d: "days", w: "weeks" } as const
-  const parsed = short === null
-    ? Duration.fromInput(text.trim() as Duration.Input)
-    : Duration.fromInput(`${short[1]} ${units[short[2] as keyof typeof units]}` as Duration.Input)
-  return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero)
+  const parsed = Duration.fromInput(expandDurationShorthand(text) as Duration.Input)
+  // A lifetime must end at a date (no Infinity, nothing past a hundred years).
+  return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero) && Duration.isFinite(parsed.value) &&
+      Duration.isLessThanOrEqualTo(parsed.value, MAX_LIFETIME)
     ? Effect.succeed(parsed.value)
-    : Effect.fail(new InvalidInput({ message: `--expires-in takes a positive duration such as 90d, 12h or "30 minutes", not ${JSON.stringify(text)}.` }))
+    : Effect.fail(new InvalidInput({ message: `--expires-in takes a positive duration of at most 100 years, such as 90d, 12h or "30 minutes", not ${JSON.stringify(text)}.` }))
 }
 
 export interface IssuedToken {
@@ -37,7 +38,8 @@ export interface IssuedToken {
 
 export const issueToken = (name: string, role: Role, expiresIn: Option.Option<Duration.Duration>) =>
   Effect.gen(function*() {
-    if (name === EXECUTOR_IDENTITY) {
+    // Case-insensitively: FM-EXECUTOR would read as the executors' identity in every log.
+    if (name.toLowerCase() === EXECUTOR_IDENTITY.toLowerCase()) {
       return yield* new InvalidInput({ message: `${EXECUTOR_IDENTITY} is the executors' own identity; no token may be named so.` })
     }
     if (!NAME_PATTERN.test(name)) {

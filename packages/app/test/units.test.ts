@@ -14,7 +14,8 @@ import {
   type SitrepVersion,
   StoreError
 } from "@fm-rendezvous/domain"
-import { Cause, ConfigProvider, Effect, Option } from "effect"
+import { Cause, ConfigProvider, Duration, Effect, Option } from "effect"
+import { parseExpiresIn } from "../src/tokens.ts"
 import { describe, expect, it } from "vitest"
 import { ExecutorSettings } from "../src/config.ts"
 import { makeSitrepLoader, replaceIfNewer } from "../src/daemon/loader.ts"
@@ -122,6 +123,29 @@ describe("one place maps failures to exit codes (SPEC 7.2)", () => {
     if (result._tag === "Failure") {
       expect(verdict(result.failure)).toMatchObject({ exitCode: 2, sentence: "Configuration FM_BATCH_SIZE must be at least 1." })
     }
+  })
+})
+
+describe("one duration syntax (issue 25.9)", () => {
+  const settings = (env: Record<string, string>) =>
+    Effect.runPromise(Effect.result(ExecutorSettings).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))))
+
+  it("FM_ACTIVATION_PERIOD takes the short forms --expires-in takes, and the long ones", async () => {
+    for (const [text, millis] of [["10s", 10_000], ["1m", 60_000], ["500ms", 500], ["10 seconds", 10_000], ["2h", 7_200_000]] as const) {
+      const result = await settings({ FM_ACTIVATION_PERIOD: text })
+      expect(result._tag, text).toBe("Success")
+      if (result._tag === "Success") expect(Duration.toMillis(result.success.activationPeriod), text).toBe(millis)
+    }
+    for (const text of ["0s", "ten", "10x"]) {
+      const result = await settings({ FM_ACTIVATION_PERIOD: text })
+      expect(result._tag, text).toBe("Failure")
+      if (result._tag === "Failure") expect(verdictOf(Cause.fail(result.failure as Failure)).sentence, text).toMatch(/^Configuration FM_ACTIVATION_PERIOD /)
+    }
+  })
+
+  it("--expires-in reads the same shorthand", async () => {
+    expect(Duration.toMillis(await Effect.runPromise(parseExpiresIn("500ms")))).toBe(500)
+    expect(Duration.toMillis(await Effect.runPromise(parseExpiresIn("90d")))).toBe(90 * 86_400_000)
   })
 })
 

@@ -28,4 +28,12 @@ describe("the sitrep document (SPEC 7.1)", () => {
     expect(message({ ...base, cases: [{ ...base.cases[0], alertRequests: [{ id: base.cases[0]!.alertRequests[0]!.id }] }] }))
       .toMatch(/cases\[0\]\.alertRequests\[0\]\.class is required/)
   })
+
+  it("names every problem at once (issue 25.9): unknown fields first, then the fields in document order", () => {
+    const c = base.cases[0]!
+    expect(message({ ...base, id: "nope", extra: 1, cases: [{ ...c, closed: "no", alertRequests: [{ id: c.alertRequests[0]!.id }] }] })).toBe(
+      "The sitrep document is invalid: extra is not a known field; id must be a UUID such as 0d6c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e01; cases[0].closed must be a boolean; " +
+        "cases[0].alertRequests[0].class is required; cases[0].alertRequests[0].payload is required; cases[0].alertRequests[0].comment is required."
+    )
+  })
 })

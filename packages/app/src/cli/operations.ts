@@ -20,6 +20,8 @@ import {
   showResource,
   type Sitrep,
   type SitrepHeader,
+  ProgressStore,
+  type Reconciled,
   SitrepStore,
   type SitrepVersion
 } from "@fm-rendezvous/domain"
@@ -55,6 +57,8 @@ export interface Published {
 export interface StatusView {
   readonly current: Option.Option<Pick<SitrepHeader, "id" | "version">>
   readonly reports: ReadonlyArray<ActivationReport>
+  /** When each kind was last reconciled, by anyone (issue 18). */
+  readonly reconciled: Readonly<Record<string, Reconciled>>
 }
 
 /** What a list found: the rows, and whether more follow the last of them. */
@@ -152,7 +156,8 @@ export const directOperations = (global: GlobalOptions) =>
         status: run(Effect.gen(function*() {
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
-          return { current, reports }
+          const reconciled = yield* (yield* ProgressStore).readReconciled
+          return { current, reports, reconciled }
         }))
       })
     })

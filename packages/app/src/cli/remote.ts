@@ -23,6 +23,7 @@ import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "
 import { encodePageToken } from "../http/pages.ts"
 import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "./failure.ts"
+import { writeStderr } from "./output.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
 import { followPages, type OperationError, Operations } from "./operations.ts"
 
@@ -131,6 +132,34 @@ const toReport = (json: any): ActivationReport => {
   return decoded.success
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+/**
+ * An address that cannot be right is bad usage (exit 2), named, before anything is sent
+ * (issue 25.10); a token about to cross the network in clear text is warned about.
+ */
+const checkServer = (server: string): Effect.Effect<void, Usage> => {
+  const example = "such as http://127.0.0.1:8080 or https://fm.example.net"
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(server)) {
+    return Effect.fail(new Usage({ message: `--server (or FM_SERVER) takes a URL ${example}, not ${JSON.stringify(server)}: it has no scheme (add http:// or https://).` }))
+  }
+  let url: URL
+  try {
+    url = new URL(server)
+  } catch {
+    return Effect.fail(new Usage({ message: `--server (or FM_SERVER) takes a URL ${example}; ${JSON.stringify(server)} is not one.` }))
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return Effect.fail(new Usage({ message: `--server (or FM_SERVER) must be an http:// or https:// URL, not ${url.protocol}// (${JSON.stringify(server)}).` }))
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return Effect.fail(new Usage({ message: `--server (or FM_SERVER) is the API's base URL, without a query or fragment, not ${JSON.stringify(server)}.` }))
+  }
+  return url.protocol === "http:" && !LOOPBACK.test(url.hostname)
+    ? writeStderr(`Warning: the token goes in clear text over http:// to ${url.hostname}; use https:// (a TLS proxy in front of fm serve, docs/OPERATIONS.md).`)
+    : Effect.void
+}
+
 export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, server: string) =>
   Layer.effect(
     Operations,
@@ -140,6 +169,7 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
           message: "--actor and --role do not exist with --server: the token names who acts (unset FM_ACTOR and FM_ROLE)."
         })
       }
+      yield* checkServer(server)
       const token = yield* tokenOf(global)
       const timeout = yield* ClientTimeout
       const baseUrl = server.replace(/\/+$/, "")
@@ -192,7 +222,10 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
         status: call(client.inspect.status()).pipe(Effect.map((s) => ({
           current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),
-          reports: s.executors.map(toReport)
+          reports: s.executors.map(toReport),
+          // A server from before issue 18 does not send it: nothing known.
+          reconciled: Object.fromEntries(Object.entries((s.reconciled ?? {}) as Record<string, { at: string; by: string }>)
+            .map(([kind, r]) => [kind, { at: new Date(r.at), by: r.by }]))
         })))
       })
     })

@@ -1,5 +1,5 @@
 import { activate, ActivationMode, type ActivationReport, observeActivation, type Sitrep } from "@fm-rendezvous/domain"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import type { ExecutorSettings } from "../config.ts"
 
 /**
@@ -10,11 +10,19 @@ import type { ExecutorSettings } from "../config.ts"
 export const activateUninterruptibly = (
   executor: string,
   held: Sitrep,
-  settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize">,
+  // Without `reconcileInterval` (the bench) only `mode` decides.
+  settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize"> & Partial<Pick<ExecutorSettings, "reconcileInterval">>,
   mode: ActivationMode
 ): Effect.Effect<ActivationReport, Effect.Error<ReturnType<typeof activate>>, Effect.Services<ReturnType<typeof activate>>> =>
   Effect.uninterruptible(
-    activate({ executor, held, batchSize: settings.batchSize, pageSize: settings.sweepPageSize, mode }).pipe(
+    activate({
+      executor,
+      held,
+      batchSize: settings.batchSize,
+      pageSize: settings.sweepPageSize,
+      mode,
+      ...(settings.reconcileInterval === undefined ? {} : { reconcileWithinMillis: Duration.toMillis(settings.reconcileInterval) })
+    }).pipe(
       observeActivation({ executor, sitrepVersion: held.version })
     )
   )

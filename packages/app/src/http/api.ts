@@ -246,7 +246,9 @@ const inspect = HttpApiGroup.make("inspect").add(
   HttpApiEndpoint.get("status", "/status", {
     success: Schema.Struct({
       currentSitrep: Schema.NullOr(Schema.Struct({ id: Schema.String, version: Count })),
-      executors: Schema.Array(Json)
+      executors: Schema.Array(Json),
+      /** Issue 18: when each kind was last reconciled, by anyone: `{ kind: { at, by } }`. */
+      reconciled: Schema.optional(Json)
     }),
     error: refusals
   }),

@@ -9,6 +9,7 @@ import {
   type KindRegistry,
   pruneHistory,
   publishSitrep,
+  ProgressStore,
   ReportStore,
   type ResourceId,
   type ResourceKind,
@@ -26,7 +27,7 @@ import { type Failure, verdictOf } from "../cli/failure.ts"
 import { parseComment, parseResourceId } from "../cli/session.ts"
 import { lookUpSitrep } from "../cli/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
-import { reportToJson } from "../render/report.ts"
+import { reconciledToJson, reportToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
 import { sitrepToJson } from "../render/sitrep.ts"
 import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus } from "./api.ts"
@@ -134,7 +135,8 @@ const inspectHandlers = (api: Api) =>
           const current = yield* (yield* SitrepStore).currentHeader
           return {
             currentSitrep: Option.match(current, { onNone: () => null, onSome: (c) => ({ id: c.id, version: Number(c.version) }) }),
-            executors: reports.map(reportToJson)
+            executors: reports.map(reportToJson),
+            reconciled: reconciledToJson(yield* (yield* ProgressStore).readReconciled)
           }
         })))
       .handle("history", () =>

@@ -3,7 +3,8 @@ import {
   encodeReport,
   type KindRegistry,
   type KindReport,
-  lag
+  lag,
+  type Reconciled
 } from "@fm-rendezvous/domain"
 import { count, line, plural, renderRows, type Row, text } from "./table.ts"
 
@@ -119,3 +120,24 @@ export const renderReportLine = (registry: KindRegistry, report: ActivationRepor
   })
   return `${held} | ${parts.join(" | ")}`
 }
+
+/** Issue 18: when each kind was last reconciled, by anyone, as JSON (`fm status`, `GET /v1/status`). */
+export const reconciledToJson = (reconciled: Readonly<Record<string, Reconciled>>) =>
+  Object.fromEntries(Object.entries(reconciled).map(([kind, r]) => [kind, { at: r.at.toISOString(), by: r.by }]))
+
+/** `fm status --json`: each report's kinds gain `lastReconciled` (the shared record now; SPEC 7.3 fields unchanged). */
+export const statusReportToJson = (report: ActivationReport, reconciled: Readonly<Record<string, Reconciled>>) => {
+  const json = reportToJson(report)
+  const live = reconciledToJson(reconciled)
+  return {
+    ...json,
+    kinds: Object.fromEntries(Object.entries(json.kinds).map(([kind, k]) => [kind, { ...(k as object), lastReconciled: live[kind] ?? null }]))
+  }
+}
+
+/** `fm status` text: one line per kind, when it was last reconciled (issue 18). */
+export const renderReconciled = (kinds: KindRegistry, reconciled: Readonly<Record<string, Reconciled>>): string =>
+  ["last reconciled (every request executed again, full marker pass):", ...kinds.all.map((kind) => {
+    const r = reconciled[kind.name]
+    return `  ${kind.plural}: ${r === undefined ? "never" : `${r.at.toISOString()} by ${r.by}`}`
+  })].join("\n")

@@ -51,26 +51,32 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 const renderPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("")
 
-/** Turns a schema failure into one sentence that names the field and the problem. */
-export const describeSchemaError = (what: string, error: Schema.SchemaError): string => {
-  const issues = formatter(error.issue).issues.map((i) => ({
-    path: renderPath((i.path ?? []).map((p) => (typeof p === "object" ? p.key : p))),
-    message: i.message
-  }))
-  const first = issues[0]
-  if (first === undefined) return `${what} is invalid.`
-  const message = first.message
+/** At most this many problems are named in one sentence; a document with more says how many more. */
+const MAX_PROBLEMS_NAMED = 20
+
+const wording = (message: string) =>
+  message
     .replace(/^Expected no excess property$/, "is not a known field")
     .replace(/^Missing key$/, "is required")
     .replace(/^Expected (object|array|string|number|boolean)(.*)$/, (_m, t: string, rest: string) =>
       `must be ${t === "array" || t === "object" ? "an" : "a"} ${t}${rest}`)
     .replaceAll(" | ", " or ")
-  // A union reports one issue per alternative at the same path: count other fields only.
-  const others = new Set(issues.filter((i) => i.path !== first.path).map((i) => i.path)).size
-  const more = others > 0 ? ` (and ${others} more field${others > 1 ? "s" : ""} with problems)` : ""
-  return first.path === ""
-    ? `${what} is invalid: ${message}${more}.`
-    : `${what} is invalid: ${first.path} ${message}${more}.`
+
+/**
+ * Turns a schema failure into one sentence that names every field with a problem and the problem
+ * (issue 25.9: all of them at once, in document order), up to MAX_PROBLEMS_NAMED.
+ */
+export const describeSchemaError = (what: string, error: Schema.SchemaError): string => {
+  // A union reports one issue per alternative at the same path: the first one speaks for the field.
+  const byPath = new Map<string, string>()
+  for (const i of formatter(error.issue).issues) {
+    const path = renderPath((i.path ?? []).map((p) => (typeof p === "object" ? p.key : p)))
+    if (!byPath.has(path)) byPath.set(path, wording(i.message))
+  }
+  if (byPath.size === 0) return `${what} is invalid.`
+  const named = [...byPath].slice(0, MAX_PROBLEMS_NAMED).map(([path, message]) => (path === "" ? message : `${path} ${message}`))
+  const rest = byPath.size - named.length
+  return `${what} is invalid: ${named.join("; ")}${rest > 0 ? `; and ${rest} more field${rest > 1 ? "s" : ""} with problems` : ""}.`
 }
 
 export const decodeSitrepDocument = (registry: KindRegistry) => {

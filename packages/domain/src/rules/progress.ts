@@ -61,6 +61,20 @@ export const executionPlan = (p: KindProgress, held: Generation): ExecutionPlan 
 export const requestsToExecute = (plan: ExecutionPlan, requests: ReadonlyArray<SitrepRequest>): ReadonlyArray<SitrepRequest> =>
   plan._tag === "Done" ? [] : plan._tag === "All" ? requests : requests.filter((r) => r.enteredAt > plan.executed)
 
+/** When a kind's last reconciliation (every request executed, the full marker pass) completed, and by whom. */
+export interface Reconciled {
+  readonly at: Date
+  readonly by: string
+}
+
+/**
+ * Issue 18: a routine activation reconciles a kind when no executor reconciled it within
+ * `withinMillis` (or ever), judged from the shared record, so the bound on how long a wrong
+ * progress row or a missed GC candidate can delay anything is time, whatever the restarts.
+ */
+export const reconciliationDue = (last: Reconciled | undefined, now: Date, withinMillis: number): boolean =>
+  last === undefined || now.getTime() - last.at.getTime() >= withinMillis
+
 /** SPEC 3.4: a sweep is skipped when the held generation was already swept. */
 export const sweepDone = (p: KindProgress, held: Generation | undefined): boolean => reached(p.sweptThrough, held)
 

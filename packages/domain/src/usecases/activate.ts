@@ -11,7 +11,16 @@ import { ReportStore } from "../ports/reportStore.ts"
 import { type GuardedBatchResult, ResourceStore } from "../ports/resourceStore.ts"
 import { SitrepStore } from "../ports/sitrepStore.ts"
 import { guardPasses } from "../rules/guard.ts"
-import { advance, type ExecutionPlan, executionPlan, type KindProgress, noProgress, requestsToExecute, sweepDone } from "../rules/progress.ts"
+import {
+  advance,
+  type ExecutionPlan,
+  executionPlan,
+  type KindProgress,
+  noProgress,
+  reconciliationDue,
+  requestsToExecute,
+  sweepDone
+} from "../rules/progress.ts"
 import { kindScope, type KindScope, observeBatch, observeCreation, observeKind, observeSweep } from "../observability/observe.ts"
 import { now } from "./clock.ts"
 import { sweepKind } from "./sweep.ts"
@@ -38,6 +47,12 @@ export interface ActivationOptions {
   readonly batchSize: number
   readonly pageSize: number
   readonly mode: ActivationMode
+  /**
+   * Issue 18: a routine activation reconciles each kind that no executor reconciled within this
+   * many milliseconds (or ever), judged from the shared record (`ProgressStore.readReconciled`).
+   * Unset: only `mode` decides (the tests' direct calls).
+   */
+  readonly reconcileWithinMillis?: number
 }
 
 /** A report lists at most this many per-request errors; `errorCount` has them all. */
@@ -218,6 +233,21 @@ const activateKind = (
   })
 
 /**
+ * Issue 18: a kind's reconciliation is recorded, for every executor to see, once its full marker
+ * pass completed from a sitrep current for the kind (every request was then executed again;
+ * requests that failed are retried by later activations anyway, since progress did not advance).
+ */
+const recordReconciliation = (options: ActivationOptions, kind: ResourceKind, report: KindReport, at: Date) =>
+  options.mode._tag !== "Reconcile" || !report.reconciled || report.stale
+    ? Effect.succeed(report)
+    : Effect.flatMap(ProgressStore, (p) => p.recordReconciled(kind.name, { at, by: options.executor })).pipe(
+      Effect.match({
+        onFailure: (e) => addStep(report, failed(null, `recording the reconciliation failed: ${describe(e)}`)),
+        onSuccess: () => report
+      })
+    )
+
+/**
  * One executor activation (SPEC 3.6): for each registered kind independently, skip what progress
  * says is done, create in guarded batches, advance progress only if every request was accounted
  * for, then sweep. A failure in one kind never stops another. The report is stored for `fm status`.
@@ -234,13 +264,20 @@ export const activate = Effect.fn("activate")(function*(options: ActivationOptio
   const unread: StepResult = progress._tag === "Success"
     ? {}
     : failed(null, `reading progress failed, so nothing was skipped: ${describe(progress.failure)}`)
+  // Issue 18: the shared record of reconciliations; unreadable, every kind counts as due.
+  const within = options.reconcileWithinMillis
+  const reconciled = within === undefined ? undefined : yield* Effect.result(progressStore.readReconciled)
   const byKind: Record<string, KindReport> = {}
   for (const kind of kinds.all) {
     const known = progress._tag === "Success" ? progress.success[kind.name] ?? noProgress : noProgress
+    const due = within !== undefined && reconciled !== undefined &&
+      (reconciled._tag === "Failure" || reconciliationDue(reconciled.success[kind.name], activatedAt, within))
+    const kindOptions: ActivationOptions = due ? { ...options, mode: ActivationMode.Reconcile() } : options
     // Every store call of a kind's activation ends up in its report: nothing here fails.
     const scope = kindScope(options.executor, options.held, kind.name)
-    const kindActivation: Effect.Effect<KindReport, never, ProgressStore | ResourceStore | MarkerStore> = activateKind(options, kind, known, current, scope).pipe(
+    const kindActivation: Effect.Effect<KindReport, never, ProgressStore | ResourceStore | MarkerStore> = activateKind(kindOptions, kind, known, current, scope).pipe(
       Effect.map((report) => addStep(report, unread)),
+      Effect.flatMap((report) => recordReconciliation(kindOptions, kind, report, activatedAt)),
       observeKind(scope)
     )
     byKind[kind.name] = yield* kindActivation

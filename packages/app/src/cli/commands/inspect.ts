@@ -2,7 +2,7 @@ import { Kinds } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
 import { explanationToJson, renderExplanation } from "../../render/explanation.ts"
-import { renderReport, reportToJson } from "../../render/report.ts"
+import { renderReconciled, renderReport, statusReportToJson } from "../../render/report.ts"
 import { Output } from "../output.ts"
 import { Operations } from "../operations.ts"
 import { parseResourceId, withOperations } from "../session.ts"
@@ -11,14 +11,15 @@ const status = Command.make("status", {}, () =>
   withOperations(Effect.gen(function*() {
     const output = yield* Output
     const kinds = yield* Kinds
-    const { current, reports } = yield* (yield* Operations).status
-    yield* output.emit(reports.map(reportToJson), () => {
+    const { current, reports, reconciled } = yield* (yield* Operations).status
+    yield* output.emit(reports.map((r) => statusReportToJson(r, reconciled)), () => {
       const head = Option.match(current, {
         onNone: () => "current sitrep: none published yet",
         onSome: (c) => `current sitrep: ${c.id}  (version ${c.version})`
       })
-      if (reports.length === 0) return `${head}\nNo executor has reported an activation yet.`
-      return [head, ...reports.map((r) => renderReport(kinds, r))].join("\n\n")
+      const last = renderReconciled(kinds, reconciled)
+      if (reports.length === 0) return `${head}\n${last}\nNo executor has reported an activation yet.`
+      return [`${head}\n${last}`, ...reports.map((r) => renderReport(kinds, r))].join("\n\n")
     })
   }))).pipe(Command.withDescription("The last activation report of each executor."))
 

@@ -26,9 +26,14 @@ const create = Command.make(
   ({ name, expiresIn }) =>
     withStores(Effect.gen(function*() {
       const output = yield* Output
-      // --role is the global flag (else FM_ROLE): here it is the role the token carries.
-      const role = (yield* fm).role
-      if (Option.isNone(role)) return yield* new Usage({ message: "fm token create needs --role admin or --role viewer." })
+      // --role is the global flag, which elsewhere falls back to FM_ROLE (the actor's role). A
+      // token's role is a grant, so it comes from the command line only (issue 25.9): an exported
+      // FM_ROLE=admin must not silently make an admin token.
+      const typed = process.argv.slice(2).some((a) => a === "--role" || a.startsWith("--role="))
+      const role = typed ? (yield* fm).role : Option.none()
+      if (Option.isNone(role)) {
+        return yield* new Usage({ message: "fm token create needs --role admin or --role viewer on its command line (FM_ROLE is not read here)." })
+      }
       const lifetime = Option.isSome(expiresIn) ? Option.some(yield* parseExpiresIn(expiresIn.value)) : Option.none()
       const issued = yield* issueToken(name, role.value, lifetime)
       // The token alone on stdout, so `export FM_TOKEN=$(fm token create ...)` captures it; the
