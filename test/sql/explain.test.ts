@@ -61,8 +61,8 @@ const allowances = (k: SqlKind | null): Readonly<Record<string, Allowance>> => {
   }
 }
 
-/** Explains each statement; fails once, naming every statement whose plan reads a table without a condition it is not allowed. */
-const allBounded = (sql: Sql, k: SqlKind | null, statements: ReadonlyArray<readonly [string, Statement<unknown>]>) =>
+/** Explains each statement; names every statement whose plan reads a table without a condition it is not allowed. */
+const refusals = (sql: Sql, k: SqlKind | null, statements: ReadonlyArray<readonly [string, Statement<unknown>]>) =>
   Effect.gen(function*() {
     const server = (yield* SqlProfile).server
     const allowed = allowances(k)
@@ -79,6 +79,13 @@ const allBounded = (sql: Sql, k: SqlKind | null, statements: ReadonlyArray<reado
         refused.push(`${label} reads ${unbounded.join(", ") || "nothing"} without an index condition (allowed: ${allowance === undefined ? "none" : `${allowance.why}: ${allowance.reads.join(", ")}`}):\n${planText(plan)}`)
       }
     }
+    return refused
+  })
+
+/** Fails once, naming every refused statement. */
+const allBounded = (sql: Sql, k: SqlKind | null, statements: ReadonlyArray<readonly [string, Statement<unknown>]>) =>
+  Effect.gen(function*() {
+    const refused = yield* refusals(sql, k, statements)
     assert.deepStrictEqual(refused, [], refused.join("\n\n"))
   })
 
@@ -165,6 +172,33 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* allBounded(sql, null, api(sql))
+      }))
+
+    it.effect("refuses, one by one, the broken statements the former exemptions let through", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const server = (yield* SqlProfile).server
+        const k = allKinds[0]!
+        const broken: ReadonlyArray<readonly [string, Statement<unknown>]> = [
+          // A scan of the partial index was exempt: a sweep page that ignores its cursor.
+          ["sweep page ignoring its cursor", sql`SELECT resource_id FROM ${sql(k.markerTable)}
+            WHERE dropped_at_generation IS NOT NULL ORDER BY dropped_at_generation, resource_id LIMIT 100`],
+          // A hard LIMIT was exempt: a full read that stops at the first match, if there is one.
+          ["full read under LIMIT", sql`SELECT id FROM ${sql(k.resourceTable)} WHERE class = 'c' ORDER BY id LIMIT 1`],
+          // With enable_seqscan = off, a full index scan with no condition was no Seq Scan.
+          ["full index scan, no condition", sql`SELECT count(*) AS n FROM ${sql(k.resourceTable)}`],
+          // An allowance holds only for its shape: a first page that filters what it reads is refused.
+          ["resource list, first page", sql`SELECT id FROM ${sql(k.resourceTable)} WHERE class = 'c' ORDER BY id LIMIT 50`]
+        ]
+        const refused = yield* refusals(sql, k, broken)
+        assert.deepStrictEqual(refused.map((r) => r.split(" reads ")[0]), broken.map(([name]) => `${k.kind.name} ${name}`), refused.join("\n\n"))
+        if (server === "postgresql") {
+          // ...and the former reader (a `Seq Scan` line) passed each of them.
+          for (const [name, statement] of broken) {
+            const { plan } = yield* explain(sql, server, statement)
+            assert.isFalse(plan.lines.some((l) => /Seq Scan/.test(l)), `${name}:\n${planText(plan)}`)
+          }
+        }
       }))
 
     it.effect("the sweep reads the marked markers through their partial (generation, id) index", () =>
