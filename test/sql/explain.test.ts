@@ -132,6 +132,7 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["sitrep requests", S.selectRequests(sql, id)],
   ["prune: history page", S.pruneHistoryPage(sql, 10, 100)],
   ["publish: add requests", S.insertRequests(sql, [{ kind: "alert", id, position: 0, caseId: id, body: "{}", digest: "d", enteredAt: held }])],
+  ["publish: a kind leaves with its requests", S.dropKindRequests(sql, "alert", held)],
   ["publish: drop requests", S.dropRequests(sql, "alert", held, [id, "00000000-0000-4000-8000-000000000002"])],
   ["move: requests entered between two generations", S.selectEnteredBetween(sql, "alert", 2n as Generation, held)],
   ["move: requests dropped between two generations", S.selectDroppedBetween(sql, "alert", 2n as Generation, held)],

@@ -192,6 +192,9 @@ export const SqlSitrepStore = Layer.effect(
         if (added.length > 0 && (yield* S.insertRequests(sql, added)).length !== added.length) {
           return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         }
+        for (const [kind, generation] of Object.entries(current?.generations ?? {})) {
+          if (s.generations[kind] === undefined) yield* S.dropKindRequests(sql, kind, generation)
+        }
         for (const [key, ids] of groupDropped(dropped)) {
           const [kind, generation] = key
           if ((yield* S.dropRequests(sql, kind, generation, ids)).length !== ids.length) {

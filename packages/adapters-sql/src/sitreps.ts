@@ -91,6 +91,16 @@ export const insertRequests = (sql: Sql, rows: ReadonlyArray<RequestRow>) =>
     RETURNING id`
 
 /**
+ * A kind the child no longer has (a release without it, issue 18) leaves the sitreps with all its
+ * carried requests: their interval ends at the generation after the parent's, which is where the
+ * kind continues if it comes back (it never goes back below its highest), so no later version
+ * carries them by the interval rule. ONE statement; as many rows as the kind had.
+ */
+export const dropKindRequests = (sql: Sql, kind: string, parentGeneration: Generation) =>
+  sql`UPDATE lineage_request SET dropped_at_generation = ${parentGeneration + 1n}
+    WHERE kind = ${kind} AND dropped_at_generation IS NULL`
+
+/**
  * Ends the interval of the requests a publish drops, ONE statement per kind: each named row must
  * be carried (entered below the dropping generation, not dropped yet), so the caller aborts
  * unless every named id is returned (a lost race with a publish from the same parent, which
