@@ -39,7 +39,8 @@ const request = (): Request => ({ id: id as never, caseId: id as never, body: { 
  * (PostgreSQL) or constrained spans (CockroachDB) on every read. An allowance names the tables
  * and indexes it may read unbounded, and must be needed: a plan that no longer reads them fails.
  *  - `first rows`: the first page of an ordered read (lowest ids, oldest version, newest
- *    version). The unbounded reads must be index reads with no `Filter:` (nothing read is thrown
+ *    version). The unbounded reads must be index reads with no filter (a `Filter:` line, a `• filter`
+ *    parent: nothing read is thrown
  *    away) in a plan with a `Limit`, so the read stops after the page.
  *  - `one row per kind`: `execution_progress` and `activation_report` hold a row per kind and
  *    step or per process, never per resource.

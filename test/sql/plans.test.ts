@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { type Plan, scansUnbounded, unboundedScans, usesIndex } from "./plans.ts"
+import { type Plan, scans, scansUnbounded, unboundedScans, usesIndex } from "./plans.ts"
 
 /** The recorded plans of `file`: name, the tables expected to be scanned without an index, the plan. */
 const recorded = (file: string, dialect: Plan["dialect"]) => {
@@ -37,6 +37,10 @@ describe("the one plan reader: does it scan this table without an index?", () =>
     expect(usesIndex(partial, "rides_pkey")).toBe(false)
     const sweep = postgres.find((p) => p.name.includes("sweep page"))!.plan
     expect(usesIndex(sweep, "marker_dropped")).toBe(true)
+    // A read whose rows are filtered (a `• filter` parent, a `Filter:` line): a LIMIT does not bound it.
+    expect(scans(cockroach.find((p) => p.name.includes("no index"))!.plan).map((s) => s.filtered)).toEqual([true])
+    expect(scans(join).map((s) => s.filtered)).toEqual([false, false])
+    expect(scans(postgres.find((p) => p.name.includes("unindexed"))!.plan).map((s) => s.filtered)).toEqual([true, false])
     expect(usesIndex(postgres.find((p) => p.name.includes("bitmap"))!.plan, "marker_dropped")).toBe(true)
   })
 

@@ -33,7 +33,7 @@ export interface ScanNode {
   readonly index: string
   /** Bounded by an index condition (PostgreSQL) or constrained spans (CockroachDB). */
   readonly constrained: boolean
-  /** PostgreSQL: the node drops rows it read (`Filter:`), so a LIMIT above it does not bound the read. */
+  /** The rows read are filtered (PostgreSQL: `Filter:`; CockroachDB: a `• filter` parent), so a LIMIT above does not bound the read. */
   readonly filtered: boolean
 }
 
@@ -53,7 +53,11 @@ const cockroachScans = (lines: ReadonlyArray<string>): ReadonlyArray<ScanNode> =
     if (table === undefined) return []
     const m = /^([^@\s]+)@(\S+)/.exec(table)
     const spans = props.find((p) => p.startsWith("spans:"))?.slice("spans:".length).trim() ?? ""
-    return [{ table: m?.[1] ?? table, index: m?.[2] ?? "", constrained: spans !== "" && !spans.startsWith("FULL SCAN"), filtered: false }]
+    // The parent node: the nearest node line above whose bullet sits further left.
+    const column = line.indexOf("•")
+    const parent = lines.slice(0, i).reverse().find((l) => l.includes("•") && l.indexOf("•") < column)
+    const filtered = parent !== undefined && /•\s*filter\b/.test(parent)
+    return [{ table: m?.[1] ?? table, index: m?.[2] ?? "", constrained: spans !== "" && !spans.startsWith("FULL SCAN"), filtered }]
   })
 
 /** A condition that bounds an index read: a comparison, not only `IS NOT NULL` tests. */
