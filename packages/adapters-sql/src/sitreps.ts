@@ -157,7 +157,8 @@ export const casHistory = (sql: Sql, id: SitrepId, parentId: SitrepId | null) =>
 export const selectCurrentHeader = (sql: Sql) =>
   sql<{ version: bigint; sitrep_id: string; kind: string | null; generation: bigint | null }>`
     SELECT h.version, h.sitrep_id, g.kind, g.generation
-    FROM sitrep_current h LEFT JOIN sitrep_generation g ON g.sitrep_id = h.sitrep_id
+    FROM sitrep_current h LEFT JOIN sitrep_generation g
+      ON g.sitrep_id = (SELECT c.sitrep_id FROM sitrep_current c WHERE c.singleton)
     WHERE h.singleton`
 
 export interface HistoryRow {
