@@ -14,7 +14,7 @@ import { call, fmAsync, useServer } from "./harness.ts"
  */
 const LIMIT = 4096
 const HANDLING_MS = 4000
-const world = useServer({ FM_MAX_BODY_BYTES: String(LIMIT), FM_REQUEST_TIMEOUT: "2 seconds", FM_HANDLING_TIMEOUT: `${HANDLING_MS} millis` })
+const world = useServer({ FM_MAX_BODY_BYTES: String(LIMIT), FM_REQUEST_TIMEOUT: "2 seconds", FM_HANDLING_TIMEOUT: `${HANDLING_MS} millis`, FM_TOKEN_LOOKUPS: "2" })
 
 const expectRefusal = (answer: { status: number; text: string; json: () => any }, status: number, error?: string) => {
   expect(answer.status, answer.text).toBe(status)
@@ -170,7 +170,7 @@ const holdLock = (url: string, table: string) => {
   return { locked: isLocked, release: () => (release(), done) }
 }
 
-describe("the deadline over a request's handling (issue 22.4)", () => {
+describe("bounds on a request's handling (issue 22.4)", () => {
   it("answers 503 with Retry-After when a statement is stuck on a lock; a write runs on and is not lost", async () => {
     const base = world.server().base
     const lock = holdLock(world.url(), "sitrep")
@@ -199,5 +199,28 @@ describe("the deadline over a request's handling (issue 22.4)", () => {
     }
     expect(current.status, current.text).toBe(200)
     expect(current.json().id).toBe(ids.sitrep2)
+  })
+
+  it("bounds concurrent token lookups: past FM_TOKEN_LOOKUPS a check waits briefly, then 503", async () => {
+    const base = world.server().base
+    const fake = (i: number) => `fm_${i.toString(16).padStart(16, "0")}_${"A".repeat(43)}`
+    const lock = holdLock(world.url(), "fm_api_token")
+    await lock.locked
+    // Two lookups take the two slots and wait on the lock; the third finds none free.
+    const held = [1, 2].map((i) => call(base, "GET", "/v1/me", { token: fake(i) }))
+    await new Promise((r) => setTimeout(r, 300))
+    const started = performance.now()
+    const third = await call(base, "GET", "/v1/me", { token: fake(3) })
+    const waited = performance.now() - started
+    expectRefusal(third, 503, "Unavailable")
+    expect(third.json().message).toMatch(/FM_TOKEN_LOOKUPS/)
+    expect(third.headers.get("retry-after")).toBe("2")
+    expect(waited).toBeGreaterThan(900)
+    expect(waited).toBeLessThan(3000)
+    await lock.release()
+    // Once the lookups can run, the held ones get their 401 and the slots are free again.
+    expect((await Promise.all(held)).map((a) => a.status)).toEqual([401, 401])
+    expect((await call(base, "GET", "/v1/me", { token: fake(4) })).status).toBe(401)
+    expect((await call(base, "GET", "/v1/me", { token: world.viewer() })).status).toBe(200)
   })
 })

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Authorization, Kinds, type KindRegistry } from "@fm-rendezvous/domain"
-import { Cause, Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Cause, Config, Duration, Effect, Layer, Option, Redacted, Semaphore } from "effect"
 import { HttpRouter, HttpServer, HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { Stores } from "../database/stores.ts"
@@ -26,7 +26,16 @@ export const ServerSettings = Config.all({
   maxBodyBytes: Config.Int("FM_MAX_BODY_BYTES").pipe(Config.withDefault(8 * 1024 * 1024)),
   requestTimeout: Config.Duration("FM_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   handlingTimeout: Config.Duration("FM_HANDLING_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
-  shutdownTimeout: Config.Duration("FM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
+  shutdownTimeout: Config.Duration("FM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20))),
+  tokenLookups: Config.Int("FM_TOKEN_LOOKUPS").pipe(Config.withDefault(4))
+})
+
+/** How long a token check waits for one of the FM_TOKEN_LOOKUPS slots before the answer is 503. */
+const LOOKUP_QUEUE = Duration.seconds(1)
+
+const lookupsBusy = new Unavailable({
+  error: "Unavailable",
+  message: "The server is checking too many tokens at once (FM_TOKEN_LOOKUPS); try again shortly."
 })
 
 /** The refusals the middleware may answer with (api.ts declares the same three). */
@@ -54,10 +63,18 @@ const changeOf = (method: string, url: string, registry: KindRegistry): string |
   return method === "DELETE" ? `deleting ${kind.singular} ${id}` : method === "PUT" ? `commenting on ${kind.singular} ${id}` : undefined
 }
 
-const authenticatedLayer = (registry: KindRegistry) => Layer.effect(
+const authenticatedLayer = (registry: KindRegistry, tokenLookups: number) => Layer.effect(
   Authenticated,
   Effect.gen(function*() {
     const context = yield* Effect.context<Stores>()
+    // At most `tokenLookups` token checks at a time (issue 22.4): a stream of well-formed fake
+    // tokens costs a database lookup each, and must not take every connection of the pool. The
+    // excess waits LOOKUP_QUEUE for a slot, then is answered 503.
+    const lookups = yield* Semaphore.make(Math.max(1, tokenLookups))
+    const bounded = <A, E, R>(lookup: Effect.Effect<A, E, R>) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(restore(Effect.timeoutOption(lookups.take(1), LOOKUP_QUEUE)), (slot): Effect.Effect<A, E | Unavailable, R> =>
+          Option.isNone(slot) ? Effect.fail(lookupsBusy) : restore(lookup).pipe(Effect.ensuring(lookups.release(1)))))
     return Authenticated.of({
       bearer: (httpEffect, { credential }) =>
         Effect.gen(function*() {
@@ -66,7 +83,8 @@ const authenticatedLayer = (registry: KindRegistry) => Layer.effect(
           const actor = yield* authenticate(Redacted.value(credential)).pipe(
             Effect.provideContext(context),
             Effect.catchCause((cause) =>
-              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.flatMap(refusalOf(cause), authenticationRefusal))
+              Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : Effect.flatMap(refusalOf(cause), authenticationRefusal)),
+            bounded
           )
           if (Option.isNone(actor)) return yield* unauthorized
           const log = yield* Effect.serviceOption(RequestActor)
@@ -86,11 +104,11 @@ const authenticatedLayer = (registry: KindRegistry) => Layer.effect(
 )
 
 /** Every route of the registry's API, the console (console.ts), the status history's sampler and the request middleware, over the stores. */
-export const appLayer = (registry: KindRegistry, maxBodyBytes: number, deadline: Duration.Duration) => {
+export const appLayer = (registry: KindRegistry, maxBodyBytes: number, deadline: Duration.Duration, tokenLookups = 4) => {
   const api = makeApi(registry.all)
   const routes = HttpApiBuilder.layer(api).pipe(
     Layer.provide(handlersLayer(api, registry)),
-    Layer.provide(authenticatedLayer(registry)),
+    Layer.provide(authenticatedLayer(registry, tokenLookups)),
     Layer.provide(statusHistoryLayer)
   )
   const around = HttpRouter.middleware(aroundRequest({ maxBodyBytes, kindPaths: new Set(registry.all.map(kindPath)), deadline }), { global: true })
@@ -111,7 +129,7 @@ export const serverLayer = (options: ServeOptions, server: () => Server) =>
   Layer.unwrap(Effect.gen(function*() {
     const settings = yield* ServerSettings
     const registry = yield* Kinds
-    const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes, settings.handlingTimeout), { disableLogger: true, disableListenLog: true })
+    const served = HttpRouter.serve(appLayer(registry, settings.maxBodyBytes, settings.handlingTimeout, settings.tokenLookups), { disableLogger: true, disableListenLog: true })
     // Scripts and tests read the bound address from this line (useful with port 0). Its release
     // runs first when the server stops (SIGTERM, SIGINT), before the graceful shutdown.
     const announce = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
