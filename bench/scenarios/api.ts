@@ -79,6 +79,14 @@ export interface ApiConfig {
   readonly inProcessRuns: number
 }
 
+/** The invalid-token load beside the flooded cell (issue 22.4), in requests per second. */
+const INVALID_RATE = 200
+export const FLOODED = `GET /v1/explain/{id} + ${INVALID_RATE} req/s invalid tokens`
+
+let fakes = 0
+/** A token of the right shape that no row has: a lookup each, then 401. */
+const fakeToken = () => `fm_${(fakes++).toString(16).padStart(16, "0")}_${"B".repeat(43)}`
+
 /** Quick (a smoke test, about 30 s) and full (the issue's sizes) settings, for run.ts and a run alone. */
 export const API_QUICK: ApiConfig = { sizes: [10_000], seconds: 1, inProcessRuns: 100 }
 export const API_FULL: ApiConfig = { sizes: [10_000, 1_000_000], seconds: 5, inProcessRuns: 300 }
@@ -108,6 +116,21 @@ export const apiScenarios = async (server: Server, { sizes, seconds, inProcessRu
             cells.push({ rows, operation: o.name, connections, p50ms: r.p50, p99ms: r.p99, requestsPerSecond: r.rps, non2xx: r.non2xx })
             progress(`api: ${rows} rows ${o.name} x${connections}: p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps.toFixed(0)} req/s`)
           }
+        }
+        // Issue 22.4: valid explains on one connection with 200 req/s of well-formed fake tokens
+        // alongside (each a token lookup, bounded by FM_TOKEN_LOOKUPS), against the x1 cell above.
+        {
+          const flood = autocannon({
+            url: served.base,
+            connections: 10,
+            overallRate: INVALID_RATE,
+            duration: seconds,
+            requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: "/v1/me", headers: { authorization: `Bearer ${fakeToken()}` } }) }]
+          })
+          const r = await load(served.base, token, 1, seconds, "GET", operations[0]!.next)
+          const invalid = await flood
+          cells.push({ rows, operation: FLOODED, connections: 1, p50ms: r.p50, p99ms: r.p99, requestsPerSecond: r.rps, non2xx: r.non2xx })
+          progress(`api: ${rows} rows ${FLOODED}: p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps.toFixed(0)} req/s (invalid: ${invalid.requests.average.toFixed(0)} req/s, ${invalid.non2xx} refused)`)
         }
         // The same operations through the use case in-process (fresh ids for the deletes).
         const base = ids.length - runs
