@@ -27,7 +27,7 @@ import { type Failure, verdictOf } from "../shared/failure.ts"
 import { parseComment, parseResourceId } from "../shared/input.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
-import { reconciledToJson, reportToJson } from "../render/report.ts"
+import { reconciledToJson, statusReportToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
 import { sitrepToJson } from "../render/sitrep.ts"
 import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
@@ -133,10 +133,12 @@ const inspectHandlers = (api: Api) =>
           yield* viewer("reading status")
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
+          const reconciled = yield* (yield* ProgressStore).readReconciled
           return {
             currentSitrep: Option.match(current, { onNone: () => null, onSome: (c) => ({ id: c.id, version: Number(c.version) }) }),
-            executors: reports.map(reportToJson),
-            reconciled: reconciledToJson(yield* (yield* ProgressStore).readReconciled)
+            // The same entries as `fm status --json` (one shape in both modes).
+            executors: reports.map((r) => statusReportToJson(r, reconciled)),
+            reconciled: reconciledToJson(reconciled)
           }
         })))
       .handle("history", () =>
