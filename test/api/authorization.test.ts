@@ -117,6 +117,17 @@ describe("the authorization matrix", () => {
     expect(metrics.text).toMatch(/^fm_http_requests_total\{/m)
   })
 
+  it("says in the OpenAPI document the role each route needs, the role this matrix proves", async () => {
+    const document = (await call(world.server().base, "GET", "/openapi.json")).json()
+    // The document names path parameters `{id}` and `{version}` where the matrix has values.
+    const template = (path: string) => path.replace(/\/[0-9a-f-]{36}$/, "/{id}").replace(/\/sitreps\/\d+$/, "/sitreps/{version}")
+    for (const route of routes) {
+      const operation = document.paths[template(route.path)]?.[route.method.toLowerCase()]
+      expect(operation, `${route.method} ${route.path} in the document`).toBeDefined()
+      expect(operation["x-fm-role"] ?? "none", `${route.method} ${route.path}`).toBe(route.need)
+    }
+  })
+
   it("published through the API with the admin token", () => {
     expect(published).toBe(1)
   })

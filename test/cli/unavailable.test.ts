@@ -1,17 +1,6 @@
-import { createServer } from "node:net"
 import { describe, expect, it } from "vitest"
+import { closedPort } from "../support/net.ts"
 import { runFm } from "./harness.ts"
-
-/** A loopback port nothing listens on: bound once by the OS, then released. */
-const closedPort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const server = createServer()
-    server.once("error", fail)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => done(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 describe("fm against a database that cannot be reached (SPEC 8.5)", () => {
   it("exits 3, unavailable and safe to retry, with one sentence and the --json error document", async () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket, connect } from "node:net"
 import { coreTrack } from "@fm-rendezvous/adapters-sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { closedPort } from "../support/net.ts"
 import { createTestDatabase } from "../support/postgres.ts"
 import { alertAndBundleCases, FAST_DAEMON, type FaultWorld, faultWorld, freshIds, runFm, sleep, spawnFm, waitUntil } from "./harness.ts"
 
@@ -10,17 +11,6 @@ import { alertAndBundleCases, FAST_DAEMON, type FaultWorld, faultWorld, freshIds
  * `/readyz` answers 503 until it answers (naming `fm db migrate` while the schema is missing); only
  * what waiting cannot heal ends them (exit 2). One-shot commands keep exit 3 (cli/unavailable).
  */
-
-/** A loopback port nothing listens on yet: bound once by the OS, then released. */
-const closedPort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const server = createServer()
-    server.once("error", fail)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => done(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 /** A TCP relay from `port` to the real server: the database "appears" at that port. */
 const relay = (port: number, target: URL): Promise<{ close: () => Promise<void> }> =>

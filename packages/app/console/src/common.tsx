@@ -38,3 +38,11 @@ export const seconds = (s: number) => (s < 90 ? `${Math.round(s)} s` : s < 5400 
 export const jsonText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v))
 
 export const Flag = ({ bad, children }: { bad: boolean; children: ComponentChildren }) => <span class={bad ? "flag bad" : "flag ok"}>{children}</span>
+
+/** Previous/Next over the API's cursors: `cursors` is the stack of page tokens read so far. */
+export const Pager = ({ cursors, next, setCursors }: { cursors: ReadonlyArray<string | undefined>; next: string | null; setCursors: (c: ReadonlyArray<string | undefined>) => void }) => (
+  <nav class="pager" aria-label="Pages">
+    <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</button>
+    <button type="button" disabled={next === null} onClick={() => setCursors([...cursors, next!])}>Next page</button>
+  </nav>
+)

@@ -1,6 +1,6 @@
 import { useRef, useState } from "preact/hooks"
 import { ApiFailure, kinds } from "./api.ts"
-import { failed, type Loaded, Refusal, Show, jsonText, time, useLoad } from "./common.tsx"
+import { failed, type Loaded, Pager, Refusal, Show, jsonText, time, useLoad } from "./common.tsx"
 import { api, go, me } from "./state.ts"
 
 type Kind = (typeof kinds)[number]
@@ -70,10 +70,7 @@ export const ResourceList = ({ kind }: { kind: Kind }) => {
                   </tbody>
                 </table>
               </div>
-              <nav class="pager" aria-label="Pages">
-                <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</button>
-                <button type="button" disabled={p.nextPageToken === null} onClick={() => setCursors([...cursors, p.nextPageToken!])}>Next page</button>
-              </nav>
+              <Pager cursors={cursors} next={p.nextPageToken} setCursors={setCursors} />
             </>
           )
         }}

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks"
 import { ApiFailure, kinds } from "./api.ts"
-import { Show, jsonText, time, useLoad } from "./common.tsx"
+import { Pager, Show, jsonText, time, useLoad } from "./common.tsx"
 import { api } from "./state.ts"
 
 interface Entry {
@@ -77,10 +77,7 @@ export const SitrepList = () => {
                 </tbody>
               </table>
             </div>
-            <nav class="pager" aria-label="Pages">
-              <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</button>
-              <button type="button" disabled={p.nextPageToken === null} onClick={() => setCursors([...cursors, p.nextPageToken!])}>Next page</button>
-            </nav>
+            <Pager cursors={cursors} next={p.nextPageToken} setCursors={setCursors} />
           </>
         )}
       </Show>

@@ -168,15 +168,22 @@ const Deleted = HttpApiSchema.WithHeaders(HttpApiSchema.NoContent, {
   [DELETE_OUTCOME_HEADER]: Schema.String.pipe(Schema.annotate({ description: "What the delete did (SPEC 3.2), as JSON: Remove, BeginDestroying or AlreadyDeleted." }))
 })
 
-const listEndpoint = HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals })
-const getEndpoint = HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals })
-const removeEndpoint = HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals })
+/** The role a route needs (SPEC 8.2), said in the OpenAPI document: its description and `x-fm-role`. */
+const needs = (role: "viewer" | "admin") =>
+  OpenApi.annotations({
+    description: role === "admin" ? "Needs an admin token (SPEC 8.2)." : "Needs a live token, viewer or admin (SPEC 8.2).",
+    override: { "x-fm-role": role }
+  })
+
+const listEndpoint = HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals }).annotateMerge(needs("viewer"))
+const getEndpoint = HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals }).annotateMerge(needs("viewer"))
+const removeEndpoint = HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals }).annotateMerge(needs("admin"))
 const commentEndpoint = HttpApiEndpoint.put("comment", "/:id", {
   params: idParams,
   payload: Schema.Struct({ userComment: Schema.String }),
   success: Json,
   error: refusals
-})
+}).annotateMerge(needs("admin"))
 
 /**
  * Every kind's group has these endpoints (comment only for kinds with a user comment); its name
@@ -227,10 +234,10 @@ const sitrepsGroup = (kinds: ReadonlyArray<ResourceKind>) => {
   )
   return HttpApiGroup.make("sitreps").add(
   HttpApiEndpoint.post("publish", "/", { payload: Json, success: Published.pipe(HttpApiSchema.status(201)), error: refusals })
-    .annotate(OpenApi.Transform, body),
-  HttpApiEndpoint.get("history", "/", { query: pageQuery, success: page(Entry), error: refusals }),
-  HttpApiEndpoint.get("current", "/current", { success: Stored, error: refusals }),
-  HttpApiEndpoint.get("byVersion", "/:version", { params: { version: Schema.String }, success: Stored, error: refusals }),
+    .annotate(OpenApi.Transform, body).annotateMerge(needs("admin")),
+  HttpApiEndpoint.get("history", "/", { query: pageQuery, success: page(Entry), error: refusals }).annotateMerge(needs("viewer")),
+  HttpApiEndpoint.get("current", "/current", { success: Stored, error: refusals }).annotateMerge(needs("viewer")),
+  HttpApiEndpoint.get("byVersion", "/:version", { params: { version: Schema.String }, success: Stored, error: refusals }).annotateMerge(needs("viewer")),
   HttpApiEndpoint.post("prune", "/prune", {
     payload: Schema.Struct({ keep: Count }),
     // SPEC 8.3's two counts, and what `fm sitrep prune` prints besides: pages and what history holds now.
@@ -241,12 +248,12 @@ const sitrepsGroup = (kinds: ReadonlyArray<ResourceKind>) => {
       history: Schema.NullOr(Schema.Struct({ oldest: Count, newest: Count }))
     }),
     error: refusals
-  })
+  }).annotateMerge(needs("admin"))
 ).prefix("/v1/sitreps").middleware(Authenticated)
 }
 
 const inspect = HttpApiGroup.make("inspect").add(
-  HttpApiEndpoint.get("explain", "/explain/:id", { params: idParams, success: Json, error: refusals }),
+  HttpApiEndpoint.get("explain", "/explain/:id", { params: idParams, success: Json, error: refusals }).annotateMerge(needs("viewer")),
   HttpApiEndpoint.get("status", "/status", {
     success: Schema.Struct({
       currentSitrep: Schema.NullOr(Schema.Struct({ id: Schema.String, version: Count })),
@@ -255,7 +262,7 @@ const inspect = HttpApiGroup.make("inspect").add(
       reconciled: Schema.optional(Json)
     }),
     error: refusals
-  }),
+  }).annotateMerge(needs("viewer")),
   HttpApiEndpoint.get("history", "/status/history", {
     // What the console charts: fm serve's samples of the last hour (http/history.ts), oldest first.
     success: Schema.Struct({
@@ -273,11 +280,11 @@ const inspect = HttpApiGroup.make("inspect").add(
       description: "Execution lag and collection backlog per kind over the last hour, sampled by fm serve every FM_STATUS_SAMPLE_PERIOD (15 s)."
     })),
     error: refusals
-  }),
+  }).annotateMerge(needs("viewer")),
   HttpApiEndpoint.get("me", "/me", {
     success: Schema.Struct({ name: Schema.String, role: Schema.Literals(["admin", "viewer"]) }),
     error: refusals
-  })
+  }).annotateMerge(needs("viewer"))
 ).prefix("/v1").middleware(Authenticated)
 
 /** The Prometheus text exposition format (SPEC 9). */

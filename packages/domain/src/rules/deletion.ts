@@ -39,7 +39,10 @@ export const deletePlan = (
   if (lifecycle === null || row.state === null || lifecycle.removableStates.includes(row.state)) {
     return { _tag: "Remove", stampMarker: true, fmCreated }
   }
-  // A row already destroying without a marker (deleted before issue 18) still gets its tombstone.
+  // Already on its way out and without a marker: deleted before, and the marker that delete left
+  // was collected (its id was dropped for good, so nothing can request it again). A second delete
+  // changes nothing and says so; it must not count as a second removal.
+  if (!fmCreated && row.state === lifecycle.destroyingState) return { _tag: "AlreadyDeleted", at: null, by: null }
   return { _tag: "BeginDestroying", state: lifecycle.destroyingState, stampMarker: true, fmCreated }
 }
 
