@@ -45,7 +45,7 @@ const fingerprint = (r: Resource) => JSON.stringify(r, (_k, v) => (typeof v === 
 
 export interface Snapshot {
   readonly rows: Map<string, Resource>
-  readonly markers: Map<string, { createdAt: bigint; deleted: boolean }>
+  readonly markers: Map<string, { createdAt: bigint; deleted: boolean; droppedAt: bigint | null }>
 }
 
 const key = (kind: string, id: string) => `${kind}/${id}`
@@ -56,7 +56,7 @@ export const snapshot = (kinds: ReadonlyArray<string>, everRequested: Map<string
     const resources = yield* ResourceStore
     const markerStore = yield* MarkerStore
     const rows = new Map<string, Resource>()
-    const markers = new Map<string, { createdAt: bigint; deleted: boolean }>()
+    const markers = new Map<string, { createdAt: bigint; deleted: boolean; droppedAt: bigint | null }>()
     for (const kind of kinds) {
       let after: ResourceId | undefined
       while (true) {
@@ -67,7 +67,7 @@ export const snapshot = (kinds: ReadonlyArray<string>, everRequested: Map<string
       }
       for (const id of everRequested.get(kind) ?? []) {
         const m = yield* markerStore.get(kind as KindName, id as ResourceId)
-        if (Option.isSome(m)) markers.set(key(kind, id), { createdAt: m.value.createdAtGeneration, deleted: m.value.timeDeleted !== null })
+        if (Option.isSome(m)) markers.set(key(kind, id), { createdAt: m.value.createdAtGeneration, deleted: m.value.timeDeleted !== null, droppedAt: m.value.droppedAtGeneration })
       }
     }
     return { rows, markers } satisfies Snapshot
@@ -75,7 +75,7 @@ export const snapshot = (kinds: ReadonlyArray<string>, everRequested: Map<string
 
 /** The snapshot as the domain's checks read it (per kind, by id). */
 const storesOf = (kinds: ReadonlyArray<string>, now: Snapshot, extra: Pick<StoreSnapshot, "newestVersion" | "progress">): StoreSnapshot => {
-  const out: Record<string, { rows: Map<string, { state: string | null; content: string }>; markers: Map<string, { createdAt: bigint; deleted: boolean }> }> =
+  const out: Record<string, { rows: Map<string, { state: string | null; content: string }>; markers: Map<string, { createdAt: bigint; deleted: boolean; droppedAt: bigint | null }> }> =
     Object.fromEntries(kinds.map((k) => [k, { rows: new Map(), markers: new Map() }]))
   for (const [k, r] of now.rows) out[k.split("/")[0]!]?.rows.set(r.id, { state: r.state, content: fingerprint(r) })
   for (const [k, m] of now.markers) {

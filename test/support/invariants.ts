@@ -59,12 +59,12 @@ export const readState = (sql: SqlClient.SqlClient, kinds: ReadonlyArray<SqlKind
       const rows = yield* sql.unsafe<{ id: string; state: string | null; content: string }>(
         `SELECT t.id::text AS id, to_jsonb(t) ->> 'state' AS state, to_jsonb(t)::text AS content FROM ${k.resourceTable} t`
       )
-      const markers = yield* sql.unsafe<{ resource_id: string; created_at_generation: bigint; time_deleted: Date | null }>(
-        `SELECT resource_id, created_at_generation, time_deleted FROM ${k.markerTable}`
+      const markers = yield* sql.unsafe<{ resource_id: string; created_at_generation: bigint; time_deleted: Date | null; dropped_at_generation: bigint | null }>(
+        `SELECT resource_id, created_at_generation, time_deleted, dropped_at_generation FROM ${k.markerTable}`
       )
       out[k.kind.name] = {
         rows: new Map(rows.map((r) => [r.id, { state: r.state, content: r.content }])),
-        markers: new Map(markers.map((m) => [m.resource_id, { createdAt: BigInt(m.created_at_generation), deleted: m.time_deleted !== null }]))
+        markers: new Map(markers.map((m) => [m.resource_id, { createdAt: BigInt(m.created_at_generation), deleted: m.time_deleted !== null, droppedAt: m.dropped_at_generation === null ? null : BigInt(m.dropped_at_generation) }]))
       }
     }
     return out

@@ -42,9 +42,9 @@ const sitrep = (v: number, alerts: Array<number>, bundles: Array<number>, gens: 
   } as unknown as Case]
 } as unknown as Sitrep)
 
-const kind = (rows: Record<string, string | null>, markers: Record<string, [number, boolean]> = {}): KindSnapshot => ({
+const kind = (rows: Record<string, string | null>, markers: Record<string, [number, boolean, number?]> = {}): KindSnapshot => ({
   rows: new Map(Object.entries(rows).map(([k, state]) => [k, { state, content: `${k}:${state}` }])),
-  markers: new Map(Object.entries(markers).map(([k, [gen, deleted]]) => [k, { createdAt: BigInt(gen), deleted }]))
+  markers: new Map(Object.entries(markers).map(([k, [gen, deleted, dropped]]) => [k, { createdAt: BigInt(gen), deleted, droppedAt: dropped === undefined ? null : BigInt(dropped) }]))
 })
 
 const snap = (alert: KindSnapshot, bundle: KindSnapshot = kind({})): StoreSnapshot => ({
@@ -79,6 +79,11 @@ describe("the SPEC 4 invariants, as pure checks", () => {
     const scope = () => [a(1), a(2)]
     expect(broken(noStaleCreationOfMarkers(registry, snap(kind({}, { [a(1)]: [1, false] })), lineage, scope))).toHaveLength(0)
     expect(broken(noStaleCreationOfMarkers(registry, snap(kind({}, { [a(2)]: [1, false] })), lineage, scope))).toHaveLength(1)
+    // A tombstone a delete wrote where nothing requested the id (dropped at its own generation) is
+    // no creation; the same marker live, or dropped later, still is.
+    expect(broken(noStaleCreationOfMarkers(registry, snap(kind({}, { [a(2)]: [1, true, 1] })), lineage, scope))).toHaveLength(0)
+    expect(broken(noStaleCreationOfMarkers(registry, snap(kind({}, { [a(2)]: [1, false, 1] })), lineage, scope))).toHaveLength(1)
+    expect(broken(noStaleCreationOfMarkers(registry, snap(kind({}, { [a(2)]: [1, true, 2] })), lineage, scope))).toHaveLength(1)
     const held = sitrep(1, [1], [], [1, 1])
     const before = snap(kind({}))
     const after = snap(kind({ [a(1)]: null }))

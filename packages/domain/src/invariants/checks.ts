@@ -6,6 +6,7 @@ import { requestsOf, type Sitrep } from "../model/sitrep.ts"
 import {
   type CreateLog,
   type DeleteLog,
+  isStrayTombstone,
   type Published,
   removals,
   requestedAt,
@@ -127,7 +128,8 @@ export const noStaleCreationOfMarkers = (
 ): Array<Check> =>
   registry.all.flatMap((kind) => [...scope(kind.name)].flatMap((id) => {
     const marker = now.kinds[kind.name]?.markers.get(id)
-    if (marker === undefined) return []
+    // A tombstone a delete wrote where nothing requested the id is no creation (issue 18).
+    if (marker === undefined || isStrayTombstone(marker)) return []
     return [check("No stale creation", requestedAt(lineage, kind.name, marker.createdAt, id), () =>
       `${kind.singular} ${id} was created at generation ${marker.createdAt}, which did not request it`)]
   }))

@@ -34,7 +34,7 @@ export const observeStores = (markersOf: IdsOf) =>
       const markers = new Map<string, MarkerState>()
       for (const id of new Set(markersOf(kind.name))) {
         const m = yield* markerStore.get(kind.name, id as ResourceId)
-        if (Option.isSome(m)) markers.set(id, { createdAt: m.value.createdAtGeneration, deleted: m.value.timeDeleted !== null })
+        if (Option.isSome(m)) markers.set(id, { createdAt: m.value.createdAtGeneration, deleted: m.value.timeDeleted !== null, droppedAt: m.value.droppedAtGeneration })
       }
       kinds[kind.name] = { rows, markers }
     }

@@ -18,7 +18,16 @@ export interface RowState {
 export interface MarkerState {
   readonly createdAt: bigint
   readonly deleted: boolean
+  /** The generation that dropped its id (SPEC 3.4); null while requested. */
+  readonly droppedAt: bigint | null
 }
+
+/**
+ * A tombstone a delete wrote for a row FM did not create, where nothing requested the id (issue 18,
+ * `tombstoneFor`): dropped at the very generation it is stamped with. No creation can look like
+ * that (FM creates an id at a generation that requests it; a later one drops it).
+ */
+export const isStrayTombstone = (m: MarkerState): boolean => m.deleted && m.droppedAt !== null && m.droppedAt === m.createdAt
 
 export interface KindSnapshot {
   /** Every resource row of the kind, by id. */
