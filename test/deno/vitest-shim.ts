@@ -31,6 +31,9 @@ const matchers = (actual: unknown, negate: boolean) => {
     toBe: (expected: unknown) => check(() => assert.ok(Object.is(actual, expected), `${String(actual)} is not ${String(expected)}`)),
     toEqual: (expected: unknown) => check(() => assert.deepStrictEqual(actual, expected)),
     toStrictEqual: (expected: unknown) => check(() => assert.deepStrictEqual(actual, expected)),
+    // The expected object's own keys only, each compared deeply (vitest's toMatchObject for flat objects).
+    toMatchObject: (expected: Record<string, unknown>) =>
+      check(() => assert.deepStrictEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, (actual as Record<string, unknown>)[k]])), expected)),
     toContain: (item: unknown) => check(() => assert.ok((actual as { includes: (x: unknown) => boolean }).includes(item))),
     toMatch: (re: RegExp | string) => check(() => assert.match(String(actual), typeof re === "string" ? new RegExp(re) : re)),
     toBeGreaterThan: (n: number | bigint) => check(() => assert.ok((actual as number) > n)),
