@@ -84,12 +84,14 @@ export const MemorySitrepStore = Layer.effect(
   Effect.gen(function*() {
     const { ref } = yield* MemoryDatabase
     const read = <A>(f: (db: MemoryDb) => A) => SynchronizedRef.modify(ref, (db) => [f(db), db] as const)
+    const current = read((db) => Option.fromNullishOr(currentSitrep(db)))
     return SitrepStore.of({
       publish: (_grant, sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
       highestGenerations: read((db) => Object.fromEntries(db.highestGenerations)),
       currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
-      current: read((db) => Option.fromNullishOr(currentSitrep(db))),
-      currentFrom: () => read((db) => Option.fromNullishOr(currentSitrep(db))),
+      current,
+      // The memory store holds whole sitreps: a move by the delta is a read of the current one.
+      currentFrom: () => current,
       byVersion: (version) =>
         read((db) => {
           const row = db.history.find((h) => h.version === version)

@@ -195,7 +195,8 @@ export const SqlSitrepStore = Layer.effect(
         for (const [kind, generation] of Object.entries(current?.generations ?? {})) {
           if (s.generations[kind] === undefined) yield* S.dropKindRequests(sql, kind, generation)
         }
-        for (const [key, ids] of groupDropped(dropped)) {
+        const groups = groupDropped(dropped)
+        for (const [key, ids] of groups) {
           const [kind, generation] = key
           if ((yield* S.dropRequests(sql, kind, generation, ids)).length !== ids.length) {
             return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
@@ -209,7 +210,7 @@ export const SqlSitrepStore = Layer.effect(
         const version = cas[0]?.version
         if (version === undefined) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         // After the CAS, never before: see `markDropped`.
-        for (const [[kind, generation], ids] of groupDropped(dropped)) yield* S.markDropped(sql, yield* kinds.lookup(kind), generation, ids)
+        for (const [[kind, generation], ids] of groups) yield* S.markDropped(sql, yield* kinds.lookup(kind), generation, ids)
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
         tx.readWrite,

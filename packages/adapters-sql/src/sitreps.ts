@@ -153,7 +153,12 @@ export const casHistory = (sql: Sql, id: SitrepId, parentId: SitrepId | null) =>
     ON CONFLICT (version) DO NOTHING
     RETURNING version`
 
-/** The current sitrep's header without its cases: one index lookup on the current history row. */
+/**
+ * The current sitrep's header without its cases: one index lookup on the current history row. The
+ * generations are looked up by the current id through a scalar subquery, not `ON g.sitrep_id =
+ * h.sitrep_id`, which PostgreSQL planned as a merge join over all of sitrep_generation (caught by
+ * the EXPLAIN test's index-condition rule).
+ */
 export const selectCurrentHeader = (sql: Sql) =>
   sql<{ version: bigint; sitrep_id: string; kind: string | null; generation: bigint | null }>`
     SELECT h.version, h.sitrep_id, g.kind, g.generation
