@@ -57,12 +57,15 @@ const tokenOf = (global: GlobalOptions): Effect.Effect<string, Usage> =>
   })
 
 /** An HTTP status to the domain's failure of the same exit code (SPEC 8.5's table). */
+/** The statuses that say "retry later" (SPEC 8.5 exit 3). */
+const RETRYABLE = new Set([408, 429, 502, 503, 504])
+
 const failureOfStatus = (status: number, message: string): OperationError => {
   if ([400, 405, 411, 413, 414, 415, 422, 431].includes(status)) return new InvalidInput({ message })
   if (status === 401 || status === 403) return new NotAuthorized({ message })
   if (status === 404) return new NotFound({ message })
   if (status === 409) return new ParentNotCurrent({ message })
-  if ([408, 429, 502, 503, 504].includes(status)) return new Unavailable({ message })
+  if (RETRYABLE.has(status)) return new Unavailable({ message })
   return new Refused({ message })
 }
 
@@ -80,7 +83,7 @@ const failureOf = (server: string, failure: CallFailure): OperationError => {
       return failureOfStatus(failure.status, failure.message)
     case "Foreign": {
       const what = failure.firstLine === "" ? "" : ` (${failure.firstLine})`
-      const retry = [408, 429, 502, 503, 504].includes(failure.status) ? "; retry later" : ""
+      const retry = RETRYABLE.has(failure.status) ? "; retry later" : ""
       return failureOfStatus(failure.status, `${server} answered HTTP ${failure.status}${what}, not with the API's answer (a proxy in front of it?)${retry}.`)
     }
     case "NoAnswer":

@@ -58,20 +58,17 @@ const causeChain = (e: unknown): Array<unknown> => {
 
 /** Why there was no answer, in words an operator acts on; a TLS mismatch does not heal by retrying. */
 const noAnswer = (e: unknown): CallFailure => {
-  const detail = noAnswerDetail(e)
-  return { _tag: "NoAnswer", detail, retryable: !detail.startsWith("the TLS handshake failed") }
-}
-
-const noAnswerDetail = (e: unknown): string => {
-  const codes = causeChain(e).map((c) => String((c as { code?: unknown }).code ?? "")).filter((c) => c !== "")
-  const texts = causeChain(e).map((c) => String((c as { message?: unknown }).message ?? "")).join(" ")
-  if (codes.includes("ENOTFOUND") || codes.includes("EAI_AGAIN")) return "its host name does not resolve"
-  if (codes.includes("ECONNREFUSED")) return "nothing accepts connections there"
+  const chain = causeChain(e)
+  const codes = chain.map((c) => String((c as { code?: unknown }).code ?? "")).filter((c) => c !== "")
+  const texts = chain.map((c) => String((c as { message?: unknown }).message ?? "")).join(" ")
+  const because = (detail: string, retryable = true): CallFailure => ({ _tag: "NoAnswer", detail, retryable })
+  if (codes.includes("ENOTFOUND") || codes.includes("EAI_AGAIN")) return because("its host name does not resolve")
+  if (codes.includes("ECONNREFUSED")) return because("nothing accepts connections there")
   if (codes.some((c) => c.startsWith("ERR_SSL") || c.startsWith("ERR_TLS") || c.includes("CERT")) || /SSL|TLS|certificate|wrong version number/i.test(texts)) {
-    return "the TLS handshake failed (an https:// address for a plain http:// server, or a certificate this machine does not trust)"
+    return because("the TLS handshake failed (an https:// address for a plain http:// server, or a certificate this machine does not trust)", false)
   }
-  if (codes.includes("ECONNRESET") || codes.includes("UND_ERR_SOCKET")) return "the connection was closed before an answer"
-  return "it could not be reached"
+  if (codes.includes("ECONNRESET") || codes.includes("UND_ERR_SOCKET")) return because("the connection was closed before an answer")
+  return because("it could not be reached")
 }
 
 export const callFailureOf = (error: unknown): Effect.Effect<CallFailure> => {

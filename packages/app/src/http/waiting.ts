@@ -1,6 +1,6 @@
 import type { Server, ServerResponse } from "node:http"
 import { Effect } from "effect"
-import type { DatabaseCondition } from "../database/waitForDatabase.ts"
+import { type DatabaseCondition, MIGRATE_SENTENCE } from "../database/waitForDatabase.ts"
 import type { ListenAddress } from "../observability/listenAddress.ts"
 
 const WAITING_SENTENCE = "The database cannot be reached yet; fm serve is waiting for it (retry later)."
@@ -39,7 +39,7 @@ export const waitingListener = (server: Server, address: ListenAddress) =>
     return {
       condition: (c: DatabaseCondition) =>
         Effect.sync(() => {
-          if (c._tag === "Waiting") sentence = c.sentence.startsWith("The database schema") ? c.sentence : WAITING_SENTENCE
+          if (c._tag === "Waiting") sentence = c.sentence === MIGRATE_SENTENCE ? c.sentence : WAITING_SENTENCE
         }),
       /**
        * The server, already listening, for NodeHttpServer (which calls `listen` itself): that call
