@@ -26,6 +26,9 @@ if [ "$(id -u)" = 0 ]; then
   as_user=(runuser -u postgres --)
 fi
 scope="fm-ha-$(basename "$dir")"
+# Every process starts in the cluster's own directory: the node user may not enter the caller's
+# (a clone under mktemp -d is 0700 root), and Patroni's workers and HAProxy chdir back to it.
+cd "$dir"
 
 # start NAME COMMAND...: in the background as the node user, its pid in DIR/NAME.pid, log in DIR/NAME.log
 start() {
