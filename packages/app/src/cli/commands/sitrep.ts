@@ -3,6 +3,7 @@ import { InvalidInput, isSitrepDelta, Kinds } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
+import { parseJsonText } from "../../shared/jsonSyntax.ts"
 import { Output } from "../output.ts"
 import { Operations } from "../operations.ts"
 import { withOperations } from "../session.ts"
@@ -25,12 +26,7 @@ const readDocument = (file: string) =>
         catch: () => new InvalidInput({ message: `${file === "-" ? "stdin" : file} is not valid UTF-8.` })
       })
     ),
-    Effect.flatMap((textContent) =>
-      Effect.try({
-        try: () => JSON.parse(textContent) as unknown,
-        catch: (e) => new InvalidInput({ message: `${file === "-" ? "stdin" : file} is not valid JSON: ${(e as Error).message}.` })
-      })
-    )
+    Effect.flatMap((textContent) => parseJsonText(textContent, file === "-" ? "stdin" : file))
   )
 
 /** SPEC 7.1a: `--delta` reads a delta document; each form is refused where the other is expected. */
