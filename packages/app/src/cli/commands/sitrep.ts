@@ -6,6 +6,7 @@ import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
 import { parseJsonText } from "../../shared/jsonSyntax.ts"
 import { Output } from "../output.ts"
 import { Operations } from "../operations.ts"
+import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
 
 /** Reads the document of SPEC 7.1 from a file or stdin; unreadable or non-JSON input is exit 2. */
@@ -64,7 +65,7 @@ const publish = Command.make(
           kinds.all.map((k) => `${k.plural} generation ${published.generations[k.name]}`).join(", ")
         }).`)
     }))
-).pipe(Command.withDescription("Validate a sitrep document and make it current; prints the version it became."))
+).pipe(Command.withDescription("Validate a sitrep document and make it current; prints the version it became."), hasApi)
 
 const show = Command.make(
   "show",
@@ -76,7 +77,7 @@ const show = Command.make(
       const found = yield* (yield* Operations).sitrep(version, "sitrep show")
       yield* output.emit(sitrepToJson(kinds, found), () => renderSitrep(kinds, found))
     }))
-).pipe(Command.withDescription("Show the current sitrep, or the given history version."))
+).pipe(Command.withDescription("Show the current sitrep, or the given history version."), hasApi)
 
 const prune = Command.make(
   "prune",
@@ -97,9 +98,10 @@ const prune = Command.make(
           pages === null ? "" : ` in ${pages} pages`
         }${range === null ? "" : `; history now holds versions ${range.oldest} to ${range.newest}`}.`)
     }))
-).pipe(Command.withDescription("Prune sitrep history to the newest N versions and remove sitreps no longer in it."))
+).pipe(Command.withDescription("Prune sitrep history to the newest N versions and remove sitreps no longer in it."), hasApi)
 
 export const sitrepCommand = Command.make("sitrep").pipe(
   Command.withDescription("Publish, show and prune sitreps."),
-  Command.withSubcommands([publish, show, prune])
+  Command.withSubcommands([publish, show, prune]),
+  hasApi
 )
