@@ -103,6 +103,16 @@ const perKind = (sql: Sql, k: SqlKind, profile: Pick<Profile, "shareLock">): Rea
   ["delete: lock row", R.lockResource(sql, k, id)],
   ["delete: remove row", R.deleteResourceRow(sql, k, id)],
   ["delete: stamp tombstone", R.stampMarker(sql, k, id, now, "alice")],
+  ["delete: the tombstone's generation and whether the current sitrep requests the id", R.selectTombstoneBasis(sql, k, id, profile)],
+  ["delete: write a tombstone", R.insertTombstone(sql, k, {
+    kind: k.kind.name,
+    resourceId: id as never,
+    createdAtGeneration: held,
+    timeCreated: now,
+    timeDeleted: now,
+    deletedBy: "alice",
+    droppedAtGeneration: null
+  })],
   ...(k.kind.lifecycle === null ? [] : [
     ["delete: begin destroying", R.setResourceState(sql, k, id, "destroying")] as const,
     ["collector: finish destroying", R.finishDestroyingPage(sql, k, "destroying", 100)] as const
@@ -219,16 +229,19 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("explain looks one id of the current sitrep up by index, not the sitrep's requests (constant cost)", () =>
+    it.effect("explain, and a delete's tombstone, look one id of the current sitrep up by index, not the sitrep's requests (constant cost)", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
-        const { plan } = yield* explain(sql, (yield* SqlProfile).server, S.selectCurrentRequests(sql, "alert", id))
-        const p = planText(plan)
-        // The primary key (kind, id) of the lineage's requests: the one row of this id, whatever
-        // the size of the current sitrep.
-        assert.isTrue(usesIndex(plan, "lineage_request_pkey"), p)
-        if (plan.dialect === "postgresql") assert.match(p, /Index Cond: .*id = '00000000-0000-4000-8000-000000000001'::uuid/, p)
-        assert.deepStrictEqual(unboundedScans(plan), [], p)
+        const profile = yield* SqlProfile
+        for (const statement of [S.selectCurrentRequests(sql, "alert", id), R.selectTombstoneBasis(sql, allKinds[0]!, id, profile)]) {
+          const { plan } = yield* explain(sql, profile.server, statement)
+          const p = planText(plan)
+          // The primary key (kind, id) of the lineage's requests: the one row of this id, whatever
+          // the size of the current sitrep.
+          assert.isTrue(usesIndex(plan, "lineage_request_pkey"), p)
+          if (plan.dialect === "postgresql") assert.match(p, /Index Cond: .*id = '00000000-0000-4000-8000-000000000001'::uuid/, p)
+          assert.deepStrictEqual(unboundedScans(plan), [], p)
+        }
       }))
 
     it.effect("a move and pruning read the lineage's requests through their entry and drop indexes", () =>
