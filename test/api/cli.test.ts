@@ -65,11 +65,11 @@ describe("fm --server", () => {
     expect(commented.json()).toEqual({ id: ids.bundle1, kind: "support_bundle", userComment: "looked at it" })
     const deleted = await remote(["alert", "delete", ids.alert1, "--json"])
     expect(deleted.code).toBe(0)
-    expect(deleted.json()).toEqual({ id: ids.alert1, kind: "alert", outcome: "deleted", by: "alice" })
+    expect(deleted.json()).toEqual({ id: ids.alert1, kind: "alert", outcome: "deleted", fmCreated: true, by: "alice" })
     expect((await direct(["explain", ids.alert1, "--json"])).json().deleted.by).toBe("alice")
     const pruned = await remote(["sitrep", "prune", "--keep", "1", "--json"])
     expect(pruned.code).toBe(0)
-    expect(pruned.json()).toMatchObject({ keep: 1, historyRemoved: 0, sitrepsRemoved: 0 })
+    expect(pruned.json()).toMatchObject({ keep: 1, removedVersions: 0, removedSitreps: 0 })
   })
 
   it("says what a delete and a prune did, as direct mode does", async () => {

@@ -56,6 +56,40 @@ describe("the API contract", () => {
     expect(Object.keys(doc.paths["/metrics"].get.responses["200"].content)).toEqual(["text/plain; version=0.0.4; charset=utf-8"])
   })
 
+  it("types every answer (issue 25.1): no untyped value, no array without items, integers as finite integers", () => {
+    const doc = JSON.parse(readFileSync(COMMITTED, "utf8"))
+    const problems: Array<string> = []
+    const walk = (schema: unknown, where: string): void => {
+      if (typeof schema !== "object" || schema === null) return problems.push(`${where}: not a schema`) as never
+      const s = schema as Record<string, unknown>
+      const keys = Object.keys(s).filter((k) => k !== "title")
+      // `{}` says nothing; a value that is any JSON on purpose (an alert's payload) says so in a description.
+      if (keys.length === 0) problems.push(`${where}: {} (untyped)`)
+      if (s["type"] === "array" && s["items"] === undefined && s["prefixItems"] === undefined) problems.push(`${where}: an array without items`)
+      // Schema.Number's JSON form lets "Infinity", "-Infinity" and "NaN" in as strings: counts are finite.
+      if (JSON.stringify(s["enum"] ?? []).includes("Infinity")) problems.push(`${where}: a non-finite number`)
+      if (s["$ref"] !== undefined) walk(doc.components.schemas[String(s["$ref"]).split("/").pop()!], `${where} -> ${s["$ref"]}`)
+      for (const k of ["anyOf", "oneOf", "allOf", "prefixItems"]) (s[k] as Array<unknown> | undefined)?.forEach((x, i) => walk(x, `${where}.${k}[${i}]`))
+      if (s["items"] !== undefined) walk(s["items"], `${where}[]`)
+      for (const [name, p] of Object.entries((s["properties"] ?? {}) as Record<string, unknown>)) walk(p, `${where}.${name}`)
+      if (typeof s["additionalProperties"] === "object") walk(s["additionalProperties"], `${where}.*`)
+    }
+    let answers = 0
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+          for (const [type, content] of Object.entries((response.content ?? {}) as Record<string, any>)) {
+            answers += 1
+            // The OpenAPI document itself is the one answer whose schema is a whole other standard's.
+            if (path !== "/openapi.json") walk(content.schema, `${method.toUpperCase()} ${path} ${status} ${type}`)
+          }
+        }
+      }
+    }
+    expect(answers).toBeGreaterThan(40)
+    expect(problems).toEqual([])
+  })
+
   const runtime = ManagedRuntime.make(memoryLayer(testKinds))
   afterAll(() => runtime.dispose())
 
