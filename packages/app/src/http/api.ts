@@ -116,8 +116,6 @@ const Count = Schema.Finite.check(Schema.isInt())
 /** A generation as JSON writes it (SPEC 7.3): a number, or a decimal string above 2^53-1. */
 const GenerationJson = Schema.Union([Count, Schema.String.pipe(Schema.annotate({ description: "A generation above 2^53-1, in decimal." }))])
 const page = <S extends Schema.Top>(item: S) => Schema.Struct({ items: Schema.Array(item), nextPageToken: Schema.NullOr(Schema.String) })
-/** The type handlers and clients see for a kind's routes (the template's); each kind's own schema types its answers. */
-const Page = page(Json)
 
 /**
  * A resource as `fm <kind> show --json` prints it (SPEC 7.3, render/resource.ts): the common
@@ -208,15 +206,22 @@ const needs = (role: "viewer" | "admin") =>
     override: { "x-fm-role": role }
   })
 
-const listEndpoint = HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals }).annotateMerge(needs("viewer"))
-const getEndpoint = HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals }).annotateMerge(needs("viewer"))
+// A kind's endpoints, for the schema of its rows: the template's (typed as any JSON, what
+// handlers and clients see) and each kind's own (what the server encodes and the document says).
+const listOf = <S extends Schema.Top>(row: S) =>
+  HttpApiEndpoint.get("list", "/", { query: pageQuery, success: page(row), error: refusals }).annotateMerge(needs("viewer"))
+const getOf = <S extends Schema.Top>(row: S) => HttpApiEndpoint.get("get", "/:id", { params: idParams, success: row, error: refusals }).annotateMerge(needs("viewer"))
 const removeEndpoint = HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals }).annotateMerge(needs("admin"))
-const commentEndpoint = HttpApiEndpoint.put("comment", "/:id", {
-  params: idParams,
-  payload: Schema.Struct({ userComment: Schema.String }),
-  success: Json,
-  error: refusals
-}).annotateMerge(needs("admin"))
+const commentOf = <S extends Schema.Top>(row: S) =>
+  HttpApiEndpoint.put("comment", "/:id", {
+    params: idParams,
+    payload: Schema.Struct({ userComment: Schema.String }),
+    success: row,
+    error: refusals
+  }).annotateMerge(needs("admin"))
+const listEndpoint = listOf(Json)
+const getEndpoint = getOf(Json)
+const commentEndpoint = commentOf(Json)
 
 /**
  * Every kind's group has these endpoints (comment only for kinds with a user comment); its name
@@ -236,19 +241,8 @@ export type UncommentedResourceGroup = ReturnType<typeof uncommentedTemplate<"re
  */
 const resourceGroup = (kind: ResourceKind) => {
   const Row = resourceSchema(kind)
-  const base = HttpApiGroup.make(kindGroup(kind)).add(
-    HttpApiEndpoint.get("list", "/", { query: pageQuery, success: page(Row), error: refusals }).annotateMerge(needs("viewer")),
-    HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Row, error: refusals }).annotateMerge(needs("viewer")),
-    removeEndpoint
-  )
-  const group = kind.userComment
-    ? base.add(HttpApiEndpoint.put("comment", "/:id", {
-      params: idParams,
-      payload: Schema.Struct({ userComment: Schema.String }),
-      success: Row,
-      error: refusals
-    }).annotateMerge(needs("admin")))
-    : base
+  const base = HttpApiGroup.make(kindGroup(kind)).add(listOf(Row), getOf(Row), removeEndpoint)
+  const group = kind.userComment ? base.add(commentOf(Row)) : base
   return group.prefix(`/v1/${kindPath(kind)}`).middleware(Authenticated).annotateMerge(
     OpenApi.annotations({ title: kind.plural, description: `Operator view and delete of ${kind.plural}.` })
   )
