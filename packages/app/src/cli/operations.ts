@@ -110,6 +110,7 @@ export const followPages = <E>(
   fetch: (want: number, after: ResourceId | undefined) => Effect.Effect<ListPage, E>
 ): Effect.Effect<ListPage, E> => followCursor(limit, after, (row: Resource) => row.id, fetch)
 
+
 /** What an operator command can fail with, in either mode: typed to the edge (verdictOf). */
 export type OperationError = Exclude<Failure, CliError.CliError | EmbeddedDatabaseError>
 
