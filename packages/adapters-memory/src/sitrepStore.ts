@@ -15,7 +15,7 @@ import {
   type SitrepVersion
 } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option, SynchronizedRef } from "effect"
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
 import { MemoryDatabase } from "./database.ts"
 
@@ -40,8 +40,11 @@ const inDefinedOrder = (sitrep: SitrepToPublish, parent: Sitrep | undefined): Si
   }
 }
 
-/** The domain's digest rule (`requestDigest`) with Node's SHA-256, as the SQL adapter's. */
-const digestOf = requestDigest((text) => createHash("sha256").update(text).digest("hex"))
+/** Node's SHA-256, lowercase hex, as the SQL adapter's. */
+const sha256Hex = (text: string): string => hash("sha256", text, "hex")
+
+/** The domain's digest rule (`requestDigest`) with it. */
+const digestOf = requestDigest(sha256Hex)
 
 /**
  * A sitrep's outline (issue 19), the SQL adapter's: its carried requests without bodies, each with
@@ -151,7 +154,7 @@ export const MemorySitrepStore = Layer.effect(
           const removed = new Set(cases)
           return Option.map(Option.fromNullishOr(currentSitrep(db)), (s) => outlineOf(s, (r) => named.has(r.id) || removed.has(r.caseId)))
         }),
-      requestDigest: digestOf,
+      sha256Hex,
       highestGenerations: read((db) => Object.fromEntries(db.highestGenerations)),
       currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
       current,

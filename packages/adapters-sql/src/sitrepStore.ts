@@ -311,7 +311,7 @@ export const SqlSitrepStore = Layer.effect(
         ),
       currentOutline: outline().pipe(storeError("reading the current sitrep's outline")),
       currentExcerpt: (ids, cases) => outline({ ids, cases }).pipe(storeError("reading the current sitrep's outline")),
-      requestDigest: S.digestOf,
+      sha256Hex: S.sha256Hex,
       highestGenerations: withRetry(K.selectHighestGenerations(sql)).pipe(
         Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.kind, toGeneration(r.highest_generation)]))),
         storeError("reading each kind's highest generation")

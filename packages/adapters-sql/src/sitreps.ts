@@ -1,5 +1,5 @@
 import { type AddedRequest, type CaseHeader, type Generation, type KindName, requestDigest, type SitrepId, type SitrepToPublish } from "@fm-rendezvous/domain"
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import type { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
 import { boolArray, int4Array, int8Array, textArray } from "./params.ts"
@@ -55,8 +55,11 @@ export interface RequestRow {
   readonly enteredAt: Generation
 }
 
+/** Node's SHA-256, lowercase hex (one-shot `hash`, cheaper than a `createHash` object per text). */
+export const sha256Hex = (text: string): string => hash("sha256", text, "hex")
+
 /** The domain's digest rule (`requestDigest`) with Node's SHA-256: every stored digest is computed by it. */
-export const digestOf = requestDigest((text) => createHash("sha256").update(text).digest("hex"))
+export const digestOf = requestDigest(sha256Hex)
 
 /**
  * The requests a child adds to the lineage: those entered above the parent's generation of their

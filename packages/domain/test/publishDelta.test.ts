@@ -5,13 +5,14 @@ import { decodeSitrepDelta } from "../src/model/delta.ts"
 import { decodeSitrepDocument, type SitrepDocument } from "../src/model/document.ts"
 import type { Sitrep } from "../src/model/sitrep.ts"
 import { applySitrepDelta } from "../src/rules/delta.ts"
-import { canonicalJson, planChild, type SitrepOutline } from "../src/rules/lineage.ts"
+import { canonicalJson, canonicalJsonAll, planChild, requestDigest, type SitrepOutline } from "../src/rules/lineage.ts"
 import { deltaTouches, planDelta } from "../src/rules/publishDelta.ts"
 import { doc, id, registry } from "./fixtures.ts"
 
 const decode = (d: unknown) => Result.getOrThrow(decodeSitrepDocument(registry)(d))
-/** The digest rule with the identity for a hash: the domain is tested without a SHA-256 of its own. */
-const digestOf = (body: Readonly<Record<string, unknown>>) => canonicalJson(body)
+/** The identity for a hash: the domain is tested without a SHA-256 of its own. */
+const sha256Hex = (text: string) => text
+const digestOf = requestDigest(sha256Hex)
 
 /** The stored sitrep of a first document, and its outline with only `keep`'s requests, as a store gives them. */
 const stored = (parent: SitrepDocument): Sitrep => {
@@ -106,12 +107,12 @@ describe("planDelta (SPEC 7.1a, issue 19)", () => {
       }
       const delta = Result.getOrThrow(decodeSitrepDelta(registry)(raw))
       const applied = applySitrepDelta(registry, parentDoc, delta)
-      const viaDocument = Result.isFailure(applied) ? applied : planChild(registry, applied.success, parent)
+      const viaDocument = Result.isFailure(applied) ? Result.fail(applied.failure) : planChild(registry, applied.success, parent)
       const touches = deltaTouches(registry, delta)
       const touched = new Set(touches.ids)
       const removed = new Set<string>(touches.removedCases)
       const excerpt = outline(parent, (r, c) => touched.has(r) || removed.has(c))
-      const viaDelta = planDelta(registry, delta, excerpt, {}, digestOf)
+      const viaDelta = planDelta(registry, delta, excerpt, {}, sha256Hex)
       if (Result.isFailure(viaDocument) || Result.isFailure(viaDelta)) {
         expect(Result.isFailure(viaDelta) ? viaDelta.failure : "planned").toBe(Result.isFailure(viaDocument) ? viaDocument.failure : "planned")
         return
@@ -149,12 +150,12 @@ describe("planDelta (SPEC 7.1a, issue 19)", () => {
     const changed = decode(doc({ id: 2, parent: 1, cases: [{ id: 1, alerts: [1, 2], cls: "other" }] }))
     const same = decode(doc({ id: 2, parent: 1, cases: [{ id: 1, alerts: [2, 1] }] }))
     const all = outline(parent, () => true)
-    expect(Result.isSuccess(planChild(registry, same, all, {}, digestOf))).toBe(true)
-    expect(planChild(registry, changed, all, {}, digestOf)).toEqual(planChild(registry, changed, parent))
-    expect(Result.isFailure(planChild(registry, changed, all, {}, digestOf))).toBe(true)
+    expect(Result.isSuccess(planChild(registry, same, all, {}, sha256Hex))).toBe(true)
+    expect(planChild(registry, changed, all, {}, sha256Hex)).toEqual(planChild(registry, changed, parent))
+    expect(Result.isFailure(planChild(registry, changed, all, {}, sha256Hex))).toBe(true)
     // A digest that does not match the body is a changed request, whatever the body says.
     const tampered = { ...all, carried: all.carried.map((r) => ({ ...r, digest: "0" })) }
-    expect(Result.getFailure(planChild(registry, same, tampered, {}, digestOf))).toEqual(
+    expect(Result.getFailure(planChild(registry, same, tampered, {}, sha256Hex))).toEqual(
       Option.some(`alert request ${id(2)} differs from the parent's; a request is immutable, give a changed request a new id`)
     )
   })
@@ -176,5 +177,14 @@ describe("canonicalJson", () => {
     }), {
       numRuns: 500
     })
+  })
+
+  it("canonicalJsonAll gives each value's canonicalJson, with keys of every sort across the values", () => {
+    fc.assert(fc.property(fc.array(fc.jsonValue()), (vs) => {
+      expect(canonicalJsonAll(vs)).toEqual(vs.map(canonicalJson))
+    }), { numRuns: 1000 })
+    fc.assert(fc.property(fc.array(fc.anything({ withNullPrototype: false, withBigInt: false })), (vs) => {
+      expect(canonicalJsonAll(vs)).toEqual(vs.map(canonicalJson))
+    }), { numRuns: 300 })
   })
 })

@@ -67,8 +67,12 @@ export class SitrepStore extends Context.Service<SitrepStore, {
     ids: ReadonlyArray<string>,
     cases: ReadonlyArray<string>
   ) => Effect.Effect<Option.Option<SitrepOutline>, StoreError>
-  /** The domain's digest rule (`requestDigest`) with the adapter's SHA-256: what the outline's digests were computed by. */
-  readonly requestDigest: (body: Readonly<Record<string, unknown>>) => string
+  /**
+   * The hash of the domain's digest rule (`requestDigest`: lowercase hex SHA-256 of the UTF-8 text
+   * given), which the outline's digests were computed with. The adapter's, since the domain has no
+   * synchronous SHA-256 of its own.
+   */
+  readonly sha256Hex: (text: string) => string
   /**
    * The highest generation each kind ever had in this lineage (issue 18): raised by every publish
    * in its atomic step, never lowered, kept when the sitreps that had it are pruned. Publishing

@@ -65,8 +65,8 @@ export const planChild = (
    * (a release that did not know it published in between). See `childGeneration`.
    */
   highest: Readonly<Record<string, Generation>> = {},
-  /** The digest rule the outline's digests were computed by (`requestDigest`); needed with an outline only. */
-  digestOf?: (body: Readonly<Record<string, unknown>>) => string
+  /** The hash of the digest rule (`requestDigest`) the outline's digests were computed with; needed with an outline only. */
+  sha256Hex?: (text: string) => string
 ): Result.Result<ChildPlan, string> => {
   // Duplicate ids across the whole sitrep: cases and requests of every kind share one namespace.
   const seen = new Set<string>([doc.id])
@@ -100,15 +100,23 @@ export const planChild = (
   const dropped: Array<DroppedRequest> = []
   const added: Array<{ kind: KindName; id: ResourceId }> = []
   const entered = new Map<string, Generation>()
-  const carried = carriedOf(registry, parent, digestOf)
+  const carried = carriedOf(registry, parent)
   for (const kind of registry.all) {
     const childRequests = cases.flatMap((c) => c.requests[kind.name] ?? [])
     const parentRequests = carried.get(kind.name) ?? []
     const parentById = new Map<string, ParentRequest>(parentRequests.map((r) => [r.id, r]))
+    // The carried ones' bodies, made canonical at once (`canonicalJsonAll`), compared in order.
+    const kept = childRequests.filter((r) => parentById.has(r.id))
+    const texts = canonicalJsonAll(kept.map((r) => r.body))
+    const same = new Map<string, boolean>()
+    kept.forEach((r, i) => {
+      const before = parentById.get(r.id)!
+      same.set(r.id, before.digest !== undefined ? before.digest === digestWith(sha256Hex, texts[i]!) : before.text === texts[i])
+    })
     for (const r of childRequests) {
       const before = parentById.get(r.id)
       if (before === undefined) added.push({ kind: kind.name, id: r.id })
-      else if (before.caseId !== r.caseId || !before.sameBody(r.body)) return Result.fail(changedRequest(kind.singular, r.id))
+      else if (before.caseId !== r.caseId || !same.get(r.id)) return Result.fail(changedRequest(kind.singular, r.id))
     }
     const childIds = new Set<string>(childRequests.map((r) => r.id))
     const parentGeneration = parent?.generations[kind.name]
@@ -226,15 +234,50 @@ const isArrayIndex = (k: string) => {
 }
 
 /**
+ * `canonicalJson` of many values at once (issue 19: every carried body of a full document): the
+ * same texts, written by the native `JSON.stringify` with one sorted list of every key the values
+ * have (a property list orders each object's keys as the list does, and skips the ones it lacks),
+ * several times faster than one canonicalJson per value. Values with a `toJSON` take canonicalJson.
+ */
+export const canonicalJsonAll = (values: ReadonlyArray<unknown>): Array<string> => {
+  const keys = new Set<string>()
+  let plain = true
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== "object" || !plain) return
+    if (typeof (v as { toJSON?: unknown }).toJSON === "function") {
+      plain = false
+      return
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x)
+      return
+    }
+    for (const k of Object.keys(v)) {
+      keys.add(k)
+      walk((v as Record<string, unknown>)[k])
+    }
+  }
+  for (const v of values) walk(v)
+  if (!plain) return values.map(canonicalJson)
+  const all = [...keys]
+  const list = [...all.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...all.filter((k) => !isArrayIndex(k)).sort()]
+  return values.map((v) => JSON.stringify(v, list))
+}
+
+/**
  * THE digest rule of a request (issue 19): the lowercase hex SHA-256 of the UTF-8 bytes of
  * `canonicalJson(body)`. Stored with each request row, and what a publish compares a carried
  * request's body by. The domain imports `effect` only and runs on Deno, where no synchronous
  * SHA-256 is built in (Web Crypto's `subtle.digest` is asynchronous, and at R = 100,000 one call
  * per request cost about ten times Node's `createHash`), so the adapter gives the hash function
- * (`node:crypto`, which Deno also has) and this function fixes what is hashed.
+ * (`SitrepStore.sha256Hex`, from `node:crypto`, which Deno also has) and this function fixes what is hashed.
  */
 export const requestDigest = (sha256Hex: (text: string) => string) => (body: Readonly<Record<string, unknown>>): string =>
   sha256Hex(canonicalJson(body))
+
+/** `requestDigest` of many bodies at once (`canonicalJsonAll`). */
+export const requestDigests = (sha256Hex: (text: string) => string, bodies: ReadonlyArray<Readonly<Record<string, unknown>>>) =>
+  canonicalJsonAll(bodies).map(sha256Hex)
 
 /** The refusal of a carried request whose case or body changed: one sentence, whichever way the parent was read. */
 export const changedRequest = (singular: string, id: string) =>
@@ -265,33 +308,32 @@ interface ParentRequest {
   readonly id: ResourceId
   readonly caseId: CaseId
   readonly enteredAt: Generation
-  readonly sameBody: (body: Readonly<Record<string, unknown>>) => boolean
+  /** The outline's digest, or (a whole sitrep) the body's canonical text. */
+  readonly digest?: string
+  readonly text?: string
 }
 
-/** Per kind, the parent's requests in order, each able to tell whether a body is its own. */
-const carriedOf = (
-  registry: KindRegistry,
-  parent: Sitrep | SitrepOutline | undefined,
-  digestOf: ((body: Readonly<Record<string, unknown>>) => string) | undefined
-): Map<string, ReadonlyArray<ParentRequest>> => {
+const digestWith = (sha256Hex: ((text: string) => string) | undefined, text: string) => {
+  if (sha256Hex === undefined) throw new Error("planChild: an outline parent needs the hash its digests were computed with")
+  return sha256Hex(text)
+}
+
+/** Per kind, the parent's requests in order, with what their bodies are compared by. */
+const carriedOf = (registry: KindRegistry, parent: Sitrep | SitrepOutline | undefined): Map<string, ReadonlyArray<ParentRequest>> => {
   const out = new Map<string, Array<ParentRequest>>()
   if (parent === undefined) return out
   if ("carried" in parent) {
-    if (digestOf === undefined) throw new Error("planChild: an outline parent needs the digest rule its digests were computed by")
     for (const r of parent.carried) {
       let list = out.get(r.kind)
       if (list === undefined) out.set(r.kind, (list = []))
-      list.push({ id: r.id, caseId: r.caseId, enteredAt: r.enteredAt, sameBody: (body) => digestOf(body) === r.digest })
+      list.push({ id: r.id, caseId: r.caseId, enteredAt: r.enteredAt, digest: r.digest })
     }
     return out
   }
   for (const kind of registry.all) {
-    out.set(kind.name, requestsOf(parent, kind.name).map((r: SitrepRequest) => ({
-      id: r.id,
-      caseId: r.caseId,
-      enteredAt: r.enteredAt,
-      sameBody: (body) => canonicalJson(r.body) === canonicalJson(body)
-    })))
+    const requests = requestsOf(parent, kind.name)
+    const texts = canonicalJsonAll(requests.map((r) => r.body))
+    out.set(kind.name, requests.map((r: SitrepRequest, i) => ({ id: r.id, caseId: r.caseId, enteredAt: r.enteredAt, text: texts[i]! })))
   }
   return out
 }

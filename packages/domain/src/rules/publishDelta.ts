@@ -5,7 +5,7 @@ import type { CaseDocument } from "../model/document.ts"
 import type { Generation } from "../model/generation.ts"
 import type { CaseId, KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import type { Case, SitrepRequest } from "../model/sitrep.ts"
-import { type CarriedRequest, changedRequest, type DroppedRequest, kindGeneration, type SitrepOutline } from "./lineage.ts"
+import { type CarriedRequest, changedRequest, type DroppedRequest, kindGeneration, requestDigest, type SitrepOutline } from "./lineage.ts"
 
 /** A request a publish adds, with its place among the requests of its kind its case gains (issue 19). */
 export interface AddedRequest {
@@ -72,8 +72,10 @@ export const planDelta = (
   /** The parent's outline: its cases, and of its carried requests those `deltaTouches` names (more do no harm). */
   parent: SitrepOutline,
   highest: Readonly<Record<string, Generation>>,
-  digestOf: (body: Readonly<Record<string, unknown>>) => string
+  /** The hash of the digest rule (`requestDigest`), as the store computed the outline's digests with. */
+  sha256Hex: (text: string) => string
 ): Result.Result<DeltaPlan, string> => {
+  const digestOf = requestDigest(sha256Hex)
   // applySitrepDelta's refusals, in its order and words.
   if (delta.parentId !== parent.id) return Result.fail(`the delta is against ${delta.parentId}, not against ${parent.id}`)
   const parentCases = new Map(parent.cases.map((c) => [c.id as string, c]))

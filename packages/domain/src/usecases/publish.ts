@@ -61,7 +61,7 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
     if (Option.isSome(published)) return yield* retried(kinds, store, input, doc, published.value)
   }
   if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, outline)
-  const plan = planChild(kinds, doc, parent, yield* store.highestGenerations, store.requestDigest)
+  const plan = planChild(kinds, doc, parent, yield* store.highestGenerations, store.sha256Hex)
   if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
   yield* refuseKnown(kinds, store, plan.success.added)
   const outcome = yield* store.publish(grant, {
@@ -96,7 +96,7 @@ const publishDelta = (kinds: KindRegistry, store: SitrepStore["Service"], grant:
     const touches = deltaTouches(kinds, delta)
     const excerpt = yield* store.currentExcerpt(touches.ids, touches.removedCases)
     if (Option.isNone(excerpt) || excerpt.value.id !== delta.parentId) return yield* notCurrent(delta.parentId, excerpt)
-    const plan = planDelta(kinds, delta, excerpt.value, yield* store.highestGenerations, store.requestDigest)
+    const plan = planDelta(kinds, delta, excerpt.value, yield* store.highestGenerations, store.sha256Hex)
     if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
     yield* refuseKnown(kinds, store, plan.success.added.map((a) => ({ kind: a.kind, id: a.request.id })))
     const outcome = yield* store.publishChanges(grant, {
