@@ -280,25 +280,25 @@ export const SqlSitrepStore = Layer.effect(
         const named = touched === undefined || touched.ids.length === 0 ? [] : yield* S.selectCarriedByIds(sql, id, touched.ids)
         const removed = new Set(touched?.cases ?? [])
         const share = sharing()
-        const carried = new Map<string, CarriedRequest>()
-        const add = (r: S.OutlineRow) =>
-          carried.set(`${r.kind}/${r.id}`, {
-            kind: r.kind as KindName,
-            id: r.id as ResourceId,
-            caseId: share.caseId(r.case_id),
-            enteredAt: share.entry(BigInt(r.entered_at_generation)),
-            position: r.position,
-            digest: r.digest ?? S.digestOf(r.body ?? {})
-          })
-        for (const r of rows) if (touched === undefined || removed.has(r.case_id)) add(r)
-        for (const r of named) add(r)
+        const request = (r: S.OutlineRow): CarriedRequest => ({
+          kind: r.kind as KindName,
+          id: r.id as ResourceId,
+          caseId: share.caseId(r.case_id),
+          enteredAt: share.entry(BigInt(r.entered_at_generation)),
+          position: r.position,
+          digest: r.digest ?? S.digestOf(r.body ?? {})
+        })
+        // The whole outline in its order; an excerpt without duplicates (a touched id of a removed case is read twice).
+        const carried = touched === undefined
+          ? rows.map(request)
+          : [...new Map([...rows.filter((r) => removed.has(r.case_id)), ...named].map((r) => [`${r.kind}/${r.id}`, request(r)])).values()]
         return Option.some<SitrepOutline>({
           id: id as SitrepId,
           parentId: row.parent_id as SitrepId | null,
           version: toVersion(head.version),
           generations,
           cases,
-          carried: [...carried.values()]
+          carried
         })
       }))
 

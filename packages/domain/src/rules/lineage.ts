@@ -44,8 +44,6 @@ const casesFromDocument = (registry: KindRegistry, doc: SitrepDocument, parent: 
   })
 }
 
-const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x))
-
 /**
  * Validates a child document against its parent (SPEC 2, 7.1) and derives what publishing needs:
  * each kind's generation (the parent's, bumped with `next()` exactly when that kind's request
@@ -99,44 +97,56 @@ export const planChild = (
   const generations: Record<string, Generation> = {}
   const dropped: Array<DroppedRequest> = []
   const added: Array<{ kind: KindName; id: ResourceId }> = []
-  const entered = new Map<string, Generation>()
   const carried = carriedOf(registry, parent)
+  const parentByKind = new Map<string, ReadonlyMap<string, ParentRequest>>()
   for (const kind of registry.all) {
     const childRequests = cases.flatMap((c) => c.requests[kind.name] ?? [])
     const parentRequests = carried.get(kind.name) ?? []
-    const parentById = new Map<string, ParentRequest>(parentRequests.map((r) => [r.id, r]))
-    // The carried ones' bodies, made canonical at once (`canonicalJsonAll`), compared in order.
-    const kept = childRequests.filter((r) => parentById.has(r.id))
-    const texts = canonicalJsonAll(kept.map((r) => r.body))
-    const same = new Map<string, boolean>()
-    kept.forEach((r, i) => {
-      const before = parentById.get(r.id)!
-      same.set(r.id, before.digest !== undefined ? before.digest === digestWith(sha256Hex, texts[i]!) : before.text === texts[i])
-    })
+    const parentById = new Map<string, ParentRequest>()
+    for (const r of parentRequests) parentById.set(r.id, r)
+    parentByKind.set(kind.name, parentById)
+    // The carried ones, in order, their bodies made canonical at once (`canonicalJsonAll`); the
+    // child's ids are distinct (checked above), so its set is the parent's exactly when it adds
+    // nothing and keeps every request.
+    const kept: Array<Request> = []
+    const keptParents: Array<ParentRequest> = []
     for (const r of childRequests) {
       const before = parentById.get(r.id)
       if (before === undefined) added.push({ kind: kind.name, id: r.id })
-      else if (before.caseId !== r.caseId || !same.get(r.id)) return Result.fail(changedRequest(kind.singular, r.id))
+      else {
+        kept.push(r)
+        keptParents.push(before)
+      }
     }
-    const childIds = new Set<string>(childRequests.map((r) => r.id))
+    const texts = canonicalJsonAll(kept.map((r) => r.body))
+    for (let i = 0; i < kept.length; i++) {
+      const r = kept[i]!
+      const before = keptParents[i]!
+      const same = "digest" in before ? before.digest === digestWith(sha256Hex, texts[i]!) : before.text === texts[i]
+      if (before.caseId !== r.caseId || !same) return Result.fail(changedRequest(kind.singular, r.id))
+    }
+    const unchanged = kept.length === childRequests.length && kept.length === parentRequests.length
     const parentGeneration = parent?.generations[kind.name]
-    const derived = kindGeneration(kind, parentGeneration, highest[kind.name], sameSet(childIds, new Set(parentById.keys())), given[kind.name])
+    const derived = kindGeneration(kind, parentGeneration, highest[kind.name], unchanged, given[kind.name])
     if (Result.isFailure(derived)) return Result.fail(derived.failure)
     const generation = derived.success
     generations[kind.name] = generation
-    // A carried request keeps the generation it entered at; a new one enters at this generation
-    // (which bumped, since the request set changed).
-    for (const r of childRequests) entered.set(r.id, parentById.get(r.id)?.enteredAt ?? generation)
-    if (generation !== parentGeneration) {
+    if (generation !== parentGeneration && kept.length < parentRequests.length) {
+      const keptIds = new Set<string>(kept.map((r) => r.id))
       for (const r of parentRequests) {
-        if (!childIds.has(r.id)) dropped.push({ kind: kind.name, id: r.id, droppedAtGeneration: generation })
+        if (!keptIds.has(r.id)) dropped.push({ kind: kind.name, id: r.id, droppedAtGeneration: generation })
       }
     }
   }
+  // A carried request keeps the generation it entered at; a new one enters at its kind's
+  // generation (which bumped, since the request set changed).
   const withEntries = cases.map((c): Case => ({
     ...c,
     requests: Object.fromEntries(
-      Object.entries(c.requests).map(([k, rs]) => [k, rs.map((r) => ({ ...r, enteredAt: entered.get(r.id)! }))])
+      Object.entries(c.requests).map(([k, rs]) => {
+        const before = parentByKind.get(k)
+        return [k, rs.map((r) => ({ ...r, enteredAt: before?.get(r.id)?.enteredAt ?? generations[k]! }))]
+      })
     )
   }))
   return Result.succeed({ generations, cases: withEntries, dropped, added })
@@ -304,13 +314,12 @@ export interface SitrepOutline extends Omit<Sitrep, "cases" | "creatorId" | "tim
   readonly carried: ReadonlyArray<CarriedRequest>
 }
 
-interface ParentRequest {
+/** A parent's request as planChild compares it: the outline's, with its digest, or a whole sitrep's, with its body's canonical text. */
+type ParentRequest = CarriedRequest | {
   readonly id: ResourceId
   readonly caseId: CaseId
   readonly enteredAt: Generation
-  /** The outline's digest, or (a whole sitrep) the body's canonical text. */
-  readonly digest?: string
-  readonly text?: string
+  readonly text: string
 }
 
 const digestWith = (sha256Hex: ((text: string) => string) | undefined, text: string) => {
@@ -326,7 +335,7 @@ const carriedOf = (registry: KindRegistry, parent: Sitrep | SitrepOutline | unde
     for (const r of parent.carried) {
       let list = out.get(r.kind)
       if (list === undefined) out.set(r.kind, (list = []))
-      list.push({ id: r.id, caseId: r.caseId, enteredAt: r.enteredAt, digest: r.digest })
+      list.push(r)
     }
     return out
   }
