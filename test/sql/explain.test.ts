@@ -141,6 +141,8 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["sitrep generations", S.selectGenerations(sql, id)],
   ["sitrep cases", S.selectCases(sql, id)],
   ["sitrep requests", S.selectRequests(sql, id)],
+  ["publish: the parent's outline, without bodies", S.selectOutline(sql, id)],
+  ["publish: the carried requests a delta touches", S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"])],
   ["prune: history page", S.pruneHistoryPage(sql, 10, 100)],
   ["publish: add requests", S.insertRequests(sql, [{ kind: "alert", id, position: 0, caseId: id, body: "{}", digest: "d", enteredAt: held }])],
   ["publish: a kind leaves with its requests", S.dropKindRequests(sql, "alert", held)],
@@ -244,7 +246,7 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("a move and pruning read the lineage's requests through their entry and drop indexes", () =>
+    it.effect("a move, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -254,7 +256,9 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
             [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
             [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
-            [S.selectRequests(sql, id), "lineage_request_by_entry"]
+            [S.selectRequests(sql, id), "lineage_request_by_entry"],
+            [S.selectOutline(sql, id), "lineage_request_by_entry"],
+            [S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"]
           ] as const
         ) {
           const { plan } = yield* explain(sql, server, statement)
