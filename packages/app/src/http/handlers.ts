@@ -1,4 +1,5 @@
 import {
+  ExecutorLeases,
   Authorization,
   commentResource,
   decodeResourceId,
@@ -24,6 +25,7 @@ import { type HttpApi, HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/htt
 import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../shared/failure.ts"
+import { forgetExecutor } from "../shared/executors.ts"
 import { parseComment, parseResourceId } from "../shared/input.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
@@ -134,13 +136,15 @@ const inspectHandlers = (api: Api) =>
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
+          const processes = yield* (yield* ExecutorLeases).all
           return {
             currentSitrep: Option.match(current, { onNone: () => null, onSome: (c) => ({ id: c.id, version: Number(c.version) }) }),
             // The same entries as `fm status --json` (one shape in both modes).
-            executors: reports.map((r) => statusReportToJson(r, reconciled)),
+            executors: reports.map((r) => statusReportToJson(r, reconciled, processes.find((p) => p.executor === r.executor))),
             reconciled: reconciledToJson(reconciled)
           }
         })))
+      .handle("forgetExecutor", ({ params }) => asRefusal(Effect.flatMap(Caller, (caller) => forgetExecutor(caller, params.name))))
       .handle("history", () =>
         asRefusal(Effect.gen(function*() {
           yield* viewer("reading status")

@@ -1,11 +1,13 @@
 import {
   type ActivationReport,
   encodeReport,
+  type ExecutorProcess,
   type KindRegistry,
   type KindReport,
   lag,
   type Reconciled
 } from "@fm-rendezvous/domain"
+import { processToJson } from "./process.ts"
 import { count, line, plural, renderRows, type Row, text } from "./table.ts"
 
 /**
@@ -125,12 +127,21 @@ export const renderReportLine = (registry: KindRegistry, report: ActivationRepor
 export const reconciledToJson = (reconciled: Readonly<Record<string, Reconciled>>) =>
   Object.fromEntries(Object.entries(reconciled).map(([kind, r]) => [kind, { at: r.at.toISOString(), by: r.by }]))
 
-/** `fm status --json`: each report's kinds gain `lastReconciled` (the shared record now; SPEC 7.3 fields unchanged). */
-export const statusReportToJson = (report: ActivationReport, reconciled: Readonly<Record<string, Reconciled>>) => {
+/**
+ * `fm status --json`: each report's kinds gain `lastReconciled` (the shared record now; SPEC 7.3
+ * fields unchanged), and the report gains `process`, the lease of its name (issue 25; null when no
+ * process holds or held it since leases exist).
+ */
+export const statusReportToJson = (
+  report: ActivationReport,
+  reconciled: Readonly<Record<string, Reconciled>>,
+  process: ExecutorProcess | undefined
+) => {
   const json = reportToJson(report)
   const live = reconciledToJson(reconciled)
   return {
     ...json,
+    process: process === undefined ? null : processToJson(process),
     kinds: Object.fromEntries(Object.entries(json.kinds).map(([kind, k]) => [kind, { ...(k as object), lastReconciled: live[kind] ?? null }]))
   }
 }
