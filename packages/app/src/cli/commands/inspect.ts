@@ -7,7 +7,7 @@ import { expandDurationShorthand } from "../../shared/duration.ts"
 import { EXIT_UNAVAILABLE, Usage, verdictOfFailure } from "../../shared/failure.ts"
 import { compactJsonText } from "../../shared/jsonText.ts"
 import { explanationToJson, renderExplanation } from "../../render/explanation.ts"
-import { renderReconciled, renderReport, statusReportToJson } from "../../render/report.ts"
+import { renderReconciled, renderReport, statusToJson } from "../../render/report.ts"
 import { Output, writeStderr, writeStdout } from "../output.ts"
 import { Operations, type StatusView } from "../operations.ts"
 import { parseResourceId } from "../../shared/input.ts"
@@ -24,8 +24,8 @@ const oneExecutor = (view: StatusView, executor: string): Effect.Effect<StatusVi
 
 const processOf = (view: StatusView, executor: string) => view.processes.find((p) => p.executor === executor)
 
-/** The --json document of `fm status` (one per line with --watch). */
-const statusDocument = (view: StatusView) => view.reports.map((r) => statusReportToJson(r, view.reconciled, processOf(view, r.executor)))
+/** The --json document of `fm status` (one per line with --watch): GET /v1/status's. */
+const statusDocument = (view: StatusView) => statusToJson(Option.getOrNull(view.current), view.reports, view.reconciled, view.processes)
 
 const renderStatus = (kinds: KindRegistry, view: StatusView): string => {
   const head = Option.match(view.current, {
