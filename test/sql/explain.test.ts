@@ -1,6 +1,6 @@
 import { assert, describe, expect, layer } from "@effect/vitest"
 import type { CandidateCursor, Generation, Request, SitrepId } from "@fm-rendezvous/domain"
-import { type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
+import { coreTrack, type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Statement } from "effect/sql/Statement"
@@ -13,7 +13,9 @@ import * as H from "../../packages/adapters-sql/src/sitrepHistory.ts"
 import * as T from "../../packages/adapters-sql/src/tokenStore.ts"
 import * as L from "../../packages/adapters-sql/src/executorLeases.ts"
 import type { SqlKind } from "../../packages/adapters-sql/src/kind.ts"
+import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds, freshSqlLayer } from "./fixtures.ts"
+import { atCoreV3WithRequests } from "./legacyRequests.ts"
 import { conditionsOn, explain, planText, scans, scansUnbounded, unboundedScans, usesIndex } from "./plans.ts"
 
 /**
@@ -60,6 +62,8 @@ const allowances = (k: SqlKind | null): Readonly<Record<string, Allowance>> => {
     }),
     "history range": first("sitrep_history"),
     "prune: requests no retained version carries": first("sitrep_history"),
+    // The page's "after the last one moved": the largest key of lineage_request, ORDER BY ... DESC LIMIT 1.
+    "migration: move a page of requests into lineage_request": first("lineage_request"),
     "api: history page, first": first("sitrep_history"),
     "progress read": { why: "one row per kind", reads: ["execution_progress"] },
     "reports": { why: "one row per kind", reads: ["activation_report"] },
@@ -366,6 +370,31 @@ describe("EXPLAIN on a populated lineage: every statement on lineage_request rea
           }
         }
         assert.deepStrictEqual(wrong, [], wrong.join("\n\n"))
+      }))
+  })
+})
+
+/**
+ * Core version 4's data move (issue 19) is a statement on lineage_request too: run once per
+ * upgrade, in pages, each page reading the per-version table by its (kind, id) index after the
+ * last key moved. Explained on a database at core version 3 with four versions of 1,503 requests,
+ * after the first page moved, on both profiles.
+ */
+describe("EXPLAIN: the migration's data move into lineage_request", () => {
+  layer(testDatabaseLayer({ migrated: false }))((it) => {
+    it.effect("each page reads sitrep_request and lineage_request by index", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* atCoreV3WithRequests
+        const step = coreTrack.steps.find((s) => s.version === 4)!
+        const ddl = step.statements.filter((s): s is string => typeof s === "string" && !s.startsWith("DROP"))
+        for (const statement of ddl) yield* sql.unsafe(statement)
+        const page = step.statements.flatMap((s) => (typeof s !== "string" && "page" in s ? [s.page] : []))[0]!
+        assert.strictEqual((yield* sql.unsafe(page)).length, 1000)
+        yield* sql.unsafe("ANALYZE sitrep_request, lineage_request, sitrep_history, sitrep_generation")
+        yield* allBounded(sql, null, [["migration: move a page of requests into lineage_request", sql.unsafe(page)]])
+        const { plan } = yield* explain(sql, (yield* SqlProfile).server, sql.unsafe(page))
+        assert.isTrue(usesIndex(plan, "sitrep_request_by_id"), planText(plan))
       }))
   })
 })
