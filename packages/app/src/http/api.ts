@@ -161,11 +161,24 @@ const StatusKind = Schema.Struct({
   lastReconciled: Schema.NullOr(Reconciled)
 })
 const SitrepRef = Schema.Struct({ id: Schema.String, version: Count })
+/** The process behind an executor name, from its lease (render/process.ts `processToJson`). */
+const ExecutorProcess = Schema.Struct({
+  host: Schema.String,
+  pid: Count,
+  instance: Schema.String,
+  state: Schema.Literals(["running", "stopped", "expired"]),
+  live: Schema.Boolean,
+  startedAt: Schema.String,
+  renewedAt: Schema.String,
+  expiresAt: Schema.String,
+  releasedAt: Schema.NullOr(Schema.String)
+})
 const StatusReport = Schema.Struct({
   ...ActivationReport.fields,
   sitrep: SitrepRef,
   currentSitrep: Schema.NullOr(SitrepRef),
-  kinds: Schema.Record(Schema.String, StatusKind)
+  kinds: Schema.Record(Schema.String, StatusKind),
+  process: Schema.optional(Schema.NullOr(ExecutorProcess)).pipe(Schema.annotate({ description: "The process holding (or last holding) the executor's name, from its lease; null when none has since leases exist." }))
 })
 
 /**
