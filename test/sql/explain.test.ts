@@ -11,6 +11,7 @@ import * as R from "../../packages/adapters-sql/src/resources.ts"
 import * as S from "../../packages/adapters-sql/src/sitreps.ts"
 import * as H from "../../packages/adapters-sql/src/sitrepHistory.ts"
 import * as T from "../../packages/adapters-sql/src/tokenStore.ts"
+import * as L from "../../packages/adapters-sql/src/executorLeases.ts"
 import type { SqlKind } from "../../packages/adapters-sql/src/kind.ts"
 import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds, freshSqlLayer } from "./fixtures.ts"
@@ -45,7 +46,7 @@ const request = (): Request => ({ id: id as never, caseId: id as never, body: { 
  *    parent: nothing read is thrown
  *    away) in a plan with a `Limit`, so the read stops after the page.
  *  - `one row per kind`: `execution_progress` and `activation_report` hold a row per kind and
- *    step or per process, never per resource.
+ *    step or per process, never per resource; `executor_lease` a row per executor name.
  *  - `the backlog`: the gauge counts the markers awaiting collection: it reads the partial
  *    candidate index whole, by design (bounded by the backlog, not the table).
  */
@@ -65,7 +66,8 @@ const allowances = (k: SqlKind | null): Readonly<Record<string, Allowance>> => {
     "migration: move a page of requests into lineage_request": first("lineage_request"),
     "api: history page, first": first("sitrep_history"),
     "progress read": { why: "one row per kind", reads: ["execution_progress"] },
-    "reports": { why: "one row per kind", reads: ["activation_report"] }
+    "reports": { why: "one row per kind", reads: ["activation_report"] },
+    "status: executor leases": { why: "one row per kind", reads: ["executor_lease"] }
   }
 }
 
@@ -145,6 +147,8 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["sitrep generations", S.selectGenerations(sql, id)],
   ["sitrep cases", S.selectCases(sql, id)],
   ["sitrep requests", S.selectRequests(sql, id)],
+  ["publish: the parent's outline, without bodies", S.selectOutline(sql, id)],
+  ["publish: the carried requests a delta touches", S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"])],
   ["prune: history page", S.pruneHistoryPage(sql, 10, 100)],
   ["publish: add requests", S.insertRequests(sql, [{ kind: "alert", id, position: 0, caseId: id, body: "{}", digest: "d", enteredAt: held }])],
   ["publish: a kind leaves with its requests", S.dropKindRequests(sql, "alert", held)],
@@ -171,6 +175,16 @@ const api = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => 
   ["api: token by lookup", T.selectTokenByLookup(sql, "0123456789abcdef")]
 ]
 
+/** Issue 25: the executor name leases (claimed and renewed periodically by every executor, read by status). */
+const leases = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => [
+  ["lease: claim or renew", L.claimLease(sql, { executor: "nexus-1", host: "h", pid: 1, instance: "i", ttlMillis: 30_000 })],
+  ["lease: holder", L.selectLease(sql, "nexus-1")],
+  ["lease: release", L.releaseLease(sql, "nexus-1", "i")],
+  ["status: executor leases", L.selectLeases(sql)],
+  ["forget: report", L.deleteReport(sql, "nexus-1")],
+  ["forget: ended lease", L.deleteEndedLease(sql, "nexus-1")]
+]
+
 describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4, 5)", () => {
   layer(freshSqlLayer())((it) => {
     for (const k of allKinds) {
@@ -191,6 +205,17 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* allBounded(sql, null, api(sql))
+      }))
+
+    it.effect("executor leases: every statement by the executor name's key (the status read is one row per name)", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* allBounded(sql, null, leases(sql))
+        // The claim, the release and the forget's deletes reach the one row through the primary key.
+        for (const [, statement] of leases(sql).filter(([name]) => name !== "status: executor leases" && name !== "lease: claim or renew")) {
+          const { plan } = yield* explain(sql, (yield* SqlProfile).server, statement)
+          assert.isTrue(scans(plan).every((s) => s.constrained) && scans(plan).length > 0, planText(plan))
+        }
       }))
 
     it.effect("refuses, one by one, the broken statements the former exemptions let through", () =>
@@ -248,7 +273,7 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("a move and pruning read the lineage's requests through their entry and drop indexes", () =>
+    it.effect("a move, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -258,7 +283,9 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
             [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
             [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
-            [S.selectRequests(sql, id), "lineage_request_by_entry"]
+            [S.selectRequests(sql, id), "lineage_request_by_entry"],
+            [S.selectOutline(sql, id), "lineage_request_by_entry"],
+            [S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"]
           ] as const
         ) {
           const { plan } = yield* explain(sql, server, statement)

@@ -304,6 +304,32 @@ export const lineageTrack: MigrationTrack = {
   }]
 }
 
+/**
+ * Executor name leases (issue 25, item 7), on a track of their own: one row per executor name,
+ * the process that holds it (host, pid, a random instance id), when it took it, when it last
+ * renewed it, when it expires (the database's clock) and when it was released.
+ */
+export const executorTrack: MigrationTrack = {
+  component: "executors",
+  steps: [{
+    version: 1,
+    name: "executor name leases",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS executor_lease (
+        executor TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INT8 NOT NULL,
+        instance TEXT NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        renewed_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        released_at TIMESTAMPTZ,
+        CONSTRAINT executor_lease_pkey PRIMARY KEY (executor)
+      )`
+    ]
+  }]
+}
+
 /** The tables of one resource kind, built from its descriptor. */
 export const kindTrack = (k: SqlKind): MigrationTrack => {
   const columns = k.columns.map((c) => `${c.column} ${c.type === "jsonb" ? "JSONB" : "TEXT"}`)
@@ -515,7 +541,7 @@ const awaitSchemaChanges = (tables: ReadonlyArray<string>, pollMillis: number) =
   })
 
 /** Every track this program migrates, in the order they are applied. */
-export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack]
+export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack, executorTrack]
 
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to
