@@ -1,6 +1,6 @@
 import { assert, describe, expect, layer } from "@effect/vitest"
 import type { CandidateCursor, Generation, Request, SitrepId } from "@fm-rendezvous/domain"
-import { type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
+import { coreTrack, type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Statement } from "effect/sql/Statement"
@@ -13,7 +13,9 @@ import * as H from "../../packages/adapters-sql/src/sitrepHistory.ts"
 import * as T from "../../packages/adapters-sql/src/tokenStore.ts"
 import * as L from "../../packages/adapters-sql/src/executorLeases.ts"
 import type { SqlKind } from "../../packages/adapters-sql/src/kind.ts"
+import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds, freshSqlLayer } from "./fixtures.ts"
+import { atCoreV3WithRequests } from "./legacyRequests.ts"
 import { conditionsOn, explain, planText, scans, scansUnbounded, unboundedScans, usesIndex } from "./plans.ts"
 
 /**
@@ -60,6 +62,8 @@ const allowances = (k: SqlKind | null): Readonly<Record<string, Allowance>> => {
     }),
     "history range": first("sitrep_history"),
     "prune: requests no retained version carries": first("sitrep_history"),
+    // The page's "after the last one moved": the largest key of lineage_request, ORDER BY ... DESC LIMIT 1.
+    "migration: move a page of requests into lineage_request": first("lineage_request"),
     "api: history page, first": first("sitrep_history"),
     "progress read": { why: "one row per kind", reads: ["execution_progress"] },
     "reports": { why: "one row per kind", reads: ["activation_report"] },
@@ -143,6 +147,8 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["sitrep generations", S.selectGenerations(sql, id)],
   ["sitrep cases", S.selectCases(sql, id)],
   ["sitrep requests", S.selectRequests(sql, id)],
+  ["publish: the parent's outline, without bodies", S.selectOutline(sql, id)],
+  ["publish: the carried requests a delta touches", S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"])],
   ["prune: history page", S.pruneHistoryPage(sql, 10, 100)],
   ["publish: add requests", S.insertRequests(sql, [{ kind: "alert", id, position: 0, caseId: id, body: "{}", digest: "d", enteredAt: held }])],
   ["publish: a kind leaves with its requests", S.dropKindRequests(sql, "alert", held)],
@@ -267,7 +273,7 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("a move and pruning read the lineage's requests through their entry and drop indexes", () =>
+    it.effect("a move, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -277,7 +283,9 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
             [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
             [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
-            [S.selectRequests(sql, id), "lineage_request_by_entry"]
+            [S.selectRequests(sql, id), "lineage_request_by_entry"],
+            [S.selectOutline(sql, id), "lineage_request_by_entry"],
+            [S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"]
           ] as const
         ) {
           const { plan } = yield* explain(sql, server, statement)
@@ -362,6 +370,31 @@ describe("EXPLAIN on a populated lineage: every statement on lineage_request rea
           }
         }
         assert.deepStrictEqual(wrong, [], wrong.join("\n\n"))
+      }))
+  })
+})
+
+/**
+ * Core version 4's data move (issue 19) is a statement on lineage_request too: run once per
+ * upgrade, in pages, each page reading the per-version table by its (kind, id) index after the
+ * last key moved. Explained on a database at core version 3 with four versions of 1,503 requests,
+ * after the first page moved, on both profiles.
+ */
+describe("EXPLAIN: the migration's data move into lineage_request", () => {
+  layer(testDatabaseLayer({ migrated: false }))((it) => {
+    it.effect("each page reads sitrep_request and lineage_request by index", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* atCoreV3WithRequests
+        const step = coreTrack.steps.find((s) => s.version === 4)!
+        const ddl = step.statements.filter((s): s is string => typeof s === "string" && !s.startsWith("DROP"))
+        for (const statement of ddl) yield* sql.unsafe(statement)
+        const page = step.statements.flatMap((s) => (typeof s !== "string" && "page" in s ? [s.page] : []))[0]!
+        assert.strictEqual((yield* sql.unsafe(page)).length, 1000)
+        yield* sql.unsafe("ANALYZE sitrep_request, lineage_request, sitrep_history, sitrep_generation")
+        yield* allBounded(sql, null, [["migration: move a page of requests into lineage_request", sql.unsafe(page)]])
+        const { plan } = yield* explain(sql, (yield* SqlProfile).server, sql.unsafe(page))
+        assert.isTrue(usesIndex(plan, "sitrep_request_by_id"), planText(plan))
       }))
   })
 })

@@ -72,8 +72,10 @@ export const addCheck = (table: string, column: string, condition: string): Guar
  * generation of its oldest carrier (every carrier has a generation at least that, and a version
  * with that generation carries the same requests); dropped at the generation of the history
  * successor of its newest carrier, NULL when that is the current sitrep (no successor); the case,
- * position and body of its oldest carrier. The digest stays NULL (unknown): a publish compares
- * such a body itself.
+ * position and body of its oldest carrier (one row: a version holds a (kind, id) once; the
+ * `LIMIT 1` keeps PostgreSQL from turning the lateral read into a merge join over all of
+ * `sitrep_request` for every page, which the EXPLAIN test caught). The digest stays NULL
+ * (unknown): a publish compares such a body itself.
  */
 const moveRequestsPage = `INSERT INTO lineage_request
     (kind, id, entered_at_generation, dropped_at_generation, case_id, position, body, digest)
@@ -101,6 +103,7 @@ const moveRequestsPage = `INSERT INTO lineage_request
   CROSS JOIN LATERAL (
     SELECT r.case_id, r.position, r.body FROM sitrep_request r JOIN sitrep_history h ON h.sitrep_id = r.sitrep_id
     WHERE r.kind = p.kind AND r.id = p.id AND h.version = span.oldest_version
+    LIMIT 1
   ) AS first
   ORDER BY p.kind, p.id
   RETURNING id`

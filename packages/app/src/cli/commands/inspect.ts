@@ -11,6 +11,7 @@ import { renderReconciled, renderReport, statusToJson } from "../../render/repor
 import { Output, writeStderr, writeStdout } from "../output.ts"
 import { Operations, type StatusView } from "../operations.ts"
 import { parseResourceId } from "../../shared/input.ts"
+import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
 
 /** Only `executor`'s report and process; refused when the name has neither. */
@@ -86,7 +87,7 @@ const status = Command.make(
         yield* Effect.sleep(period)
       }))
     }))
-).pipe(Command.withDescription("The last activation report of each executor and the process behind it; --watch refreshes until interrupted."))
+).pipe(Command.withDescription("The last activation report of each executor and the process behind it; --watch refreshes until interrupted."), hasApi)
 
 const explainCommand = Command.make(
   "explain",
@@ -98,6 +99,6 @@ const explainCommand = Command.make(
       const explanation = yield* (yield* Operations).explain(yield* parseResourceId(id))
       yield* output.emit(explanationToJson(explanation), () => renderExplanation(kinds, explanation))
     }))
-).pipe(Command.withDescription("Why a resource exists or not, and whether its creation marker is collectible now."))
+).pipe(Command.withDescription("Why a resource exists or not, and whether its creation marker is collectible now."), hasApi)
 
 export const inspectCommands = [status, explainCommand] as const
