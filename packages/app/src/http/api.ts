@@ -161,12 +161,14 @@ const StatusKind = Schema.Struct({
   lastReconciled: Schema.NullOr(Reconciled)
 })
 const SitrepRef = Schema.Struct({ id: Schema.String, version: Count })
-/** The process behind an executor name, from its lease (render/process.ts `processToJson`). */
+/** Issue 25.7: the process behind an executor name, from its lease (render/process.ts). */
 const ExecutorProcess = Schema.Struct({
   host: Schema.String,
   pid: Count,
   instance: Schema.String,
-  state: Schema.Literals(["running", "stopped", "expired"]),
+  state: Schema.Literals(["running", "stopped", "expired"]).pipe(Schema.annotate({
+    description: "running: the lease is live; stopped: released as the process stopped; expired: it stopped renewing (killed, or cut off from the database)."
+  })),
   live: Schema.Boolean,
   startedAt: Schema.String,
   renewedAt: Schema.String,
@@ -178,7 +180,8 @@ const StatusReport = Schema.Struct({
   sitrep: SitrepRef,
   currentSitrep: Schema.NullOr(SitrepRef),
   kinds: Schema.Record(Schema.String, StatusKind),
-  process: Schema.optional(Schema.NullOr(ExecutorProcess)).pipe(Schema.annotate({ description: "The process holding (or last holding) the executor's name, from its lease; null when none has since leases exist." }))
+  // Null when no process held the name since leases exist; absent from a server before them.
+  process: Schema.optional(Schema.NullOr(ExecutorProcess))
 })
 
 /**
