@@ -1,4 +1,5 @@
 import {
+  ExecutorLeases,
   Authorization,
   commentResource,
   decodeResourceId,
@@ -24,12 +25,13 @@ import { type HttpApi, HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/htt
 import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../shared/failure.ts"
+import { forgetExecutor } from "../shared/executors.ts"
 import { parseComment, parseResourceId } from "../shared/input.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
 import { statusToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
-import { sitrepToJson } from "../render/sitrep.ts"
+import { historyEntryToJson, sitrepToJson } from "../render/sitrep.ts"
 import { DELETE_OUTCOME_HEADER, deleteReportOf, encodeDeleteReport } from "../shared/deleteReport.ts"
 import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
 import { decodePage, encodePageToken } from "../shared/pages.ts"
@@ -86,10 +88,7 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
           const rows = yield* (yield* SitrepHistory).page(before, page.limit + 1)
           const items = rows.slice(0, page.limit)
           return {
-            items: items.map((e) => {
-              const { cases: _cases, ...entry } = sitrepToJson(registry, { ...e, cases: [] })
-              return entry
-            }),
+            items: items.map((e) => historyEntryToJson(registry, e)),
             nextPageToken: rows.length > page.limit ? encodePageToken(String(items[items.length - 1]!.version)) : null
           }
         })))
@@ -136,9 +135,11 @@ const inspectHandlers = (api: Api) =>
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
+          const processes = yield* (yield* ExecutorLeases).all
           // The document `fm status --json` prints (one shape in both modes).
-          return statusToJson(Option.getOrNull(current), reports, reconciled)
+          return statusToJson(Option.getOrNull(current), reports, reconciled, processes)
         })))
+      .handle("forgetExecutor", ({ params }) => asRefusal(Effect.flatMap(Caller, (caller) => forgetExecutor(caller, params.name))))
       .handle("history", () =>
         asRefusal(Effect.gen(function*() {
           yield* viewer("reading status")
