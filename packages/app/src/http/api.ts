@@ -161,10 +161,24 @@ const StatusKind = Schema.Struct({
   lastReconciled: Schema.NullOr(Reconciled)
 })
 const SitrepRef = Schema.Struct({ id: Schema.String, version: Count })
+/** The process behind an executor's name, from its lease (issue 25.7, render/process.ts `processToJson`). */
+const ExecutorProcessJson = Schema.Struct({
+  host: Schema.String,
+  pid: Count,
+  instance: Schema.String,
+  state: Schema.Literals(["running", "stopped", "expired"]),
+  live: Schema.Boolean,
+  startedAt: Schema.String,
+  renewedAt: Schema.String,
+  expiresAt: Schema.String,
+  releasedAt: Schema.NullOr(Schema.String)
+})
 const StatusReport = Schema.Struct({
   ...ActivationReport.fields,
   sitrep: SitrepRef,
   currentSitrep: Schema.NullOr(SitrepRef),
+  // Optional for a server from before leases (cli/remote.ts reads its answers too).
+  process: Schema.optionalKey(Schema.NullOr(ExecutorProcessJson).pipe(Schema.annotate({ description: "Null when no process has held the name since leases exist." }))),
   kinds: Schema.Record(Schema.String, StatusKind)
 })
 
