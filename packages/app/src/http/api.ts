@@ -161,12 +161,14 @@ const StatusKind = Schema.Struct({
   lastReconciled: Schema.NullOr(Reconciled)
 })
 const SitrepRef = Schema.Struct({ id: Schema.String, version: Count })
-/** The process behind an executor's name, from its lease (issue 25.7, render/process.ts `processToJson`). */
-const ExecutorProcessJson = Schema.Struct({
+/** Issue 25.7: the process behind an executor name, from its lease (render/process.ts). */
+const ExecutorProcess = Schema.Struct({
   host: Schema.String,
   pid: Count,
   instance: Schema.String,
-  state: Schema.Literals(["running", "stopped", "expired"]),
+  state: Schema.Literals(["running", "stopped", "expired"]).pipe(Schema.annotate({
+    description: "running: the lease is live; stopped: released as the process stopped; expired: it stopped renewing (killed, or cut off from the database)."
+  })),
   live: Schema.Boolean,
   startedAt: Schema.String,
   renewedAt: Schema.String,
@@ -177,9 +179,9 @@ const StatusReport = Schema.Struct({
   ...ActivationReport.fields,
   sitrep: SitrepRef,
   currentSitrep: Schema.NullOr(SitrepRef),
-  // Optional for a server from before leases (cli/remote.ts reads its answers too).
-  process: Schema.optionalKey(Schema.NullOr(ExecutorProcessJson).pipe(Schema.annotate({ description: "Null when no process has held the name since leases exist." }))),
-  kinds: Schema.Record(Schema.String, StatusKind)
+  kinds: Schema.Record(Schema.String, StatusKind),
+  // Null when no process held the name since leases exist; absent from a server before them.
+  process: Schema.optional(Schema.NullOr(ExecutorProcess))
 })
 
 /**
