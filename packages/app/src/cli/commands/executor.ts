@@ -108,7 +108,8 @@ const forgetCommand = Command.make(
 
 const executorCommand = Command.make("executor").pipe(
   Command.withDescription("Executor names: forget one that no longer runs."),
-  Command.withSubcommands([forgetCommand])
+  Command.withSubcommands([forgetCommand]),
+  hasApi
 )
 
 export const executorCommands = [activateCommand, runCommand, executorCommand] as const
