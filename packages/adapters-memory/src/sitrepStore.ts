@@ -3,14 +3,16 @@ import {
   headerOf,
   parentIsCurrent,
   type PublishOutcome,
+  publishAudit,
+  pruneAudit,
   requestsOf,
   type Sitrep,
   SitrepStore,
   type SitrepToPublish,
   type SitrepVersion
 } from "@fm-rendezvous/domain"
-import { Effect, Layer, Option, SynchronizedRef } from "effect"
-import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
+import { Clock, Effect, Layer, Option, SynchronizedRef } from "effect"
+import { appendAudit, currentSitrep, type MemoryDb, tableOf } from "./state.ts"
 import { MemoryDatabase } from "./database.ts"
 
 /**
@@ -34,14 +36,14 @@ const inDefinedOrder = (sitrep: SitrepToPublish, parent: Sitrep | undefined): Si
   }
 }
 
-const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>): PublishOutcome => {
+const publish = (db: MemoryDb, actor: string, sitrep: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>): PublishOutcome => {
   const current = currentSitrep(db)
   if (!parentIsCurrent(sitrep.parentId, current)) {
     return { _tag: "ParentNotCurrent", current: Option.map(Option.fromNullishOr(current), headerOf) }
   }
   if (db.sitreps.has(sitrep.id)) return { _tag: "SitrepExists" }
   const version = ((current?.version ?? 0) + 1) as SitrepVersion
-  db.sitreps.set(sitrep.id, { ...inDefinedOrder(sitrep, current), version })
+  db.sitreps.set(sitrep.id, { ...inDefinedOrder(sitrep, current), version, publishedBy: actor })
   db.history.push({ version, sitrepId: sitrep.id })
   for (const [kind, generation] of Object.entries(sitrep.generations)) {
     const highest = db.highestGenerations.get(kind)
@@ -56,10 +58,11 @@ const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<D
       markers.set(d.id, { ...marker, droppedAtGeneration: d.droppedAtGeneration })
     }
   }
+  appendAudit(db, publishAudit(actor, sitrep, version))
   return { _tag: "Published", version }
 }
 
-const prunePage = (db: MemoryDb, keep: number, pageSize: number) => {
+const prunePage = (db: MemoryDb, actor: string, keep: number, pageSize: number, now: Date) => {
   const newest = db.history[db.history.length - 1]?.version ?? 0
   keep = Math.max(keep, 1) // the current sitrep is never removed (SPEC 3.5)
   let historyRemoved = 0
@@ -76,6 +79,7 @@ const prunePage = (db: MemoryDb, keep: number, pageSize: number) => {
       sitrepsRemoved += 1
     }
   }
+  if (historyRemoved > 0 || sitrepsRemoved > 0) appendAudit(db, pruneAudit(actor, keep, { historyRemoved, sitrepsRemoved }, now))
   return { historyRemoved, sitrepsRemoved, pages: 1, done: historyRemoved < pageSize && sitrepsRemoved < pageSize }
 }
 
@@ -86,7 +90,7 @@ export const MemorySitrepStore = Layer.effect(
     const read = <A>(f: (db: MemoryDb) => A) => SynchronizedRef.modify(ref, (db) => [f(db), db] as const)
     const current = read((db) => Option.fromNullishOr(currentSitrep(db)))
     return SitrepStore.of({
-      publish: (_grant, sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
+      publish: (grant, sitrep, dropped) => read((db) => publish(db, grant.actor, sitrep, dropped)),
       highestGenerations: read((db) => Object.fromEntries(db.highestGenerations)),
       currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
       current,
@@ -103,7 +107,8 @@ export const MemorySitrepStore = Layer.effect(
           for (const s of db.sitreps.values()) for (const r of requestsOf(s as Sitrep, kind)) known.add(r.id)
           return ids.filter((id) => known.has(id))
         }),
-      prunePage: (_grant, keep, pageSize) => read((db) => prunePage(db, keep, pageSize)),
+      prunePage: (grant, keep, pageSize) =>
+        Effect.flatMap(Clock.currentTimeMillis, (ms) => read((db) => prunePage(db, grant.actor, keep, pageSize, new Date(ms)))),
       historyRange: read((db) =>
         db.history.length === 0
           ? Option.none()

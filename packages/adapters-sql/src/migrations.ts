@@ -301,6 +301,42 @@ export const lineageTrack: MigrationTrack = {
   }]
 }
 
+/**
+ * The audit record of operator actions and who published each sitrep (issue 25), on a track of
+ * their own so the core, kind, token and lineage tracks are not touched. One DDL per step.
+ */
+export const auditTrack: MigrationTrack = {
+  component: "audit",
+  steps: [{
+    version: 1,
+    name: "the audit record of operator actions, and who published each sitrep",
+    statements: [
+      // Append-only; pruned by age (FM_AUDIT_RETENTION). No foreign keys: an entry outlives what it names.
+      `CREATE TABLE IF NOT EXISTS fm_audit (
+        id UUID NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        kind TEXT,
+        subject TEXT NOT NULL,
+        version INT8,
+        outcome TEXT NOT NULL,
+        detail JSONB NOT NULL,
+        CONSTRAINT fm_audit_pkey PRIMARY KEY (id)
+      )`,
+      // Newest first over everything, `--since`, and the retention prune (oldest first).
+      `CREATE INDEX IF NOT EXISTS fm_audit_by_time ON fm_audit (at, id)`,
+      // What happened to one id (`fm audit --id`, `fm explain`).
+      `CREATE INDEX IF NOT EXISTS fm_audit_by_subject ON fm_audit (subject, at, id)`,
+      // What one actor did (`fm audit --by`).
+      `CREATE INDEX IF NOT EXISTS fm_audit_by_actor ON fm_audit (actor, at, id)`,
+      // Issue 25.4: the publisher is the grant's actor, not the document's creatorId. NULL for
+      // sitreps published before this step (their publisher was not recorded).
+      `ALTER TABLE sitrep ADD COLUMN IF NOT EXISTS published_by TEXT`
+    ]
+  }]
+}
+
 /** The tables of one resource kind, built from its descriptor. */
 export const kindTrack = (k: SqlKind): MigrationTrack => {
   const columns = k.columns.map((c) => `${c.column} ${c.type === "jsonb" ? "JSONB" : "TEXT"}`)
@@ -512,7 +548,7 @@ const awaitSchemaChanges = (tables: ReadonlyArray<string>, pollMillis: number) =
   })
 
 /** Every track this program migrates, in the order they are applied. */
-export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack]
+export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack, auditTrack]
 
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to

@@ -4,6 +4,8 @@ import {
   type Generation,
   type KindName,
   parentIsCurrent,
+  publishAudit,
+  pruneAudit,
   type PublishOutcome,
   type ResourceId,
   type Sitrep,
@@ -13,8 +15,9 @@ import {
   SitrepStore,
   type SitrepToPublish
 } from "@fm-rendezvous/domain"
-import { Data, Effect, Layer, Option } from "effect"
+import { Clock, Data, Effect, Layer, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
+import { insertAudit } from "./audit.ts"
 import { SqlKinds } from "./kinds.ts"
 import { SqlProfile } from "./profile.ts"
 import { ambiguous } from "./sqlstate.ts"
@@ -115,6 +118,7 @@ const loadSitrep = (sql: Sql, id: string, version: bigint, held?: Sitrep) =>
       parentId: row.parent_id as SitrepId | null,
       version: toVersion(version),
       creatorId: row.creator_id,
+      publishedBy: row.published_by ?? null,
       timeCreated: toDate(row.time_created),
       comment: row.comment,
       generations,
@@ -174,14 +178,14 @@ export const SqlSitrepStore = Layer.effect(
      * (waiting for guarded creations holding it FOR SHARE), and the marks, a later statement, see
      * every marker those creations committed (docs/SQL.md, "Safety").
      */
-    const publish = (s: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>) =>
+    const publish = (actor: string, s: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>) =>
       Effect.gen(function*() {
         // A dropped id of a kind without tables cannot be recorded: refuse before writing anything.
         for (const d of dropped) yield* kinds.lookup(d.kind)
         const head = yield* loadHeader(sql)
         const current = Option.getOrUndefined(head)
         if (!parentIsCurrent(s.parentId, current)) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
-        if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
+        if ((yield* S.insertSitrep(sql, s, actor)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
         if (s.cases.length > 0) yield* S.insertCases(sql, s)
@@ -211,6 +215,7 @@ export const SqlSitrepStore = Layer.effect(
         if (version === undefined) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         // After the CAS, never before: see `markDropped`.
         for (const [[kind, generation], ids] of groups) yield* S.markDropped(sql, yield* kinds.lookup(kind), generation, ids)
+        yield* insertAudit(sql, publishAudit(actor, s, Number(version)))
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
         tx.readWrite,
@@ -221,9 +226,10 @@ export const SqlSitrepStore = Layer.effect(
             : Effect.map(loadHeader(sql), (current): PublishOutcome => ({ _tag: "ParentNotCurrent", current })))
       )
 
-    const prunePage = (keep: number, pageSize: number) =>
+    const prunePage = (actor: string, keep: number, pageSize: number) =>
       tx.readWrite(
         Effect.gen(function*() {
+          const at = new Date(yield* Clock.currentTimeMillis)
           const removed = (yield* S.pruneHistoryPage(sql, keep, pageSize)).map((r) => r.sitrep_id)
           if (removed.length > 0) {
             yield* S.deleteSitrepRows(sql, "sitrep_case", removed)
@@ -236,6 +242,9 @@ export const SqlSitrepStore = Layer.effect(
           for (const k of kinds.all) requestsRemoved = Math.max(requestsRemoved, (yield* S.pruneRequestsPage(sql, k.kind.name, pageSize)).length)
           // Every stored sitrep entered history when it was published, and leaves storage in the
           // transaction that removes its history row: the two counts are the same.
+          if (removed.length > 0) {
+            yield* insertAudit(sql, pruneAudit(actor, keep, { historyRemoved: removed.length, sitrepsRemoved: removed.length }, at))
+          }
           return {
             historyRemoved: removed.length,
             sitrepsRemoved: removed.length,
@@ -246,7 +255,7 @@ export const SqlSitrepStore = Layer.effect(
       )
 
     return SitrepStore.of({
-      publish: (_grant, s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      publish: (grant, s, dropped) => publish(grant.actor, s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
       highestGenerations: withRetry(K.selectHighestGenerations(sql)).pipe(
         Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.kind, toGeneration(r.highest_generation)]))),
         storeError("reading each kind's highest generation")
@@ -270,7 +279,7 @@ export const SqlSitrepStore = Layer.effect(
           const known = new Set((yield* withRetry(S.selectKnownIds(sql, k, ids))).map((r) => r.id))
           return ids.filter((id) => known.has(id))
         }).pipe(storeError(`looking up ${kind} request ids`)),
-      prunePage: (_grant, keep, pageSize) => prunePage(keep, pageSize).pipe(storeError("pruning sitrep history")),
+      prunePage: (grant, keep, pageSize) => prunePage(grant.actor, keep, pageSize).pipe(storeError("pruning sitrep history")),
       historyRange: withRetry(S.selectHistoryRange(sql)).pipe(
         Effect.map((rows) => {
           const r = rows[0]

@@ -11,9 +11,9 @@ import { SENTINELS, sentinel } from "./sentinel.ts"
  */
 type Sql = SqlClient.SqlClient
 
-export const insertSitrep = (sql: Sql, s: SitrepToPublish) =>
-  sql<{ id: string }>`INSERT INTO sitrep (id, parent_id, creator_id, time_created, comment)
-    VALUES (${s.id}, ${s.parentId}, ${s.creatorId}, ${s.timeCreated}, ${s.comment})
+export const insertSitrep = (sql: Sql, s: SitrepToPublish, publishedBy: string) =>
+  sql<{ id: string }>`INSERT INTO sitrep (id, parent_id, creator_id, published_by, time_created, comment)
+    VALUES (${s.id}, ${s.parentId}, ${s.creatorId}, ${publishedBy}, ${s.timeCreated}, ${s.comment})
     ON CONFLICT (id) DO NOTHING
     RETURNING id`
 
@@ -178,8 +178,8 @@ export const selectVersion = (sql: Sql, version: number) =>
   sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE version = ${BigInt(version)}`
 
 export const selectSitrep = (sql: Sql, id: string) =>
-  sql<{ id: string; parent_id: string | null; creator_id: string; time_created: Date; comment: string }>`
-    SELECT id, parent_id, creator_id, time_created, comment FROM sitrep WHERE id = ${id}`
+  sql<{ id: string; parent_id: string | null; creator_id: string; published_by: string | null; time_created: Date; comment: string }>`
+    SELECT id, parent_id, creator_id, published_by, time_created, comment FROM sitrep WHERE id = ${id}`
 
 export const selectGenerations = (sql: Sql, id: string) =>
   sql<{ kind: string; generation: bigint }>`SELECT kind, generation FROM sitrep_generation WHERE sitrep_id = ${id}`

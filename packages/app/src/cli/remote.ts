@@ -111,6 +111,8 @@ const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
   parentId: json.parentId,
   version: json.version,
   creatorId: json.creatorId,
+  // A server from before issue 25.4 does not send it: not recorded.
+  publishedBy: json.publishedBy ?? null,
   timeCreated: new Date(json.timeCreated),
   comment: json.comment,
   generations: Object.fromEntries(Object.entries(json.generations as Record<string, number>).map(([k, g]) => [k, BigInt(g)])) as never,
