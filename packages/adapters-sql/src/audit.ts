@@ -61,11 +61,15 @@ export const selectAuditPage = (sql: Sql, filter: AuditFilter, cursor: AuditCurs
     ORDER BY at DESC, id DESC LIMIT ${limit}`
 }
 
-/** ONE statement: up to `limit` of the oldest entries before `before`, through `fm_audit_by_time`. */
+/**
+ * ONE statement: up to `limit` of the oldest entries before `before`, found through
+ * `fm_audit_by_time` and deleted by primary key. `id = ANY(ARRAY(...))` rather than `id IN
+ * (SELECT ...)`: the latter may plan as a merge join over the whole primary key.
+ */
 export const pruneAuditPage = (sql: Sql, before: Date, limit: number) =>
-  sql<{ id: string }>`DELETE FROM fm_audit WHERE id IN (
+  sql<{ id: string }>`DELETE FROM fm_audit WHERE id = ANY(ARRAY(
       SELECT id FROM fm_audit WHERE at < ${before} ORDER BY at, id LIMIT ${limit}
-    )
+    ))
     RETURNING id`
 
 export const SqlAuditLog = Layer.effect(

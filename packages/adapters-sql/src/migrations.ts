@@ -330,9 +330,15 @@ export const auditTrack: MigrationTrack = {
       `CREATE INDEX IF NOT EXISTS fm_audit_by_subject ON fm_audit (subject, at, id)`,
       // What one actor did (`fm audit --by`).
       `CREATE INDEX IF NOT EXISTS fm_audit_by_actor ON fm_audit (actor, at, id)`,
-      // Issue 25.4: the publisher is the grant's actor, not the document's creatorId. NULL for
-      // sitreps published before this step (their publisher was not recorded).
-      `ALTER TABLE sitrep ADD COLUMN IF NOT EXISTS published_by TEXT`
+      // Issue 25.4: the publisher is the grant's actor, not the document's creatorId; a sitrep
+      // published before this step has no row (not recorded). A table of its own rather than a
+      // column of \`sitrep\`: it leaves the core track alone, and a wider \`sitrep\` row changed the
+      // plans of the history page on the test tables' default estimates.
+      `CREATE TABLE IF NOT EXISTS sitrep_publisher (
+        sitrep_id UUID NOT NULL,
+        published_by TEXT NOT NULL,
+        CONSTRAINT sitrep_publisher_pkey PRIMARY KEY (sitrep_id)
+      )`
     ]
   }]
 }

@@ -21,7 +21,8 @@ interface EntryRow {
  * its generations aggregated by a correlated read of their primary key (SQL.md: common subset).
  */
 export const selectHistoryPage = (sql: SqlClient.SqlClient, before: number | null, limit: number) =>
-  sql<EntryRow>`SELECT h.version, s.id, s.parent_id, s.creator_id, s.published_by, s.time_created, s.comment,
+  sql<EntryRow>`SELECT h.version, s.id, s.parent_id, s.creator_id,
+      (SELECT p.published_by FROM sitrep_publisher p WHERE p.sitrep_id = s.id) AS published_by, s.time_created, s.comment,
       (SELECT jsonb_object_agg(g.kind, CAST(g.generation AS TEXT)) FROM sitrep_generation g WHERE g.sitrep_id = s.id) AS generations
     FROM sitrep_history h JOIN sitrep s ON s.id = h.sitrep_id
     WHERE ${before === null ? sql`TRUE` : sql`h.version < ${BigInt(before)}`}

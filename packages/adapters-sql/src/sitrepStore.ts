@@ -185,7 +185,8 @@ export const SqlSitrepStore = Layer.effect(
         const head = yield* loadHeader(sql)
         const current = Option.getOrUndefined(head)
         if (!parentIsCurrent(s.parentId, current)) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
-        if ((yield* S.insertSitrep(sql, s, actor)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
+        if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
+        yield* S.insertPublisher(sql, s.id, actor)
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
         if (s.cases.length > 0) yield* S.insertCases(sql, s)
@@ -234,6 +235,7 @@ export const SqlSitrepStore = Layer.effect(
           if (removed.length > 0) {
             yield* S.deleteSitrepRows(sql, "sitrep_case", removed)
             yield* S.deleteSitrepRows(sql, "sitrep_generation", removed)
+            yield* S.deleteSitrepRows(sql, "sitrep_publisher", removed)
             yield* S.deleteSitreps(sql, removed)
           }
           // A request row goes once no retained version carries it: dropped at or below the

@@ -47,6 +47,8 @@ export interface ExecutorSettings {
   readonly historyToKeep: number
   /** How often the daemon prunes history and finishes destroyed bundles. */
   readonly housekeepingPeriod: Duration.Duration
+  /** Issue 25.5: audit entries older than this are pruned by the daemon's housekeeping. */
+  readonly auditRetention: Duration.Duration
 }
 
 export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
@@ -57,5 +59,6 @@ export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
   reconcileEvery: wholeNumberAtLeastOne("FM_RECONCILE_EVERY", 100),
   reconcileInterval: positiveDuration("FM_RECONCILE_INTERVAL", Duration.minutes(15)),
   historyToKeep: wholeNumberAtLeastOne("FM_HISTORY_KEEP", 100),
-  housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30))
+  housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30)),
+  auditRetention: positiveDuration("FM_AUDIT_RETENTION", Duration.days(90))
 })

@@ -3,6 +3,9 @@ import type { EmbeddedDatabaseError } from "../database/embedded.ts"
 import type { Failure } from "../shared/failure.ts"
 import {
   type ActivationReport,
+  type AuditCursor,
+  type AuditFilter,
+  AuditLog,
   Authorization,
   commentResource,
   deleteResource,
@@ -30,6 +33,7 @@ import { ExecutorSettings } from "../config.ts"
 import type { Stores } from "../database/stores.ts"
 import { actorOf, type GlobalOptions } from "./globalFlags.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
+import { type AuditPage, followAuditPages } from "../shared/audit.ts"
 
 /**
  * What the operator commands do, in one interface with two implementations (SPEC 8.5): direct
@@ -113,6 +117,8 @@ export class Operations extends Context.Service<Operations, {
   readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, OperationError>
   readonly explain: (id: ResourceId) => Effect.Effect<Explanation, OperationError>
   readonly status: Effect.Effect<StatusView, OperationError>
+  /** Issue 25.5: up to `limit` audit entries after `after` (every one when undefined), newest first. */
+  readonly audit: (filter: AuditFilter, limit: number | undefined, after: AuditCursor | null) => Effect.Effect<AuditPage, OperationError>
   /** Who acts, for the --json documents that name it. */
   readonly actorName: string | null
 }>()("fm/app/Operations") {}
@@ -158,7 +164,16 @@ export const directOperations = (global: GlobalOptions) =>
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
           return { current, reports, reconciled }
-        }))
+        })),
+        // Direct mode reads like the other direct reads (the database's owner may read it all);
+        // GET /v1/audit is for admin tokens.
+        audit: (filter, limit, after) =>
+          run(Effect.gen(function*() {
+            yield* (yield* Authorization).requireViewer(actor, "reading the audit record")
+            const log = yield* AuditLog
+            return yield* followAuditPages(filter, limit, after, (f, want, cursor) =>
+              Effect.map(log.page(f, cursor, want + 1), (rows) => ({ entries: rows.slice(0, want), more: rows.length > want })))
+          }))
       })
     })
   )

@@ -20,6 +20,8 @@ import { FetchHttpClient } from "effect/http"
 import { ExecutorSettings } from "../config.ts"
 import { DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup } from "../http/api.ts"
 import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "../http/client.ts"
+import { auditEntryFromJson, type AuditEntryJson } from "../render/audit.ts"
+import { encodeAuditCursor, followAuditPages } from "../shared/audit.ts"
 import { encodePageToken } from "../shared/pages.ts"
 import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "../shared/failure.ts"
@@ -103,7 +105,9 @@ const toResource = (json: any): Resource => {
 const toExplanation = (json: any): Explanation => ({
   ...json,
   createdAtGeneration: big(json.createdAtGeneration),
-  droppedAtGeneration: big(json.droppedAtGeneration)
+  droppedAtGeneration: big(json.droppedAtGeneration),
+  // A server from before issue 25.5 sends no history.
+  history: ((json.history ?? []) as Array<AuditEntryJson>).map(auditEntryFromJson)
 })
 
 const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
@@ -225,6 +229,17 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
             decodeDeleteOutcome(answer.headers[DELETE_OUTCOME_HEADER]) ?? { _tag: "DeletedRemotely" as const })),
         comment: (kind, id, text) => call(kinds(kind).comment({ params: { id }, payload: { userComment: text } })).pipe(Effect.asVoid),
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
+        audit: (filter, limit, after) =>
+          followAuditPages(filter, limit, after, (f, want, cursor) =>
+            call(client.audit.list({
+              query: {
+                limit: String(want),
+                ...(cursor === null ? {} : { page_token: encodeAuditCursor(cursor) }),
+                ...(f.subject === undefined ? {} : { id: f.subject }),
+                ...(f.actor === undefined ? {} : { actor: f.actor }),
+                ...(f.since === undefined ? {} : { since: f.since.toISOString() })
+              }
+            })).pipe(Effect.map((page) => ({ entries: page.items.map(auditEntryFromJson), more: page.nextPageToken !== null })))),
         status: call(client.inspect.status()).pipe(Effect.map((s) => ({
           current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),
           reports: s.executors.map(toReport),

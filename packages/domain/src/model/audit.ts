@@ -28,6 +28,10 @@ export interface AuditEntry {
   readonly detail: Readonly<Record<string, unknown>>
 }
 
+/** Ids are stored in PostgreSQL's lowercase UUID form, so a filter by id finds them however typed. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const auditSubject = (subject: string): string => (UUID.test(subject) ? subject.toLowerCase() : subject)
+
 /** An entry before the store gives it its id. */
 export type NewAuditEntry = Omit<AuditEntry, "id">
 
@@ -46,7 +50,7 @@ export const deleteAudit = (
   actor,
   action: "delete",
   kind,
-  subject: id,
+  subject: auditSubject(id),
   version: null,
   outcome: deleteOutcomeWord(plan),
   detail: plan._tag === "AlreadyDeleted"
@@ -59,7 +63,7 @@ export const commentAudit = (actor: string, kind: string, id: string, comment: s
   actor,
   action: "comment",
   kind,
-  subject: id,
+  subject: auditSubject(id),
   version: null,
   outcome: "commented",
   detail: { userComment: comment }
@@ -74,7 +78,7 @@ export const publishAudit = (
   actor,
   action: "publish",
   kind: null,
-  subject: sitrep.id,
+  subject: auditSubject(sitrep.id),
   version,
   outcome: "published",
   detail: { creatorId: sitrep.creatorId }
