@@ -13,6 +13,7 @@ import { observabilityScenario } from "./scenarios/observability.ts"
 import { startupScenario } from "./scenarios/startup.ts"
 import { DELTA, deltaScenarios } from "./scenarios/delta.ts"
 import { ADDED, DROPPED, publishScenarios } from "./scenarios/publish.ts"
+import { STORAGE_ADDED, STORAGE_DROPPED, storageScenario } from "./scenarios/storage.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
 import { progress, type Summary } from "./support/stats.ts"
 import { serverFacts, startServer } from "./support/server.ts"
@@ -32,6 +33,7 @@ const config = quick
     observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 },
     startupRounds: 3,
     publish: { sizes: [1_000, 10_000], publishes: 3 },
+    storage: { requested: 2_000, publishes: 10, keep: 5 },
     api: API_QUICK
   }
   : {
@@ -54,6 +56,7 @@ const config = quick
     observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 },
     startupRounds: 15,
     publish: { sizes: [1_000, 100_000], publishes: 10 },
+    storage: { requested: 100_000, publishes: 50, keep: 5 },
     api: API_FULL
   }
 
@@ -71,6 +74,7 @@ try {
   const delta = await deltaScenarios(server, config.delta.sizes, config.delta.runs, config.background, config.delta.explainCalls)
   const api = await apiScenarios(server, config.api)
   const publish = await publishScenarios(server, config.publish.sizes, config.publish.publishes)
+  const storage = await storageScenario(server, config.storage)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -104,6 +108,16 @@ try {
       target: `issue 19: request storage with ${publishLarge.publishes + 1} versions kept within 1.5x of one copy of R (R = ${publishLarge.requested.toLocaleString("en")})`,
       value: `${(publishLarge.storage.lineageBytes / publishLarge.storage.oneCopyBytes).toFixed(2)}x (the old per-version copy: ${(publishLarge.storage.legacyBytes / publishLarge.storage.oneCopyBytes).toFixed(1)}x)`,
       met: publishLarge.storage.lineageBytes <= 1.5 * publishLarge.storage.oneCopyBytes
+    },
+    {
+      target: `issue 19: request and case storage after ${storage.publishes} publishes of Delta = ${STORAGE_ADDED + STORAGE_DROPPED}, ${storage.versions} versions kept, within 1.5x of one copy of R (R = ${storage.requested.toLocaleString("en")})`,
+      value: `${((storage.beforePrune.lineage.bytes + storage.beforePrune.cases.bytes) / storage.oneCopy.bytes).toFixed(2)}x (requests alone ${(storage.beforePrune.lineage.bytes / storage.oneCopy.bytes).toFixed(2)}x; the old per-version copy ${(storage.legacy.bytes / storage.oneCopy.bytes).toFixed(1)}x)`,
+      met: storage.beforePrune.lineage.bytes + storage.beforePrune.cases.bytes <= 1.5 * storage.oneCopy.bytes
+    },
+    {
+      target: `issue 19: pruning to ${storage.keep} versions removes exactly the request rows no retained version carries (R = ${storage.requested.toLocaleString("en")})`,
+      value: `${storage.pruned.removed} rows removed of ${storage.pruned.expected} carried by no retained version; ${storage.afterPrune.lineage.rows.toLocaleString("en")} left (${storage.afterPrune.lineage.carried.toLocaleString("en")} carried)`,
+      met: storage.pruned.removed === storage.pruned.expected && storage.afterPrune.lineage.carried === storage.beforePrune.lineage.carried
     },
     {
       target: `8. new generation adding ${DELTA} requests: the same statements at every R (ceil(${DELTA} / ${BATCH_SIZE}) + a constant)`,
@@ -174,6 +188,7 @@ try {
     delta,
     api,
     publish,
+    storage,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -274,6 +289,18 @@ try {
     line(p.requested.toLocaleString("en"), n(p.publish.statements), f(p.publish.ms, 1), n(p.publish.rowsWritten), f(p.legacyCopy.ms, 1), p.legacyCopy.rowsWritten.toLocaleString("en"),
       f(p.decodeMs, 2), n(p.move.statements), f(p.move.ms, 1), f(p.fullRead.ms, 1), (p.storage.lineageBytes / p.storage.oneCopyBytes).toFixed(2), (p.storage.legacyBytes / p.storage.oneCopyBytes).toFixed(1))
   }
+  rows.push("")
+  const st = storage
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1)
+  rows.push(`11. issue 19: storage after ${st.publishes} publishes of ${STORAGE_ADDED} added and ${STORAGE_DROPPED} dropped at R = ${st.requested.toLocaleString("en")} (${st.versions} versions kept; built in ${st.buildSeconds.toFixed(0)} s), then pruned to ${st.keep}; pg_total_relation_size in MiB`)
+  line("table", "MiB", "rows", "/ one copy", `MiB after prune`, "rows after prune")
+  line(`lineage_request (requests, once; indexes ${mib(st.beforePrune.lineage.indexBytes)})`, mib(st.beforePrune.lineage.bytes), st.beforePrune.lineage.rows.toLocaleString("en"),
+    (st.beforePrune.lineage.bytes / st.oneCopy.bytes).toFixed(2), mib(st.afterPrune.lineage.bytes), st.afterPrune.lineage.rows.toLocaleString("en"))
+  line("sitrep_case (cases, per version)", mib(st.beforePrune.cases.bytes), st.beforePrune.cases.rows.toLocaleString("en"),
+    (st.beforePrune.cases.bytes / st.oneCopy.bytes).toFixed(2), mib(st.afterPrune.cases.bytes), st.afterPrune.cases.rows.toLocaleString("en"))
+  line(`one copy of R (newest version, PK (kind, id) ${mib(st.oneCopy.indexBytes)})`, mib(st.oneCopy.bytes), st.oneCopy.rows.toLocaleString("en"), "1", "", "")
+  line("old per-version copy (emulated)", mib(st.legacy.bytes), st.legacy.rows.toLocaleString("en"), (st.legacy.bytes / st.oneCopy.bytes).toFixed(1), "", st.legacy.rowsAfterPrune.toLocaleString("en"))
+  rows.push(`   the prune removed ${st.pruned.removed} request rows (${st.pruned.expected} were carried by no retained version) with ${st.pruned.versionsRemoved} versions; ${st.afterPrune.lineage.dropped} dropped rows stay for the retained versions that carry them`)
   rows.push("")
   rows.push("targets")
   for (const t of targets) rows.push(`  ${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.value}`)

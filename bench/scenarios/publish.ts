@@ -1,6 +1,7 @@
 import { alertKind, Authorization, publishSitrep, type Sitrep, SitrepStore } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { alertSitrep, freshIds, OPERATOR, publishAndLoad, sql } from "../support/data.ts"
+import { copyLegacyVersion, createLegacyTable } from "../support/legacy.ts"
 import { createDatabase, type Server } from "../support/server.ts"
 import { ms, progress, type Summary, summarize } from "../support/stats.ts"
 import { snapshotWire, wireSince } from "../support/wire.ts"
@@ -71,15 +72,8 @@ export const publishScenarios = async (server: Server, sizes: ReadonlyArray<numb
     try {
       progress(`publish R=${requested}: the first sitrep`)
       let held = await publishAndLoad(db, alertSitrep(null, freshIds(requested)))
-      await sql(db, (s) =>
-        s.unsafe(`CREATE TABLE legacy_request (sitrep_id UUID NOT NULL, kind TEXT NOT NULL, id UUID NOT NULL,
-          case_position INT4 NOT NULL, position INT4 NOT NULL, case_id UUID NOT NULL, body JSONB NOT NULL,
-          entered_at_generation INT8, PRIMARY KEY (sitrep_id, kind, id))`))
-      const copyOld = (s: Sitrep) =>
-        sql(db, (q) =>
-          q`INSERT INTO legacy_request SELECT ${s.id}, r.kind, r.id, 0, row_number() OVER () - 1, r.case_id, r.body, r.entered_at_generation
-            FROM lineage_request r JOIN sitrep_generation g ON g.kind = r.kind AND g.sitrep_id = ${s.id}
-            WHERE r.entered_at_generation <= g.generation AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`)
+      await createLegacyTable(db)
+      const copyOld = (s: Sitrep) => copyLegacyVersion(db, s)
       await copyOld(held)
       const pub = { st: [] as Array<number>, ms: [] as Array<number>, rows: [] as Array<number> }
       const legacy: Array<number> = []

@@ -47,7 +47,7 @@ describe("fm run", () => {
     const activationLines = stderr.split("\n").filter((l) => l.includes('"message":"activation"'))
     expect(activationLines).toHaveLength(2)
 
-    const status = runFm(["status", "--json", "--database-url", url]).json()
+    const status = runFm(["status", "--json", "--database-url", url]).json().executors
     expect(status[0]).toMatchObject({ executor: "daemon-1", sitrep: { version: 2 } })
     // Generation 2 added one request; the one carried from generation 1 (executed) is not re-executed.
     expect(status[0].kinds.alert).toMatchObject({ created: 1, alreadyExisted: 0, executedThrough: 2 })

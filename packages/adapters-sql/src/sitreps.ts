@@ -1,6 +1,7 @@
 import { type Generation, type SitrepId, type SitrepToPublish, canonicalJson } from "@fm-rendezvous/domain"
 import { createHash } from "node:crypto"
 import type { SqlClient } from "effect/sql"
+import type { Fragment } from "effect/sql/Statement"
 import type { SqlKind } from "./kind.ts"
 import { boolArray, int4Array, int8Array, textArray } from "./params.ts"
 import { SENTINELS, sentinel } from "./sentinel.ts"
@@ -202,6 +203,17 @@ export const selectCases = (sql: Sql, id: string) =>
   }>`SELECT position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds
     FROM sitrep_case WHERE sitrep_id = ${id} ORDER BY position`
 
+/**
+ * The interval rule, said once (docs/SQL.md, "The interval rule"): the lineage row aliased
+ * `alias` is carried by a version whose generation of the row's kind is `generation` (a column,
+ * a parameter or a scalar subquery). Every statement that asks "carried at G" writes this fragment.
+ */
+export const carriedAt = (sql: Sql, alias: "r", generation: Fragment) => {
+  const a = sql.literal(alias)
+  return sql`${a}.entered_at_generation <= ${generation}
+      AND (${a}.dropped_at_generation IS NULL OR ${a}.dropped_at_generation > ${generation})`
+}
+
 export interface LineageRequestRow {
   readonly kind: string
   readonly id: string
@@ -220,8 +232,8 @@ export const selectRequests = (sql: Sql, id: string) =>
   sql<LineageRequestRow>`
     SELECT r.kind, r.id, r.case_id, r.body, r.entered_at_generation
     FROM sitrep_generation g
-    JOIN lineage_request r ON r.kind = g.kind AND r.entered_at_generation <= g.generation
-    WHERE g.sitrep_id = ${id} AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)
+    JOIN lineage_request r ON r.kind = g.kind AND ${carriedAt(sql, "r", sql`g.generation`)}
+    WHERE g.sitrep_id = ${id}
     ORDER BY r.kind, r.entered_at_generation, r.position`
 
 /**
@@ -231,8 +243,7 @@ export const selectRequests = (sql: Sql, id: string) =>
 export const selectEnteredBetween = (sql: Sql, kind: string, from: Generation, to: Generation) =>
   sql<LineageRequestRow>`
     SELECT r.kind, r.id, r.case_id, r.body, r.entered_at_generation FROM lineage_request r
-    WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND r.entered_at_generation <= ${to}
-      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > ${to})
+    WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND ${carriedAt(sql, "r", sql`${to}`)}
     ORDER BY r.entered_at_generation, r.position`
 
 /** And the held requests the publishes in between dropped, through the partial index of drops. */
@@ -269,8 +280,7 @@ export const selectCurrentRequests = (sql: Sql, kind: string, id: string) =>
   sql<{ found: number }>`SELECT 1 AS found FROM lineage_request r
     JOIN sitrep_generation g ON g.kind = r.kind
       AND g.sitrep_id = (SELECT sitrep_id FROM sitrep_current WHERE singleton)
-    WHERE r.kind = ${kind} AND r.id = ${id} AND r.entered_at_generation <= g.generation
-      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`
+    WHERE r.kind = ${kind} AND r.id = ${id} AND ${carriedAt(sql, "r", sql`g.generation`)}`
 
 /**
  * SPEC 2 (ids never reappear), as far as detectable (SPEC 7.1): every lookup is by index, on the

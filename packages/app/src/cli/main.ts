@@ -52,14 +52,18 @@ const presenter: CliOutput.Presenter = {
     })
 }
 
-/** SPEC 7.2: one sentence on stderr; with --json also one error document, if none was printed. */
+/**
+ * SPEC 7.2: one sentence on stderr; with --json also one error document, if none was printed:
+ * the API's refusal envelope of SPEC 8.4, `{ "error": "<Reason>", "message": "<sentence>" }`
+ * (issue 25.8: one envelope; the exit code is the process's).
+ */
 const reportFailure = (cause: Cause.Cause<Failure>) =>
   Effect.gen(function*() {
     const output = yield* Output
     const verdict = verdictOf(cause)
     yield* writeStderr(verdict.sentence)
     if (output.json && !(yield* output.emitted)) {
-      yield* writeStdout(toJsonText({ error: { reason: verdict.reason, message: verdict.sentence, exitCode: verdict.exitCode } }))
+      yield* writeStdout(toJsonText({ error: verdict.reason, message: verdict.sentence }))
     }
     return verdict.exitCode
   })

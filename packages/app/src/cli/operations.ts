@@ -9,7 +9,6 @@ import {
   Authorization,
   commentResource,
   deleteResource,
-  type DeleteOutcome,
   type Explanation,
   explain,
   type Generation,
@@ -32,6 +31,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { ExecutorSettings } from "../config.ts"
 import type { Stores } from "../database/stores.ts"
 import { actorOf, type GlobalOptions } from "./globalFlags.ts"
+import { type DeleteReport, deleteReportOf } from "../shared/deleteReport.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { type AuditPage, followAuditPages } from "../shared/audit.ts"
 
@@ -43,8 +43,9 @@ import { type AuditPage, followAuditPages } from "../shared/audit.ts"
  */
 export interface PruneOutcome {
   readonly keep: number
-  readonly historyRemoved: number
-  readonly sitrepsRemoved: number
+  /** SPEC 8.3's names in both modes (the domain's PruneResult calls them historyRemoved/sitrepsRemoved). */
+  readonly removedVersions: number
+  readonly removedSitreps: number
   /** Null only from a server that answers SPEC 8.3's two counts alone. */
   readonly pages: number | null
   readonly history: { readonly oldest: SitrepVersion; readonly newest: SitrepVersion } | null
@@ -97,8 +98,6 @@ export const followPages = <E>(
     }
   })
 
-/** A delete's outcome; DeletedRemotely when a server's 204 does not say which (no fm-delete-outcome header). */
-export type DeleteView = DeleteOutcome | { readonly _tag: "DeletedRemotely" }
 
 /** What an operator command can fail with, in either mode: typed to the edge (verdictOf). */
 export type OperationError = Exclude<Failure, CliError.CliError | EmbeddedDatabaseError>
@@ -113,7 +112,7 @@ export class Operations extends Context.Service<Operations, {
   /** Up to `limit` rows after `after` (every row when undefined), following pages as needed. */
   readonly list: (kind: ResourceKind, limit: number | undefined, after: ResourceId | undefined) => Effect.Effect<ListPage, OperationError>
   readonly show: (kind: ResourceKind, id: ResourceId) => Effect.Effect<Resource, OperationError>
-  readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteView, OperationError>
+  readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteReport, OperationError>
   readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, OperationError>
   readonly explain: (id: ResourceId) => Effect.Effect<Explanation, OperationError>
   readonly status: Effect.Effect<StatusView, OperationError>
@@ -146,7 +145,7 @@ export const directOperations = (global: GlobalOptions) =>
             const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
             const result = yield* pruneHistory(grant, keep, settings.sweepPageSize, onPage)
             const history = Option.getOrNull(yield* (yield* SitrepStore).historyRange)
-            return { keep, ...result, history }
+            return { keep, removedVersions: result.historyRemoved, removedSitreps: result.sitrepsRemoved, pages: result.pages, history }
           })),
         list: (kind, limit, after) =>
           run(Effect.gen(function*() {
@@ -156,7 +155,7 @@ export const directOperations = (global: GlobalOptions) =>
               Effect.map(store.list(kind.name, { after: cursor, limit: want + 1 }), (rows) => ({ rows: rows.slice(0, want), more: rows.length > want })))
           })),
         show: (kind, id) => run(showResource(actor, kind, id)),
-        remove: (kind, id) => run(deleteResource(actor, kind, id)),
+        remove: (kind, id) => run(Effect.map(deleteResource(actor, kind, id), deleteReportOf)),
         comment: (kind, id, text) => run(commentResource(actor, kind, id, text)),
         explain: (id) => run(explain(id)),
         status: run(Effect.gen(function*() {

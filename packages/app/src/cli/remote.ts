@@ -18,7 +18,7 @@ import {
 import { Config, Duration, Effect, Layer, Option, Result } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { ExecutorSettings } from "../config.ts"
-import { DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup } from "../http/api.ts"
+import { DELETE_OUTCOME_HEADER, decodeDeleteReport } from "../shared/deleteReport.ts"
 import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "../http/client.ts"
 import { auditEntryFromJson, type AuditEntryJson } from "../render/audit.ts"
 import { encodeAuditCursor, followAuditPages } from "../shared/audit.ts"
@@ -212,8 +212,8 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
           const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
           return call(client.sitreps.prune({ payload: { keep } })).pipe(Effect.map((r) => ({
             keep,
-            historyRemoved: r.removedVersions,
-            sitrepsRemoved: r.removedSitreps,
+            removedVersions: r.removedVersions,
+            removedSitreps: r.removedSitreps,
             pages: r.pages,
             history: r.history === null ? null : { oldest: r.history.oldest as SitrepVersion, newest: r.history.newest as SitrepVersion }
           })))
@@ -226,7 +226,8 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
         show: (kind, id) => call(kinds(kind).get({ params: { id } })).pipe(Effect.map(toResource)),
         remove: (kind, id) =>
           call(kinds(kind).remove({ params: { id } })).pipe(Effect.map((answer) =>
-            decodeDeleteOutcome(answer.headers[DELETE_OUTCOME_HEADER]) ?? { _tag: "DeletedRemotely" as const })),
+            // A server from before issue 25.8 sends no report this reads: deleted, details unknown.
+            decodeDeleteReport(answer.headers[DELETE_OUTCOME_HEADER]) ?? { outcome: "deleted" as const, fmCreated: null })),
         comment: (kind, id, text) => call(kinds(kind).comment({ params: { id }, payload: { userComment: text } })).pipe(Effect.asVoid),
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
         audit: (filter, limit, after) =>

@@ -28,10 +28,11 @@ import { type Failure, verdictOf } from "../shared/failure.ts"
 import { parseComment, parseResourceId } from "../shared/input.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
-import { reconciledToJson, statusReportToJson } from "../render/report.ts"
+import { statusToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
 import { sitrepToJson } from "../render/sitrep.ts"
-import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
+import { DELETE_OUTCOME_HEADER, deleteReportOf, encodeDeleteReport } from "../shared/deleteReport.ts"
+import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
 import { decodePage, encodePageToken } from "../shared/pages.ts"
 import { auditEntryToJson } from "../render/audit.ts"
 import { cursorOfText, encodeAuditCursor, parseAuditName, parseSince, validCursorText } from "../shared/audit.ts"
@@ -115,6 +116,7 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
           const result = yield* pruneHistory(yield* grant("pruning sitrep history"), payload.keep, settings.sweepPageSize)
           const history = Option.getOrNull(yield* (yield* SitrepStore).historyRange)
           return {
+            keep: payload.keep,
             removedVersions: result.historyRemoved,
             removedSitreps: result.sitrepsRemoved,
             pages: result.pages,
@@ -137,12 +139,8 @@ const inspectHandlers = (api: Api) =>
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
-          return {
-            currentSitrep: Option.match(current, { onNone: () => null, onSome: (c) => ({ id: c.id, version: Number(c.version) }) }),
-            // The same entries as `fm status --json` (one shape in both modes).
-            executors: reports.map((r) => statusReportToJson(r, reconciled)),
-            reconciled: reconciledToJson(reconciled)
-          }
+          // The document `fm status --json` prints (one shape in both modes).
+          return statusToJson(Option.getOrNull(current), reports, reconciled)
         })))
       .handle("history", () =>
         asRefusal(Effect.gen(function*() {
@@ -188,7 +186,7 @@ const kindHandlers = (api: Api, kind: ResourceKind) => {
   const remove = HttpApiBuilder.handler(template, "resource", "remove", ({ params }) =>
     asRefusal(Effect.gen(function*() {
       const outcome = yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
-      return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteOutcome(outcome) } })
+      return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteReport(deleteReportOf(outcome)) } })
     })))
   if (!kind.userComment) {
     return HttpApiBuilder.group(api as unknown as HttpApi.HttpApi<"fm", UncommentedResourceGroup>, name, (h) =>

@@ -18,11 +18,11 @@ export const lagOf = (k: KindReport): bigint | null => lag(k.executedThrough, k.
 
 /** SPEC 7.3: generations through the domain's JSON encoding, plus the lag per kind. */
 export const reportToJson = (report: ActivationReport) => {
-  const encoded = encodeReport(report) as unknown as { kinds: Record<string, Record<string, unknown>> } & Record<string, unknown>
-  const kinds: Record<string, unknown> = {}
+  const encoded = encodeReport(report)
+  const kinds: Record<string, (typeof encoded.kinds)[string] & { lag: number | null }> = {}
   for (const [name, k] of Object.entries(report.kinds)) {
     const lag = lagOf(k)
-    kinds[name] = { ...encoded.kinds[name], lag: lag === null ? null : Number(lag) }
+    kinds[name] = { ...encoded.kinds[name]!, lag: lag === null ? null : Number(lag) }
   }
   return { ...encoded, kinds }
 }
@@ -131,9 +131,24 @@ export const statusReportToJson = (report: ActivationReport, reconciled: Readonl
   const live = reconciledToJson(reconciled)
   return {
     ...json,
-    kinds: Object.fromEntries(Object.entries(json.kinds).map(([kind, k]) => [kind, { ...(k as object), lastReconciled: live[kind] ?? null }]))
+    kinds: Object.fromEntries(Object.entries(json.kinds).map(([kind, k]) => [kind, { ...k, lastReconciled: live[kind] ?? null }]))
   }
 }
+
+/**
+ * `fm status --json` and `GET /v1/status`, one document (issue 25.8): the current sitrep, each
+ * executor's last report (SPEC 7.3, each kind with `lag` and `lastReconciled`) and the shared
+ * reconciliation record.
+ */
+export const statusToJson = (
+  current: { readonly id: string; readonly version: number } | null,
+  reports: ReadonlyArray<ActivationReport>,
+  reconciled: Readonly<Record<string, Reconciled>>
+) => ({
+  currentSitrep: current === null ? null : { id: current.id, version: Number(current.version) },
+  executors: reports.map((r) => statusReportToJson(r, reconciled)),
+  reconciled: reconciledToJson(reconciled)
+})
 
 /** `fm status` text: one line per kind, when it was last reconciled (issue 18). */
 export const renderReconciled = (kinds: KindRegistry, reconciled: Readonly<Record<string, Reconciled>>): string =>

@@ -2,7 +2,7 @@ import { Kinds } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
 import { explanationToJson, renderExplanation } from "../../render/explanation.ts"
-import { renderReconciled, renderReport, statusReportToJson } from "../../render/report.ts"
+import { renderReconciled, renderReport, statusToJson } from "../../render/report.ts"
 import { Output } from "../output.ts"
 import { Operations } from "../operations.ts"
 import { parseResourceId } from "../../shared/input.ts"
@@ -13,7 +13,7 @@ const status = Command.make("status", {}, () =>
     const output = yield* Output
     const kinds = yield* Kinds
     const { current, reports, reconciled } = yield* (yield* Operations).status
-    yield* output.emit(reports.map((r) => statusReportToJson(r, reconciled)), () => {
+    yield* output.emit(statusToJson(Option.getOrNull(current), reports, reconciled), () => {
       const head = Option.match(current, {
         onNone: () => "current sitrep: none published yet",
         onSome: (c) => `current sitrep: ${c.id}  (version ${c.version})`

@@ -97,7 +97,7 @@ const prune = Command.make(
         output.progress(`pruning: page ${soFar.pages}, ${soFar.historyRemoved} history versions and ${soFar.sitrepsRemoved} sitreps removed so far`))
       const { history: range, pages } = result
       yield* output.emit(result, () =>
-        `Pruned history to the newest ${result.keep} versions: ${result.historyRemoved} history versions and ${result.sitrepsRemoved} sitreps removed${
+        `Pruned history to the newest ${result.keep} versions: ${result.removedVersions} history versions and ${result.removedSitreps} sitreps removed${
           pages === null ? "" : ` in ${pages} pages`
         }${range === null ? "" : `; history now holds versions ${range.oldest} to ${range.newest}`}.`)
     }))
