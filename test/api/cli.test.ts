@@ -207,4 +207,44 @@ describe("fm --server", () => {
       expect(cli.json()).toEqual(missing.json())
     }
   })
+
+  it("lists sitrep history newest first, paged, the same in both modes (issue 25.11)", async () => {
+    // Two more versions on top of what the tests above left (version 1, alert1 deleted).
+    const child2 = await remote(["sitrep", "publish", writeDocument("api-cli-2.json", sitrepDocument(ids.sitrep2, ids.sitrep1, [ids.alert2], { comment: "second\tline" }))])
+    expect(child2.code, child2.stderr).toBe(0)
+    const child3 = await remote(["sitrep", "publish", writeDocument("api-cli-3.json", sitrepDocument(ids.sitrep3, ids.sitrep2, [ids.alert2, ids.alert3]))])
+    expect(child3.code, child3.stderr).toBe(0)
+    for (const args of [["sitrep", "list"], ["sitrep", "list", "--limit", "2"], ["sitrep", "list", "--all"]]) {
+      await Promise.all([same(args), same([...args, "--json"])])
+    }
+    const all = await remote(["sitrep", "list", "--json"])
+    expect(all.json().items.map((e: any) => e.version)).toEqual([3, 2, 1])
+    expect(all.json().nextPageToken).toBeNull()
+    expect(Object.keys(all.json().items[0]).sort()).toEqual(["comment", "creatorId", "generations", "id", "parentId", "publishedBy", "timeCreated", "version"])
+    // Issue 25.4: the publisher is the token's name, the document's creatorId the planner's label.
+    expect([all.json().items[0].publishedBy, all.json().items[0].creatorId]).toEqual(["alice", "planner-1"])
+    // The API's page is the same document.
+    const api = await call(world.server().base, "GET", "/v1/sitreps", { token: world.viewer() })
+    expect(api.json()).toEqual(all.json())
+    const text = await direct(["sitrep", "list"])
+    expect(text.stdout.split("\n")[0]).toMatch(/^version +id +created +by +planner's label +generations +comment$/)
+    expect(text.stdout).toContain(`3        ${ids.sitrep3}`)
+    expect(text.stdout).toContain("second line")
+
+    // Cut short: said on stderr, continued with the token, in either mode and through the API.
+    const first = await same(["sitrep", "list", "--limit", "2", "--json"])
+    expect(first.json().items.map((e: any) => e.version)).toEqual([3, 2])
+    const token = first.json().nextPageToken as string
+    expect(first.stderr).toBe(`Showing the newest 2 versions; there are older ones: --all lists every one, --page-token ${token} (the nextPageToken of --json) continues.\n`)
+    const rest = await same(["sitrep", "list", "--page-token", token, "--json"])
+    expect(rest.json()).toEqual({ items: [all.json().items[2]], nextPageToken: null })
+    const apiRest = await call(world.server().base, "GET", `/v1/sitreps?limit=2&page_token=${token}`, { token: world.viewer() })
+    expect(apiRest.json()).toEqual(rest.json())
+
+    for (const args of [["sitrep", "list", "--limit", "0"], ["sitrep", "list", "--limit", "2", "--all"], ["sitrep", "list", "--page-token", "nope"]]) {
+      const refused = await same(args)
+      expect(refused.code, args.join(" ")).toBe(2)
+      expect(refused.stdout).toBe("")
+    }
+  })
 })

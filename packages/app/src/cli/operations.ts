@@ -12,6 +12,7 @@ import {
   type Explanation,
   explain,
   type Generation,
+  type HistoryEntry,
   pruneHistory,
   publishSitrep,
   ReportStore,
@@ -24,6 +25,7 @@ import {
   type SitrepHeader,
   ProgressStore,
   type Reconciled,
+  SitrepHistory,
   SitrepStore,
   type SitrepVersion
 } from "@fm-rendezvous/domain"
@@ -72,21 +74,28 @@ export interface ListPage {
   readonly more: boolean
 }
 
+/** What a page of sitrep history found (`fm sitrep list`): newest first, and whether older ones follow. */
+export interface HistoryPage {
+  readonly rows: ReadonlyArray<HistoryEntry>
+  readonly more: boolean
+}
+
 /** Rows fetched per statement (or API page) while a list follows its cursor. */
 export const LIST_PAGE = 1000
 
 /**
  * The one cursor loop of both modes: pages of at most LIST_PAGE after the last row seen, until
  * `limit` rows (or, with no limit, the end). `fetch` answers the rows after a cursor and whether
- * more follow them.
+ * more follow them; `cursorOf` is where the next page starts after a row.
  */
-export const followPages = <E>(
+export const followCursor = <Row, C, E>(
   limit: number | undefined,
-  after: ResourceId | undefined,
-  fetch: (want: number, after: ResourceId | undefined) => Effect.Effect<ListPage, E>
-): Effect.Effect<ListPage, E> =>
+  after: C | undefined,
+  cursorOf: (row: Row) => C,
+  fetch: (want: number, after: C | undefined) => Effect.Effect<{ readonly rows: ReadonlyArray<Row>; readonly more: boolean }, E>
+): Effect.Effect<{ rows: Array<Row>; more: boolean }, E> =>
   Effect.gen(function*() {
-    const rows: Array<Resource> = []
+    const rows: Array<Row> = []
     let cursor = after
     for (;;) {
       const want = limit === undefined ? LIST_PAGE : Math.min(LIST_PAGE, limit - rows.length)
@@ -94,9 +103,16 @@ export const followPages = <E>(
       rows.push(...page.rows.slice(0, want))
       if (!page.more || rows.length === 0) return { rows, more: page.more && rows.length > 0 }
       if (limit !== undefined && rows.length >= limit) return { rows, more: true }
-      cursor = rows[rows.length - 1]!.id
+      cursor = cursorOf(rows[rows.length - 1]!)
     }
   })
+
+/** `followCursor` over resources, in id order. */
+export const followPages = <E>(
+  limit: number | undefined,
+  after: ResourceId | undefined,
+  fetch: (want: number, after: ResourceId | undefined) => Effect.Effect<ListPage, E>
+): Effect.Effect<ListPage, E> => followCursor(limit, after, (row: Resource) => row.id, fetch)
 
 
 /** What an operator command can fail with, in either mode: typed to the edge (verdictOf). */
@@ -105,6 +121,8 @@ export type OperationError = Exclude<Failure, CliError.CliError | EmbeddedDataba
 export class Operations extends Context.Service<Operations, {
   readonly publish: (document: unknown) => Effect.Effect<Published, OperationError>
   readonly sitrep: (version: Option.Option<number>, flag: string) => Effect.Effect<Sitrep, OperationError>
+  /** Up to `limit` history entries older than `before` (newest first; every one when undefined). */
+  readonly history: (limit: number | undefined, before: SitrepVersion | undefined) => Effect.Effect<HistoryPage, OperationError>
   readonly prune: (
     keep: Option.Option<number>,
     onPage: (soFar: { historyRemoved: number; sitrepsRemoved: number; pages: number }) => Effect.Effect<void>
@@ -138,6 +156,13 @@ export const directOperations = (global: GlobalOptions) =>
             return yield* publishSitrep(grant, document)
           })),
         sitrep: (version, flag) => run(lookUpSitrep(version, flag)),
+        history: (limit, before) =>
+          run(Effect.gen(function*() {
+            yield* (yield* Authorization).requireViewer(actor, "reading sitreps")
+            const history = yield* SitrepHistory
+            return yield* followCursor(limit, before, (e: HistoryEntry) => e.version, (want, cursor) =>
+              Effect.map(history.page(cursor ?? null, want + 1), (rows) => ({ rows: rows.slice(0, want), more: rows.length > want })))
+          })),
         prune: (keepFlag, onPage) =>
           run(Effect.gen(function*() {
             const settings = yield* ExecutorSettings

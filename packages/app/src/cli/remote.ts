@@ -4,6 +4,7 @@ import {
   decodeStoredReport,
   type Explanation,
   type Generation,
+  type HistoryEntry,
   InvalidInput,
   type KindRegistry,
   NotAuthorized,
@@ -27,7 +28,7 @@ import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "../shared/failure.ts"
 import { writeStderr } from "./output.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
-import { followPages, type OperationError, Operations } from "./operations.ts"
+import { followCursor, followPages, type OperationError, Operations } from "./operations.ts"
 
 /**
  * Remote mode (SPEC 8.5): the operations over the API, with the client derived from the API's
@@ -134,6 +135,17 @@ const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
   }))
 })
 
+const toHistoryEntry = (json: any): HistoryEntry => ({
+  id: json.id,
+  parentId: json.parentId,
+  version: json.version,
+  creatorId: json.creatorId,
+  publishedBy: json.publishedBy ?? null,
+  timeCreated: new Date(json.timeCreated),
+  comment: json.comment,
+  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number | string>).map(([k, g]) => [k, BigInt(g)])) as never
+})
+
 const toReport = (json: any): ActivationReport => {
   const kinds = Object.fromEntries(Object.entries(json.kinds as Record<string, any>).map(([k, { lag: _lag, ...rest }]) => [k, rest]))
   const decoded = decodeStoredReport({ ...json, kinds })
@@ -208,6 +220,11 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
             ? Effect.fail(new Usage({ message: `${flag} takes a history version (1 or more), not ${version.value}.` }))
             : call(Option.isSome(version) ? client.sitreps.byVersion({ params: { version: String(version.value) } }) : client.sitreps.current())
               .pipe(Effect.map((json) => toSitrep(registry, json))),
+        history: (limit, before) =>
+          followCursor(limit, before, (e: HistoryEntry) => e.version, (want, cursor) =>
+            call(client.sitreps.history({
+              query: { limit: String(want), ...(cursor === undefined ? {} : { page_token: encodePageToken(String(cursor)) }) }
+            })).pipe(Effect.map((page) => ({ rows: page.items.map(toHistoryEntry), more: page.nextPageToken !== null })))),
         prune: (keepFlag) => {
           const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
           return call(client.sitreps.prune({ payload: { keep } })).pipe(Effect.map((r) => ({

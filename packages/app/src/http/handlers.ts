@@ -30,7 +30,7 @@ import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
 import { statusToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
-import { sitrepToJson } from "../render/sitrep.ts"
+import { historyEntryToJson, sitrepToJson } from "../render/sitrep.ts"
 import { DELETE_OUTCOME_HEADER, deleteReportOf, encodeDeleteReport } from "../shared/deleteReport.ts"
 import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
 import { decodePage, encodePageToken } from "../shared/pages.ts"
@@ -89,10 +89,7 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
           const rows = yield* (yield* SitrepHistory).page(before, page.limit + 1)
           const items = rows.slice(0, page.limit)
           return {
-            items: items.map((e) => {
-              const { cases: _cases, ...entry } = sitrepToJson(registry, { ...e, cases: [] })
-              return entry
-            }),
+            items: items.map((e) => historyEntryToJson(registry, e)),
             nextPageToken: rows.length > page.limit ? encodePageToken(String(items[items.length - 1]!.version)) : null
           }
         })))

@@ -6,6 +6,7 @@ import { renderReconciled, renderReport, statusToJson } from "../../render/repor
 import { Output } from "../output.ts"
 import { Operations } from "../operations.ts"
 import { parseResourceId } from "../../shared/input.ts"
+import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
 
 const status = Command.make("status", {}, () =>
@@ -22,7 +23,7 @@ const status = Command.make("status", {}, () =>
       if (reports.length === 0) return `${head}\n${last}\nNo executor has reported an activation yet.`
       return [`${head}\n${last}`, ...reports.map((r) => renderReport(kinds, r))].join("\n\n")
     })
-  }))).pipe(Command.withDescription("The last activation report of each executor."))
+  }))).pipe(Command.withDescription("The last activation report of each executor."), hasApi)
 
 const explainCommand = Command.make(
   "explain",
@@ -34,6 +35,6 @@ const explainCommand = Command.make(
       const explanation = yield* (yield* Operations).explain(yield* parseResourceId(id))
       yield* output.emit(explanationToJson(explanation), () => renderExplanation(kinds, explanation))
     }))
-).pipe(Command.withDescription("Why a resource exists or not, and whether its creation marker is collectible now."))
+).pipe(Command.withDescription("Why a resource exists or not, and whether its creation marker is collectible now."), hasApi)
 
 export const inspectCommands = [status, explainCommand] as const

@@ -8,6 +8,7 @@ import { decodePageToken, DEFAULT_LIMIT, encodePageToken } from "../../shared/pa
 import { Usage } from "../../shared/failure.ts"
 import { Output, writeStderr } from "../output.ts"
 import { parseComment, parseResourceId } from "../../shared/input.ts"
+import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
 
 /**
@@ -69,14 +70,14 @@ export const resourceCommand = (kind: ResourceKind) => {
           )
         }
       }))
-  ).pipe(Command.withDescription(`List ${kind.plural}, in id order.`))
+  ).pipe(Command.withDescription(`List ${kind.plural}, in id order.`), hasApi)
 
   const show = Command.make("show", { id: idArgument }, ({ id }) =>
     withOperations(Effect.gen(function*() {
       const output = yield* Output
       const row = yield* (yield* Operations).show(kind, yield* parseResourceId(id))
       yield* output.emit(resourceToJson(row), () => renderResource(kind, row))
-    }))).pipe(Command.withDescription(`Show one ${kind.singular}; exit 1 when there is none.`))
+    }))).pipe(Command.withDescription(`Show one ${kind.singular}; exit 1 when there is none.`), hasApi)
 
   const remove = Command.make("delete", { id: idArgument }, ({ id }) =>
     withOperations(Effect.gen(function*() {
@@ -86,7 +87,7 @@ export const resourceCommand = (kind: ResourceKind) => {
       const report = yield* operations.remove(kind, resourceId)
       // The report's fields are the API's fm-delete-outcome header's (shared/deleteReport.ts).
       yield* output.emit({ id: resourceId, kind: kind.name, ...report, by: operations.actorName }, () => deleteSentence(kind, report))
-    }))).pipe(Command.withDescription(`Delete a ${kind.singular} (admin); FM never re-creates one it created.`))
+    }))).pipe(Command.withDescription(`Delete a ${kind.singular} (admin); FM never re-creates one it created.`), hasApi)
 
   const subcommands = [list, show, remove]
   const comment = Command.make(
@@ -99,10 +100,11 @@ export const resourceCommand = (kind: ResourceKind) => {
         yield* (yield* Operations).comment(kind, resourceId, yield* parseComment(text))
         yield* output.emit({ id: resourceId, kind: kind.name, userComment: text }, () => `Comment set on ${kind.singular} ${resourceId}.`)
       }))
-  ).pipe(Command.withDescription(`Attach an operator comment to a ${kind.singular} (admin).`))
+  ).pipe(Command.withDescription(`Attach an operator comment to a ${kind.singular} (admin).`), hasApi)
 
   return Command.make(commandNameOf(kind)).pipe(
     Command.withDescription(`Operator view and delete of ${kind.plural}.`),
-    Command.withSubcommands(kind.userComment ? [...subcommands, comment] : subcommands)
+    Command.withSubcommands(kind.userComment ? [...subcommands, comment] : subcommands),
+    hasApi
   )
 }
