@@ -132,6 +132,21 @@ export const resourceSchema = (kind: ResourceKind) =>
     ...kind.resourceSchema
   }).pipe(Schema.annotate({ title: kind.singular }))
 
+/** One entry of the audit record (issue 25.5), as `fm audit --json` prints it. */
+const AuditEntry = Schema.Struct({
+  id: Schema.String,
+  at: Schema.String.pipe(Schema.annotate({ description: "When it was done (ISO 8601, UTC)." })),
+  actor: Schema.String.pipe(Schema.annotate({ description: "Who did it: a token's name, a direct-mode actor, fm-executor, or database-owner." })),
+  action: Schema.Literals(AUDIT_ACTIONS),
+  kind: Schema.NullOr(Schema.String).pipe(Schema.annotate({ description: "The resource kind, for delete and comment." })),
+  subject: Schema.String.pipe(Schema.annotate({ description: "A resource id, a sitrep id, a token name, or history (prune)." })),
+  version: Schema.NullOr(Count).pipe(Schema.annotate({ description: "The version a publish became." })),
+  outcome: Schema.String.pipe(Schema.annotate({
+    description: "published, pruned, deleted, destroying, alreadyDeleted, commented, created, revoked or alreadyRevoked."
+  })),
+  detail: Schema.Record(Schema.String, Schema.Unknown).pipe(Schema.annotate({ description: "Facts of the action: a prune's counts, a comment's text, a token's role, the document's creatorId." }))
+})
+
 /** SPEC 7.3 `fm explain --json` (render/explanation.ts). */
 const Explanation = Schema.Struct({
   id: Schema.String,
@@ -144,7 +159,8 @@ const Explanation = Schema.Struct({
   deleted: Schema.NullOr(Schema.Struct({ at: Schema.String, by: Schema.NullOr(Schema.String) })),
   requestedByCurrentSitrep: Schema.Boolean,
   markerCollectible: Schema.Boolean,
-  reason: Schema.String
+  reason: Schema.String,
+  history: Schema.Array(AuditEntry).pipe(Schema.annotate({ description: "What the audit record says was done to this id, newest first (at most 20; issue 25.5)." }))
 })
 
 const Reconciled = Schema.Struct({ at: Schema.String, by: Schema.String })
@@ -335,21 +351,6 @@ const inspect = HttpApiGroup.make("inspect").add(
     error: refusals
   }).annotateMerge(needs("viewer"))
 ).prefix("/v1").middleware(Authenticated)
-
-/** One entry of the audit record (issue 25.5), as `fm audit --json` prints it. */
-const AuditEntry = Schema.Struct({
-  id: Schema.String,
-  at: Schema.String.pipe(Schema.annotate({ description: "When it was done (ISO 8601, UTC)." })),
-  actor: Schema.String.pipe(Schema.annotate({ description: "Who did it: a token's name, a direct-mode actor, fm-executor, or database-owner." })),
-  action: Schema.Literals(AUDIT_ACTIONS),
-  kind: Schema.NullOr(Schema.String).pipe(Schema.annotate({ description: "The resource kind, for delete and comment." })),
-  subject: Schema.String.pipe(Schema.annotate({ description: "A resource id, a sitrep id, a token name, or history (prune)." })),
-  version: Schema.NullOr(Count).pipe(Schema.annotate({ description: "The version a publish became." })),
-  outcome: Schema.String.pipe(Schema.annotate({
-    description: "published, pruned, deleted, destroying, alreadyDeleted, commented, created, revoked or alreadyRevoked."
-  })),
-  detail: Schema.Record(Schema.String, Schema.Unknown).pipe(Schema.annotate({ description: "Facts of the action: a prune's counts, a comment's text, a token's role, the document's creatorId." }))
-})
 
 /** The audit record (issue 25.5): admin only, newest first, one index-backed statement per page. */
 const audit = HttpApiGroup.make("audit").add(

@@ -1,5 +1,5 @@
 import type { AuditAction, AuditEntry } from "@fm-rendezvous/domain"
-import { renderColumns } from "./table.ts"
+import { plural, renderColumns } from "./table.ts"
 
 /** One audit entry as `fm audit --json`, `GET /v1/audit` and `fm explain --json` print it. */
 export const auditEntryToJson = (e: AuditEntry) => ({
@@ -28,7 +28,7 @@ const what = (e: AuditEntry): string =>
   e.action === "publish"
     ? `sitrep ${e.subject}${e.version === null ? "" : ` (version ${e.version})`}`
     : e.action === "prune"
-    ? `history (keep ${String(e.detail["keep"])}: ${String(e.detail["removedVersions"])} versions removed)`
+    ? `history (keep ${String(e.detail["keep"])}: removed ${plural(Number(e.detail["removedVersions"]), "version")})`
     : e.action.startsWith("token.")
     ? `token ${e.subject}`
     : `${e.kind ?? "resource"} ${e.subject}`
