@@ -35,6 +35,7 @@ describe("the API contract", () => {
     const bearer = JSON.stringify([{ bearer: [] }])
     expect(operations).toEqual([
       "DELETE /v1/alerts/{id}",
+      "DELETE /v1/status/executors/{name}",
       "DELETE /v1/support-bundles/{id}",
       "GET /healthz open",
       "GET /metrics open",

@@ -10,6 +10,7 @@ import { historyContract } from "./history.contract.ts"
 import { explanationsContract } from "./explain.contract.ts"
 import { lineageContract } from "./lineage.contract.ts"
 import { auditContract } from "./audit.contract.ts"
+import { leasesContract } from "./leases.contract.ts"
 import { contractTest } from "./fixtures.ts"
 
 /**
@@ -30,4 +31,5 @@ export const portContract = (target: PortTarget) =>
     explanationsContract(test)
     lineageContract(test)
     auditContract(test)
+    leasesContract(test)
   })

@@ -1,6 +1,6 @@
 import { assert, describe, expect, layer } from "@effect/vitest"
 import type { CandidateCursor, Generation, Request, SitrepId } from "@fm-rendezvous/domain"
-import { type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
+import { coreTrack, type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Statement } from "effect/sql/Statement"
@@ -12,8 +12,11 @@ import * as S from "../../packages/adapters-sql/src/sitreps.ts"
 import * as H from "../../packages/adapters-sql/src/sitrepHistory.ts"
 import * as T from "../../packages/adapters-sql/src/tokenStore.ts"
 import * as AU from "../../packages/adapters-sql/src/audit.ts"
+import * as L from "../../packages/adapters-sql/src/executorLeases.ts"
 import type { SqlKind } from "../../packages/adapters-sql/src/kind.ts"
+import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds, freshSqlLayer } from "./fixtures.ts"
+import { atCoreV3WithRequests } from "./legacyRequests.ts"
 import { conditionsOn, explain, planText, scans, scansUnbounded, unboundedScans, usesIndex } from "./plans.ts"
 
 /**
@@ -44,7 +47,7 @@ const request = (): Request => ({ id: id as never, caseId: id as never, body: { 
  *    parent: nothing read is thrown
  *    away) in a plan with a `Limit`, so the read stops after the page.
  *  - `one row per kind`: `execution_progress` and `activation_report` hold a row per kind and
- *    step or per process, never per resource.
+ *    step or per process, never per resource; `executor_lease` a row per executor name.
  *  - `the backlog`: the gauge counts the markers awaiting collection: it reads the partial
  *    candidate index whole, by design (bounded by the backlog, not the table).
  */
@@ -60,10 +63,13 @@ const allowances = (k: SqlKind | null): Readonly<Record<string, Allowance>> => {
     }),
     "history range": first("sitrep_history"),
     "prune: requests no retained version carries": first("sitrep_history"),
+    // The page's "after the last one moved": the largest key of lineage_request, ORDER BY ... DESC LIMIT 1.
+    "migration: move a page of requests into lineage_request": first("lineage_request"),
     "api: history page, first": first("sitrep_history"),
     "audit: newest page": first("fm_audit"),
     "progress read": { why: "one row per kind", reads: ["execution_progress"] },
-    "reports": { why: "one row per kind", reads: ["activation_report"] }
+    "reports": { why: "one row per kind", reads: ["activation_report"] },
+    "status: executor leases": { why: "one row per kind", reads: ["executor_lease"] }
   }
 }
 
@@ -143,6 +149,8 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["sitrep generations", S.selectGenerations(sql, id)],
   ["sitrep cases", S.selectCases(sql, id)],
   ["sitrep requests", S.selectRequests(sql, id)],
+  ["publish: the parent's outline, without bodies", S.selectOutline(sql, id)],
+  ["publish: the carried requests a delta touches", S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"])],
   ["prune: history page", S.pruneHistoryPage(sql, 10, 100)],
   ["publish: add requests", S.insertRequests(sql, [{ kind: "alert", id, position: 0, caseId: id, body: "{}", digest: "d", enteredAt: held }])],
   ["publish: a kind leaves with its requests", S.dropKindRequests(sql, "alert", held)],
@@ -187,6 +195,16 @@ const auditStatements = (sql: Sql): ReadonlyArray<readonly [string, Statement<un
   ["audit: retention prune", AU.pruneAuditPage(sql, now, 1000), "fm_audit_by_time"]
 ]
 
+/** Issue 25: the executor name leases (claimed and renewed periodically by every executor, read by status). */
+const leases = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => [
+  ["lease: claim or renew", L.claimLease(sql, { executor: "nexus-1", host: "h", pid: 1, instance: "i", ttlMillis: 30_000 })],
+  ["lease: holder", L.selectLease(sql, "nexus-1")],
+  ["lease: release", L.releaseLease(sql, "nexus-1", "i")],
+  ["status: executor leases", L.selectLeases(sql)],
+  ["forget: report", L.deleteReport(sql, "nexus-1")],
+  ["forget: ended lease", L.deleteEndedLease(sql, "nexus-1")]
+]
+
 describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4, 5)", () => {
   layer(freshSqlLayer())((it) => {
     for (const k of allKinds) {
@@ -215,6 +233,17 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         for (const [name, statement, index] of auditStatements(sql)) {
           const { plan } = yield* explain(sql, (yield* SqlProfile).server, statement)
           assert.isTrue(index.split("|").some((i) => usesIndex(plan, i)), `${name} should read ${index}:\n${planText(plan)}`)
+        }
+      }))
+
+    it.effect("executor leases: every statement by the executor name's key (the status read is one row per name)", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* allBounded(sql, null, leases(sql))
+        // The claim, the release and the forget's deletes reach the one row through the primary key.
+        for (const [, statement] of leases(sql).filter(([name]) => name !== "status: executor leases" && name !== "lease: claim or renew")) {
+          const { plan } = yield* explain(sql, (yield* SqlProfile).server, statement)
+          assert.isTrue(scans(plan).every((s) => s.constrained) && scans(plan).length > 0, planText(plan))
         }
       }))
 
@@ -273,7 +302,7 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("a move and pruning read the lineage's requests through their entry and drop indexes", () =>
+    it.effect("a move, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -283,7 +312,9 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
             [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
             [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
-            [S.selectRequests(sql, id), "lineage_request_by_entry"]
+            [S.selectRequests(sql, id), "lineage_request_by_entry"],
+            [S.selectOutline(sql, id), "lineage_request_by_entry"],
+            [S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"]
           ] as const
         ) {
           const { plan } = yield* explain(sql, server, statement)
@@ -368,6 +399,31 @@ describe("EXPLAIN on a populated lineage: every statement on lineage_request rea
           }
         }
         assert.deepStrictEqual(wrong, [], wrong.join("\n\n"))
+      }))
+  })
+})
+
+/**
+ * Core version 4's data move (issue 19) is a statement on lineage_request too: run once per
+ * upgrade, in pages, each page reading the per-version table by its (kind, id) index after the
+ * last key moved. Explained on a database at core version 3 with four versions of 1,503 requests,
+ * after the first page moved, on both profiles.
+ */
+describe("EXPLAIN: the migration's data move into lineage_request", () => {
+  layer(testDatabaseLayer({ migrated: false }))((it) => {
+    it.effect("each page reads sitrep_request and lineage_request by index", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* atCoreV3WithRequests
+        const step = coreTrack.steps.find((s) => s.version === 4)!
+        const ddl = step.statements.filter((s): s is string => typeof s === "string" && !s.startsWith("DROP"))
+        for (const statement of ddl) yield* sql.unsafe(statement)
+        const page = step.statements.flatMap((s) => (typeof s !== "string" && "page" in s ? [s.page] : []))[0]!
+        assert.strictEqual((yield* sql.unsafe(page)).length, 1000)
+        yield* sql.unsafe("ANALYZE sitrep_request, lineage_request, sitrep_history, sitrep_generation")
+        yield* allBounded(sql, null, [["migration: move a page of requests into lineage_request", sql.unsafe(page)]])
+        const { plan } = yield* explain(sql, (yield* SqlProfile).server, sql.unsafe(page))
+        assert.isTrue(usesIndex(plan, "sitrep_request_by_id"), planText(plan))
       }))
   })
 })

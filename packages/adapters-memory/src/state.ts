@@ -1,4 +1,4 @@
-import type { ActivationReport, AuditEntry, Generation, KindProgress, NewAuditEntry, Reconciled, Marker, Resource, Sitrep, TokenRecord } from "@fm-rendezvous/domain"
+import type { ActivationReport, AuditEntry, ExecutorProcess, Generation, KindProgress, NewAuditEntry, Reconciled, Marker, Resource, Sitrep, TokenRecord } from "@fm-rendezvous/domain"
 
 /**
  * The whole in-memory database. Every port call is ONE `SynchronizedRef.modify` over it, so each
@@ -22,6 +22,8 @@ export interface MemoryDb {
   readonly tokens: Map<string, TokenRecord>
   /** The audit record (issue 25.5), in the order entries were appended. */
   readonly audit: Array<AuditEntry>
+  /** Executor name leases (issue 25); `live` is judged when read. */
+  readonly leases: Map<string, Omit<ExecutorProcess, "live">>
 }
 
 export const emptyDb = (): MemoryDb => ({
@@ -34,7 +36,8 @@ export const emptyDb = (): MemoryDb => ({
   reconciled: new Map(),
   reports: new Map(),
   tokens: new Map(),
-  audit: []
+  audit: [],
+  leases: new Map()
 })
 
 /**

@@ -9,6 +9,8 @@ import {
   Authorization,
   commentResource,
   deleteResource,
+  ExecutorLeases,
+  type ExecutorProcess,
   type Explanation,
   explain,
   type Generation,
@@ -34,6 +36,7 @@ import { ExecutorSettings } from "../config.ts"
 import type { Stores } from "../database/stores.ts"
 import { actorOf, type GlobalOptions } from "./globalFlags.ts"
 import { type DeleteReport, deleteReportOf } from "../shared/deleteReport.ts"
+import { forgetExecutor } from "../shared/executors.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { type AuditPage, followAuditPages } from "../shared/audit.ts"
 
@@ -66,6 +69,8 @@ export interface StatusView {
   readonly reports: ReadonlyArray<ActivationReport>
   /** When each kind was last reconciled, by anyone (issue 18). */
   readonly reconciled: Readonly<Record<string, Reconciled>>
+  /** The process behind each executor name, from its lease (issue 25), by name. */
+  readonly processes: ReadonlyArray<ExecutorProcess>
 }
 
 /** What a list found: the rows, and whether more follow the last of them. */
@@ -136,6 +141,8 @@ export class Operations extends Context.Service<Operations, {
   readonly status: Effect.Effect<StatusView, OperationError>
   /** Issue 25.5: up to `limit` audit entries after `after` (every one when undefined), newest first. */
   readonly audit: (filter: AuditFilter, limit: number | undefined, after: AuditCursor | null) => Effect.Effect<AuditPage, OperationError>
+  /** Issue 25: an old executor's report and ended lease removed (admin; refused while it runs). */
+  readonly forgetExecutor: (executor: string) => Effect.Effect<void, OperationError>
   /** Who acts, for the --json documents that name it. */
   readonly actorName: string | null
 }>()("fm/app/Operations") {}
@@ -183,11 +190,13 @@ export const directOperations = (global: GlobalOptions) =>
         remove: (kind, id) => run(Effect.map(deleteResource(actor, kind, id), deleteReportOf)),
         comment: (kind, id, text) => run(commentResource(actor, kind, id, text)),
         explain: (id) => run(explain(id)),
+        forgetExecutor: (executor) => run(forgetExecutor(actor, executor)),
         status: run(Effect.gen(function*() {
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
-          return { current, reports, reconciled }
+          const processes = yield* (yield* ExecutorLeases).all
+          return { current, reports, reconciled, processes }
         })),
         // Direct mode reads like the other direct reads (the database's owner may read it all);
         // GET /v1/audit is for admin tokens.

@@ -23,6 +23,7 @@ import { DELETE_OUTCOME_HEADER, decodeDeleteReport } from "../shared/deleteRepor
 import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "../http/client.ts"
 import { auditEntryFromJson, type AuditEntryJson } from "../render/audit.ts"
 import { encodeAuditCursor, followAuditPages } from "../shared/audit.ts"
+import { processFromJson } from "../render/process.ts"
 import { encodePageToken } from "../shared/pages.ts"
 import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "../shared/failure.ts"
@@ -258,9 +259,12 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
                 ...(f.since === undefined ? {} : { since: f.since.toISOString() })
               }
             })).pipe(Effect.map((page) => ({ entries: page.items.map(auditEntryFromJson), more: page.nextPageToken !== null })))),
+        forgetExecutor: (name) => call(client.inspect.forgetExecutor({ params: { name } })).pipe(Effect.asVoid),
         status: call(client.inspect.status()).pipe(Effect.map((s) => ({
           current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),
           reports: s.executors.map(toReport),
+          // Issue 25: a server from before leases sends no `process`.
+          processes: s.executors.flatMap((e: any) => (e.process == null ? [] : [processFromJson(e.executor, e.process)])),
           // A server from before issue 18 does not send it: nothing known.
           reconciled: Object.fromEntries(Object.entries((s.reconciled ?? {}) as Record<string, { at: string; by: string }>)
             .map(([kind, r]) => [kind, { at: new Date(r.at), by: r.by }]))

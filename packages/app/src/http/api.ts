@@ -328,6 +328,12 @@ const inspect = HttpApiGroup.make("inspect").add(
     }),
     error: refusals
   }).annotateMerge(needs("viewer")),
+  // Issue 25: an old executor's report and ended lease removed; 409 while a live process holds the name.
+  HttpApiEndpoint.delete("forgetExecutor", "/status/executors/:name", {
+    params: { name: Schema.String },
+    success: HttpApiSchema.NoContent,
+    error: refusals
+  }).annotateMerge(needs("admin")),
   HttpApiEndpoint.get("history", "/status/history", {
     // What the console charts: fm serve's samples of the last hour (http/history.ts), oldest first.
     success: Schema.Struct({

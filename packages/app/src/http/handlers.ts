@@ -1,5 +1,6 @@
 import {
   AuditLog,
+  ExecutorLeases,
   Authorization,
   commentResource,
   decodeResourceId,
@@ -25,6 +26,7 @@ import { type HttpApi, HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/htt
 import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../shared/failure.ts"
+import { forgetExecutor } from "../shared/executors.ts"
 import { parseComment, parseResourceId } from "../shared/input.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
@@ -136,9 +138,11 @@ const inspectHandlers = (api: Api) =>
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
+          const processes = yield* (yield* ExecutorLeases).all
           // The document `fm status --json` prints (one shape in both modes).
-          return statusToJson(Option.getOrNull(current), reports, reconciled)
+          return statusToJson(Option.getOrNull(current), reports, reconciled, processes)
         })))
+      .handle("forgetExecutor", ({ params }) => asRefusal(Effect.flatMap(Caller, (caller) => forgetExecutor(caller, params.name))))
       .handle("history", () =>
         asRefusal(Effect.gen(function*() {
           yield* viewer("reading status")
