@@ -4,6 +4,7 @@ import type { Failure } from "../shared/failure.ts"
 import {
   type ActivationReport,
   type AuditCursor,
+  type AuditEntry,
   type AuditFilter,
   AuditLog,
   Authorization,
@@ -38,7 +39,7 @@ import { actorOf, type GlobalOptions } from "./globalFlags.ts"
 import { type DeleteReport, deleteReportOf } from "../shared/deleteReport.ts"
 import { forgetExecutor } from "../shared/executors.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
-import { type AuditPage, followAuditPages } from "../shared/audit.ts"
+import type { AuditPage } from "../shared/audit.ts"
 
 /**
  * What the operator commands do, in one interface with two implementations (SPEC 8.5): direct
@@ -111,6 +112,19 @@ export const followCursor = <Row, C, E>(
       cursor = cursorOf(rows[rows.length - 1]!)
     }
   })
+
+/** `followCursor` over the audit record, newest first (issue 25.5). */
+export const followAuditPages = <E>(
+  filter: AuditFilter,
+  limit: number | undefined,
+  after: AuditCursor | null,
+  fetch: (filter: AuditFilter, want: number, after: AuditCursor | null) => Effect.Effect<AuditPage, E>
+): Effect.Effect<AuditPage, E> =>
+  Effect.map(
+    followCursor(limit, after ?? undefined, (e: AuditEntry): AuditCursor => ({ at: e.at, id: e.id }), (want, cursor) =>
+      Effect.map(fetch(filter, want, cursor ?? null), (page) => ({ rows: page.entries, more: page.more }))),
+    (page) => ({ entries: page.rows, more: page.more })
+  )
 
 /** `followCursor` over resources, in id order. */
 export const followPages = <E>(

@@ -22,14 +22,14 @@ import { ExecutorSettings } from "../config.ts"
 import { DELETE_OUTCOME_HEADER, decodeDeleteReport } from "../shared/deleteReport.ts"
 import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "../http/client.ts"
 import { auditEntryFromJson, type AuditEntryJson } from "../render/audit.ts"
-import { encodeAuditCursor, followAuditPages } from "../shared/audit.ts"
+import { encodeAuditCursor } from "../shared/audit.ts"
 import { processFromJson } from "../render/process.ts"
 import { encodePageToken } from "../shared/pages.ts"
 import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "../shared/failure.ts"
 import { writeStderr } from "./output.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
-import { followCursor, followPages, type OperationError, Operations } from "./operations.ts"
+import { followAuditPages, followCursor, followPages, type OperationError, Operations } from "./operations.ts"
 
 /**
  * Remote mode (SPEC 8.5): the operations over the API, with the client derived from the API's

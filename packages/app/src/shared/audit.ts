@@ -1,9 +1,9 @@
-import { type AuditCursor, type AuditEntry, type AuditFilter, auditSubject, InvalidInput } from "@fm-rendezvous/domain"
+import { type AuditCursor, type AuditEntry, auditSubject, InvalidInput } from "@fm-rendezvous/domain"
 import { Clock, Duration, Effect, Option } from "effect"
 import { expandDurationShorthand } from "./duration.ts"
 import { decodePageToken, encodePageToken } from "./pages.ts"
 
-/* What `fm audit` and `GET /v1/audit` share (issue 25.5): the filters, the cursor, the paging loop. */
+/* What `fm audit` and `GET /v1/audit` share (issue 25.5): the filters and the cursor (the paging loop is operations.ts `followAuditPages`). */
 
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
 
@@ -53,31 +53,3 @@ export interface AuditPage {
   readonly entries: ReadonlyArray<AuditEntry>
   readonly more: boolean
 }
-
-/** Entries fetched per statement (or API page) while `fm audit` follows its cursor. */
-export const AUDIT_PAGE = 1000
-
-/**
- * The one cursor loop of both modes: pages of at most AUDIT_PAGE after the last entry seen, until
- * `limit` entries (or, with none, the end). `fetch` answers the entries after a cursor and whether
- * more follow.
- */
-export const followAuditPages = <E>(
-  filter: AuditFilter,
-  limit: number | undefined,
-  after: AuditCursor | null,
-  fetch: (filter: AuditFilter, want: number, after: AuditCursor | null) => Effect.Effect<AuditPage, E>
-): Effect.Effect<AuditPage, E> =>
-  Effect.gen(function*() {
-    const entries: Array<AuditEntry> = []
-    let cursor = after
-    for (;;) {
-      const want = limit === undefined ? AUDIT_PAGE : Math.min(AUDIT_PAGE, limit - entries.length)
-      const page = yield* fetch(filter, want, cursor)
-      entries.push(...page.entries.slice(0, want))
-      if (!page.more || entries.length === 0) return { entries, more: page.more && entries.length > 0 }
-      if (limit !== undefined && entries.length >= limit) return { entries, more: true }
-      const last = entries[entries.length - 1]!
-      cursor = { at: last.at, id: last.id }
-    }
-  })
