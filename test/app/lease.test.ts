@@ -121,7 +121,8 @@ describe("one process per executor name (issue 25.7)", () => {
     expect(fm("executor", "forget", "twin", "--actor", "alice", "--role", "admin").stderr).toBe("No executor named twin has a report or a lease to forget.\n")
     // The other executor's report and process are untouched.
     expect(processOf("other")).toMatchObject({ state: "stopped" })
-  })
+    // About 25 fm processes in a row: more than the default two minutes on a loaded machine.
+  }, 300_000)
 
   it("a daemon whose lease was taken over while it was paused stops (exit 1) and says by whom", async () => {
     const paused = start("paused", { ...LEASE, FM_EXECUTOR_LEASE: "2s" })

@@ -374,6 +374,8 @@ describe("EXPLAIN on a populated lineage: every statement on lineage_request rea
           ["reconciliation, first page", M.reconcileMarkersPage(sql, k, sitrepId, null, 100), "lineage_request_pkey"],
           ["reconciliation, next page", M.reconcileMarkersPage(sql, k, sitrepId, id, 100), "lineage_request_pkey"],
           ["sitrep requests", S.selectRequests(sql, id), "lineage_request_by_entry"],
+          ["publish: the parent's outline, without bodies", S.selectOutline(sql, id), "lineage_request_by_entry"],
+          ["publish: the carried requests a delta touches", S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"],
           ["move: requests entered between two generations", S.selectEnteredBetween(sql, "alert", from, to), "lineage_request_by_entry"],
           ["move: requests dropped between two generations", S.selectDroppedBetween(sql, "alert", from, to), "lineage_request_dropped"],
           ["prune: requests no retained version carries", S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"]

@@ -278,8 +278,8 @@ export const selectOutline = (sql: Sql, id: string) =>
     SELECT r.kind, r.id, r.case_id, r.entered_at_generation, r.position, r.digest,
       CASE WHEN r.digest IS NULL THEN r.body END AS body
     FROM sitrep_generation g
-    JOIN lineage_request r ON r.kind = g.kind AND r.entered_at_generation <= g.generation
-    WHERE g.sitrep_id = ${id} AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)
+    JOIN lineage_request r ON r.kind = g.kind AND ${carriedAt(sql, "r", sql`g.generation`)}
+    WHERE g.sitrep_id = ${id}
     ORDER BY r.kind, r.entered_at_generation, r.position`
 
 /**
@@ -292,8 +292,7 @@ export const selectCarriedByIds = (sql: Sql, id: string, ids: ReadonlyArray<stri
       CASE WHEN r.digest IS NULL THEN r.body END AS body
     FROM sitrep_generation g
     JOIN lineage_request r ON r.kind = g.kind AND r.id = ANY(${textArray(ids)}::uuid[])
-    WHERE g.sitrep_id = ${id} AND r.entered_at_generation <= g.generation
-      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`
+    WHERE g.sitrep_id = ${id} AND ${carriedAt(sql, "r", sql`g.generation`)}`
 
 /**
  * What an executor holding generation `from` of a kind reads to move to `to` (issue 19): the

@@ -264,7 +264,7 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
           current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),
           reports: s.executors.map(toReport),
           // Issue 25: a server from before leases sends no `process`.
-          processes: s.executors.flatMap((e: any) => (e.process == null ? [] : [processFromJson(e.executor, e.process)])),
+          processes: s.executors.flatMap((e) => (e.process == null ? [] : [processFromJson(e.executor, e.process)])),
           // A server from before issue 18 does not send it: nothing known.
           reconciled: Object.fromEntries(Object.entries((s.reconciled ?? {}) as Record<string, { at: string; by: string }>)
             .map(([kind, r]) => [kind, { at: new Date(r.at), by: r.by }]))

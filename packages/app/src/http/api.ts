@@ -178,11 +178,27 @@ const StatusKind = Schema.Struct({
   lastReconciled: Schema.NullOr(Reconciled)
 })
 const SitrepRef = Schema.Struct({ id: Schema.String, version: Count })
+/** Issue 25.7: the process behind an executor name, from its lease (render/process.ts). */
+const ExecutorProcess = Schema.Struct({
+  host: Schema.String,
+  pid: Count,
+  instance: Schema.String,
+  state: Schema.Literals(["running", "stopped", "expired"]).pipe(Schema.annotate({
+    description: "running: the lease is live; stopped: released as the process stopped; expired: it stopped renewing (killed, or cut off from the database)."
+  })),
+  live: Schema.Boolean,
+  startedAt: Schema.String,
+  renewedAt: Schema.String,
+  expiresAt: Schema.String,
+  releasedAt: Schema.NullOr(Schema.String)
+})
 const StatusReport = Schema.Struct({
   ...ActivationReport.fields,
   sitrep: SitrepRef,
   currentSitrep: Schema.NullOr(SitrepRef),
-  kinds: Schema.Record(Schema.String, StatusKind)
+  kinds: Schema.Record(Schema.String, StatusKind),
+  // Null when no process held the name since leases exist; absent from a server before them.
+  process: Schema.optional(Schema.NullOr(ExecutorProcess))
 })
 
 /**
