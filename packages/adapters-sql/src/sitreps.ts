@@ -18,6 +18,11 @@ export const insertSitrep = (sql: Sql, s: Omit<SitrepToPublish, "cases">) =>
     ON CONFLICT (id) DO NOTHING
     RETURNING id`
 
+/** Issue 25.4: who published the sitrep (the grant's actor), in the publish's transaction. */
+export const insertPublisher = (sql: Sql, id: SitrepId, publishedBy: string) =>
+  sql`INSERT INTO sitrep_publisher (sitrep_id, published_by) VALUES (${id}, ${publishedBy})
+    ON CONFLICT (sitrep_id) DO NOTHING`
+
 export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<Record<string, Generation>>) => {
   const kinds = Object.keys(generations)
   return sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation)
@@ -199,8 +204,9 @@ export const selectVersion = (sql: Sql, version: number) =>
   sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE version = ${BigInt(version)}`
 
 export const selectSitrep = (sql: Sql, id: string) =>
-  sql<{ id: string; parent_id: string | null; creator_id: string; time_created: Date; comment: string }>`
-    SELECT id, parent_id, creator_id, time_created, comment FROM sitrep WHERE id = ${id}`
+  sql<{ id: string; parent_id: string | null; creator_id: string; published_by: string | null; time_created: Date; comment: string }>`
+    SELECT s.id, s.parent_id, s.creator_id, p.published_by, s.time_created, s.comment
+    FROM sitrep s LEFT JOIN sitrep_publisher p ON p.sitrep_id = s.id WHERE s.id = ${id}`
 
 export const selectGenerations = (sql: Sql, id: string) =>
   sql<{ kind: string; generation: bigint }>`SELECT kind, generation FROM sitrep_generation WHERE sitrep_id = ${id}`
@@ -358,7 +364,7 @@ export const pruneHistoryPage = (sql: Sql, keep: number, pageSize: number) =>
     RETURNING sitrep_id`
 
 /** The sitreps that just left history, with their children; one statement per table. */
-export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case", ids: ReadonlyArray<string>) =>
+export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case" | "sitrep_publisher", ids: ReadonlyArray<string>) =>
   sql`DELETE FROM ${sql(table)} WHERE sitrep_id = ANY(${textArray(ids)}::uuid[])`
 
 export const deleteSitreps = (sql: Sql, ids: ReadonlyArray<string>) =>

@@ -10,8 +10,8 @@ import { renderReport, reportToJson } from "../../render/report.ts"
 import { Refused } from "../../shared/failure.ts"
 import { lookUpSitrep } from "../../shared/sitrepLookup.ts"
 import { Output } from "../output.ts"
-import { Operations } from "../operations.ts"
 import { hasApi } from "../globalFlags.ts"
+import { Operations } from "../operations.ts"
 import { withOperations, withStores, withStoresWhenReady } from "../session.ts"
 
 const executorFlag = Flag.String("executor").pipe(
