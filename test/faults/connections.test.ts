@@ -73,10 +73,11 @@ describe("fault: connections killed", () => {
       })
     await converged(40_000)
 
-    // Mid-transaction: the loader reads a new sitrep in one REPEATABLE READ transaction. Hold the
-    // case table (which only sitrep reads use) locked so the read waits inside that transaction,
-    // kill it there (the statement, then the ROLLBACK, fail on a dead connection), release. A try
-    // is lost when the loader read the new sitrep before the lock was taken; then publish again.
+    // Mid-transaction: the loader moves to a new sitrep in one REPEATABLE READ transaction (the
+    // header, then the counts of what entered or was dropped: issue 19). Hold the lineage's
+    // request table locked so the counting waits inside that transaction, kill it there (the
+    // statement, then the ROLLBACK, fail on a dead connection), release. A try is lost when the
+    // loader moved before the lock was taken; then publish again.
     let inTransaction = 0
     let loaderPublishes = 0
     const extra: Array<string> = []
@@ -84,10 +85,10 @@ describe("fault: connections killed", () => {
       extra.push(...freshIds(1))
       await world.publish([{ id: caseIds[0]!, alerts: [...alerts, ...extra], bundles: [] }, { id: caseIds[1]!, alerts: [], bundles }])
       loaderPublishes += 1
-      const release = await world.holdLock("LOCK TABLE sitrep_case IN ACCESS EXCLUSIVE MODE")
+      const release = await world.holdLock("LOCK TABLE lineage_request IN ACCESS EXCLUSIVE MODE")
       const until = Date.now() + 3000
       while (inTransaction === 0 && Date.now() < until) {
-        inTransaction += await world.killBlockedInTransaction("sitrep_case")
+        inTransaction += await world.killBlockedInTransaction("lineage_request")
         await sleep(10)
       }
       await release()

@@ -137,6 +137,10 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["publish: drop requests", S.dropRequests(sql, "alert", held, [id, "00000000-0000-4000-8000-000000000002"])],
   ["move: requests entered between two generations", S.selectEnteredBetween(sql, "alert", 2n as Generation, held)],
   ["move: requests dropped between two generations", S.selectDroppedBetween(sql, "alert", 2n as Generation, held)],
+  ["held: count of a move between two generations", S.selectCountMove(sql, "alert", 2n as Generation, held)],
+  ["held: count at the first load", S.selectCountMove(sql, "alert", 0n as Generation, held)],
+  ["held: requests to execute, first page", S.selectHeldRequestsPage(sql, "alert", 2n as Generation, held, { enteredAt: 2n as Generation, ...S.FIRST_HELD_KEY }, 5000)],
+  ["held: requests to execute, next page", S.selectHeldRequestsPage(sql, "alert", 0n as Generation, held, { enteredAt: held, position: 7, id }, 5000)],
   ["prune: requests no retained version carries", S.pruneRequestsPage(sql, "alert", 100)],
   ["prune: cases", S.deleteSitrepRows(sql, "sitrep_case", [id])],
   ["prune: generations", S.deleteSitrepRows(sql, "sitrep_generation", [id])],
@@ -231,7 +235,7 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         assert.deepStrictEqual(unboundedScans(plan), [], p)
       }))
 
-    it.effect("a move and pruning read the lineage's requests through their entry and drop indexes", () =>
+    it.effect("a move, an executor's held counts and pages, and pruning read the lineage's requests through their entry and drop indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -241,6 +245,10 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
             [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
             [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
+            [S.selectCountMove(sql, "alert", from, held), "lineage_request_by_entry"],
+            [S.selectCountMove(sql, "alert", from, held), "lineage_request_dropped"],
+            [S.selectHeldRequestsPage(sql, "alert", from, held, { enteredAt: from, ...S.FIRST_HELD_KEY }, 5000), "lineage_request_by_entry"],
+            [S.selectHeldRequestsPage(sql, "alert", 0n as Generation, held, { enteredAt: held, position: 7, id }, 5000), "lineage_request_by_entry"],
             [S.selectRequests(sql, id), "lineage_request_by_entry"]
           ] as const
         ) {
