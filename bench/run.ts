@@ -14,6 +14,7 @@ import { startupScenario } from "./scenarios/startup.ts"
 import { DELTA, deltaScenarios } from "./scenarios/delta.ts"
 import { ADDED, DROPPED, publishScenarios } from "./scenarios/publish.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
+import { executorScenario } from "./scenarios/executor.ts"
 import { progress, type Summary } from "./support/stats.ts"
 import { serverFacts, startServer } from "./support/server.ts"
 
@@ -32,6 +33,7 @@ const config = quick
     observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 },
     startupRounds: 3,
     publish: { sizes: [1_000, 10_000], publishes: 3 },
+    executor: { requested: 10_000, runs: 3, memoryRuns: 1 },
     api: API_QUICK
   }
   : {
@@ -54,6 +56,7 @@ const config = quick
     observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 },
     startupRounds: 15,
     publish: { sizes: [1_000, 100_000], publishes: 10 },
+    executor: { requested: 100_000, runs: 7, memoryRuns: 3 },
     api: API_FULL
   }
 
@@ -71,6 +74,7 @@ try {
   const delta = await deltaScenarios(server, config.delta.sizes, config.delta.runs, config.background, config.delta.explainCalls)
   const api = await apiScenarios(server, config.api)
   const publish = await publishScenarios(server, config.publish.sizes, config.publish.publishes)
+  const executor = await executorScenario(server, config.executor)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -85,6 +89,21 @@ try {
   const publishSmall = publish[0]!
   const publishLarge = publish[publish.length - 1]!
   const targets = [
+    {
+      target: `issue 19 (section 11): the first activation after a publish of Delta = 10 reads O(Delta) rows (R = ${executor.requested.toLocaleString("en")})`,
+      value: `${executor.firstAfterPublish.tupReturned.median} rows returned, ${executor.firstAfterPublish.tupFetched.median} fetched (pg_stat_database; the steady state: ${executor.steady.tupReturned.median})`,
+      met: executor.firstAfterPublish.tupReturned.median <= 10 * 10
+    },
+    {
+      target: `issue 19 (section 11): that activation within 2x of the steady state (R = ${executor.requested.toLocaleString("en")})`,
+      value: `${r(executor.firstOverSteady)} (${executor.firstAfterPublish.ms.median.toFixed(1)} ms against ${executor.steady.ms.median.toFixed(1)} ms)`,
+      met: executor.firstOverSteady.median <= 2
+    },
+    {
+      target: `issue 19 (section 11): an executor holding R = ${executor.requested.toLocaleString("en")}: peak RSS and live heap per held request`,
+      value: `${executor.memory.peakRssMiB.median.toFixed(0)} MiB peak (${executor.memory.rssAtStartMiB.median.toFixed(0)} MiB at start), ${executor.memory.heldBytesPerRequest.median.toFixed(1)} bytes per request held`,
+      met: executor.memory.heldBytesPerRequest.median <= 263 / 2 && executor.memory.peakRssMiB.median <= 300 / 2
+    },
     ...publish.map((p) => ({
       target: `issue 19: a publish of Delta = ${ADDED + DROPPED} writes <= 2 x Delta + cases + 10 rows (R = ${p.requested.toLocaleString("en")})`,
       value: `${p.publish.rowsWritten.max} rows (${Math.ceil(p.requested / 1000) + 1} cases; the old copy wrote ${p.legacyCopy.rowsWritten.toLocaleString("en")})`,
@@ -174,6 +193,7 @@ try {
     delta,
     api,
     publish,
+    executor,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -274,6 +294,12 @@ try {
     line(p.requested.toLocaleString("en"), n(p.publish.statements), f(p.publish.ms, 1), n(p.publish.rowsWritten), f(p.legacyCopy.ms, 1), p.legacyCopy.rowsWritten.toLocaleString("en"),
       f(p.decodeMs, 2), n(p.move.statements), f(p.move.ms, 1), f(p.fullRead.ms, 1), (p.storage.lineageBytes / p.storage.oneCopyBytes).toFixed(2), (p.storage.legacyBytes / p.storage.oneCopyBytes).toFixed(1))
   }
+  rows.push("")
+  rows.push(`11. issue 19, the executor's side: the daemon's tick (loader, activation) right after a publish of Delta = 10 against the same tick in the steady state; an executor process holding R`)
+  line("R", "first statements", "first ms", "first rows returned", "first rows fetched", "steady statements", "steady ms", "steady rows returned", "first/steady", "peak RSS MiB", "RSS at start MiB", "held bytes/request")
+  line(executor.requested.toLocaleString("en"), n(executor.firstAfterPublish.statements), f(executor.firstAfterPublish.ms, 1), n(executor.firstAfterPublish.tupReturned),
+    n(executor.firstAfterPublish.tupFetched), n(executor.steady.statements), f(executor.steady.ms, 1), n(executor.steady.tupReturned), r(executor.firstOverSteady),
+    f(executor.memory.peakRssMiB, 0), f(executor.memory.rssAtStartMiB, 0), f(executor.memory.heldBytesPerRequest, 1))
   rows.push("")
   rows.push("targets")
   for (const t of targets) rows.push(`  ${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.value}`)

@@ -73,22 +73,26 @@ describe("fault: connections killed", () => {
       })
     await converged(40_000)
 
-    // Mid-transaction: the loader moves to a new sitrep in one REPEATABLE READ transaction (the
-    // header, then the counts of what entered or was dropped: issue 19). Hold the lineage's
-    // request table locked so the counting waits inside that transaction, kill it there (the
-    // statement, then the ROLLBACK, fail on a dead connection), release. A try is lost when the
-    // loader moved before the lock was taken; then publish again.
+    // Mid-read after a publish: the executor reads the lineage's request table twice after a
+    // publish (issue 19), in the loader's move (one REPEATABLE READ transaction: the header, then
+    // the counts of what entered or was dropped) and in the activation (the page of requests to
+    // execute, a statement of its own). Hold that table locked after a publish so whichever comes
+    // first waits, kill it there (in the transaction, the statement and then the ROLLBACK fail on a
+    // dead connection), release. Both are cheap now, so which one the lock catches is timing.
     let inTransaction = 0
+    let alone = 0
     let loaderPublishes = 0
     const extra: Array<string> = []
-    while (inTransaction === 0 && loaderPublishes < 10) {
+    while (inTransaction + alone === 0 && loaderPublishes < 10) {
       extra.push(...freshIds(1))
       await world.publish([{ id: caseIds[0]!, alerts: [...alerts, ...extra], bundles: [] }, { id: caseIds[1]!, alerts: [], bundles }])
       loaderPublishes += 1
       const release = await world.holdLock("LOCK TABLE lineage_request IN ACCESS EXCLUSIVE MODE")
       const until = Date.now() + 3000
-      while (inTransaction === 0 && Date.now() < until) {
-        inTransaction += await world.killBlockedInTransaction("lineage_request")
+      while (inTransaction + alone === 0 && Date.now() < until) {
+        const killed = await world.killBlockedInTransaction("lineage_request", true)
+        inTransaction += killed.inTransaction
+        alone += killed.alone
         await sleep(10)
       }
       await release()
@@ -122,14 +126,14 @@ describe("fault: connections killed", () => {
     expect(daemon.stderr()).not.toMatch(/\n\s+at /) // no stack trace in the log
     expect(creating.hits).toBeGreaterThan(0)
     expect(sweeping.hits).toBeGreaterThan(0)
-    expect(inTransaction).toBeGreaterThan(0)
+    expect(inTransaction + alone).toBeGreaterThan(0)
     expect(reported.size).toBeGreaterThan(0) // the faults were reported, each in the server's words
     for (const e of reported) expect(e).not.toMatch(/Query failed/)
     expect(log.erroredActivations + log.failedActivations).toBeGreaterThan(0) // the faults were reported
     console.log(
       `fault connections-killed: injected pg_terminate_backend on the daemon's backends during creation ` +
         `(${creating.hits} mid guarded insert + ${creating.all} killed between; ${createdBeforeConvergence}/${total} created when the kills stopped), ` +
-        `inside the loader's sitrep-read transaction (${inTransaction} hit in ${loaderPublishes} publishes) ` +
+        `reading the lineage after a publish (${inTransaction} in the loader's move transaction, ${alone} on the activation's page, in ${loaderPublishes} publishes) ` +
         `and during the sweep of ${candidates} collectible markers (${sweeping.hits} mid sweep page + ${sweeping.all} between); ` +
         `daemon logged ${log.activations} activations, ${log.erroredActivations} with errors, ${log.failedActivations} failed, ` +
         `then converged on version ${report.sitrep.version} and stopped with exit 0; errors its reports showed: ${JSON.stringify([...reported])}; ` +

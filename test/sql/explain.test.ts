@@ -151,6 +151,7 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["publish: an ambiguous commit resolved", S.selectHistoryVersionOf(sql, id)],
   ["progress read", P.selectProgress(sql)],
   ["progress advance", P.recordProgress(sql, "executed", "alert" as never, { generation: held, at: now, by: "e" })],
+  ["progress advance, committed asynchronously (PostgreSQL)", P.recordProgress(sql, "swept", "alert" as never, { generation: held, at: now, by: "e" }, { asyncAdvisoryCommit: true })],
   ["reports", P.selectReports(sql)]
 ]
 

@@ -138,7 +138,8 @@ const count = (v: bigint | number | string): number => Number(v)
  * per kind the count of its requests. A kind whose generation did not move since `from` keeps
  * its count; one that moved from a held generation at or below counts only the rows entered or
  * dropped in between (`selectCountMove`, O(Delta)); any other (no `from`, a kind new to it)
- * counts from generation 0, every carried row (the first load).
+ * counts from generation 0, every carried row (the first load), and so does every kind when
+ * `from` is no longer stored (pruned: the rows dropped since may be gone too).
  */
 const loadHeld = (sql: Sql, from: HeldSitrep | undefined) =>
   Effect.gen(function*() {
@@ -146,7 +147,11 @@ const loadHeld = (sql: Sql, from: HeldSitrep | undefined) =>
     if (Option.isNone(header)) return Option.none<HeldSitrep>()
     const h = header.value
     if (from !== undefined && from.id === h.id) return Option.some(from)
-    const moving = from !== undefined && from.version < h.version ? from : undefined
+    // Pruning removes the rows dropped at or below the oldest retained generation: counted from a
+    // held version no longer stored, the drops in between could be missing, so count afresh.
+    const moving = from !== undefined && from.version < h.version && (yield* S.selectSitrepExists(sql, from.id)).length > 0
+      ? from
+      : undefined
     const requested: Record<string, number> = {}
     for (const [kind, to] of Object.entries(h.generations) as Array<[KindName, Generation]>) {
       const held = moving?.generations[kind]

@@ -167,12 +167,13 @@ const batchResult = (result: GuardedBatchResult): StepResult => {
   return { created: count("Created"), alreadyExisted: count("AlreadyExists"), tombstoned: count("Tombstoned") }
 }
 
-/** Requests read from the store per page: this many guarded batches' worth. */
+/** Requests read from the store per page: this many guarded batches' worth, and at least `MIN_READ`. */
 export const BATCHES_PER_READ = 10
+export const MIN_READ = 1000
 
 /**
  * Creation in guarded batches (SPEC 3.1), stopping at the first refused one. The requests come
- * from the store, a page of `BATCHES_PER_READ` batches at a time (issue 19: the held sitrep
+ * from the store, a page of `BATCHES_PER_READ` batches (at least `MIN_READ` requests) at a time (issue 19: the held sitrep
  * keeps no request bodies), in the store's defined order; a page that cannot be read ends the
  * kind's creation as one error (so its progress does not advance).
  */
@@ -181,7 +182,7 @@ const create = (held: HeldSitrep, kind: ResourceKind, generation: Generation, pl
     const resources = yield* ResourceStore
     const sitreps = yield* SitrepStore
     const after = plan.toExecute?.after ?? null
-    const limit = batchSize * BATCHES_PER_READ
+    const limit = Math.max(batchSize * BATCHES_PER_READ, MIN_READ)
     return yield* pages<string | null, ReadonlyArray<ReadonlyArray<Request>>, StoreError, never>(null, (cursor) =>
       Effect.map(sitreps.heldRequests(held, kind.name, after, cursor, limit), (page) =>
         [Arr.chunksOf(page.requests, batchSize), Option.fromNullishOr(page.cursor)] as const)).pipe(
