@@ -1,4 +1,5 @@
 import type { DeltaFigures } from "./scenarios/delta.ts"
+import type { PublishFigures } from "./scenarios/publish.ts"
 import type { SweepFigures, SweepName } from "./scenarios/sweep.ts"
 import type { Summary } from "./support/stats.ts"
 
@@ -100,5 +101,21 @@ export const deltaChart = (figures: ReadonlyArray<DeltaFigures>, delta: number, 
       { label: `delta: execute the ${delta} requests that entered after the executed generation`, color: "#1f77b4", dash: "", at: figures.map((f) => f.delta.ms) },
       { label: "full: execute every request again (before issue 13)", color: "#d62728", dash: "", at: figures.map((f) => f.full.ms) },
       { label: "steady state: the same generation already executed and swept", color: "#2ca02c", dash: "6 4", at: figures.map((f) => f.steady.ms) }
+    ]
+  })
+
+/** The publish chart (issue 19): a child of Delta = 10 against R, before and after. */
+export const publishChart = (figures: ReadonlyArray<PublishFigures>, delta: number, title: string): string =>
+  logLogChart({
+    title,
+    subtitle: "median wall time per publish (bars: min to max), log-log",
+    xLabel: `requests R in the parent (the child adds ${delta / 2} and drops ${delta / 2})`,
+    yLabel: "wall time",
+    xs: figures.map((f) => f.requested),
+    series: [
+      { label: "before issue 19: the old publish's copy of every request (its INSERT alone, emulated)", color: "#d62728", dash: "", at: figures.map((f) => f.legacyCopy.ms) },
+      { label: "full document: checked by digest against the parent's outline, adds and drops written", color: "#ff7f0e", dash: "", at: figures.map((f) => f.full.ms) },
+      { label: "delta document (SPEC 7.1a): only what it touches read, adds and drops written", color: "#1f77b4", dash: "", at: figures.map((f) => f.delta.ms) },
+      { label: "JSON.parse of the full document alone (the least a full document can cost)", color: "#2ca02c", dash: "6 4", at: figures.map((f) => f.decodeMs) }
     ]
   })

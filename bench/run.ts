@@ -6,13 +6,14 @@
 import { writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
-import { deltaChart, sweepChart } from "./chart.ts"
+import { deltaChart, publishChart, sweepChart } from "./chart.ts"
 import { API_FULL, API_QUICK, apiScenarios } from "./scenarios/api.ts"
 import { activationScenarios, BATCH_SIZE, PAGE_SIZE } from "./scenarios/activation.ts"
 import { observabilityScenario } from "./scenarios/observability.ts"
 import { startupScenario } from "./scenarios/startup.ts"
 import { DELTA, deltaScenarios } from "./scenarios/delta.ts"
 import { ADDED, DROPPED, publishScenarios } from "./scenarios/publish.ts"
+import { STORAGE_ADDED, STORAGE_DROPPED, storageScenario } from "./scenarios/storage.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
 import { executorScenario } from "./scenarios/executor.ts"
 import { progress, type Summary } from "./support/stats.ts"
@@ -32,7 +33,8 @@ const config = quick
     sweep: { collectible: 2_000, sizes: [2_000, 20_000], runs: 2, latencyAt: [2_000, 20_000], latencyRounds: 2, latencyPerRound: 50 },
     observability: { requested: 1_000, newGenRuns: 3, steadyRuns: 20, background: 10_000 },
     startupRounds: 3,
-    publish: { sizes: [1_000, 10_000], publishes: 3 },
+    publish: { sizes: [1_000, 10_000], publishes: 2 },
+    storage: { requested: 2_000, publishes: 10, keep: 5 },
     executor: { requested: 10_000, runs: 3, memoryRuns: 1 },
     api: API_QUICK
   }
@@ -55,7 +57,8 @@ const config = quick
     },
     observability: { requested: 10_000, newGenRuns: 7, steadyRuns: 100, background: 100_000 },
     startupRounds: 15,
-    publish: { sizes: [1_000, 100_000], publishes: 10 },
+    publish: { sizes: [1_000, 100_000, 1_000_000], publishes: 5 },
+    storage: { requested: 100_000, publishes: 50, keep: 5 },
     executor: { requested: 100_000, runs: 7, memoryRuns: 3 },
     api: API_FULL
   }
@@ -74,6 +77,7 @@ try {
   const delta = await deltaScenarios(server, config.delta.sizes, config.delta.runs, config.background, config.delta.explainCalls)
   const api = await apiScenarios(server, config.api)
   const publish = await publishScenarios(server, config.publish.sizes, config.publish.publishes)
+  const storage = await storageScenario(server, config.storage)
   const executor = await executorScenario(server, config.executor)
 
   // ---- targets, every ratio from figures of this one run ----
@@ -87,42 +91,59 @@ try {
   const explainSmall = delta[0]!
   const explainLarge = delta[delta.length - 1]!
   const publishSmall = publish[0]!
-  const publishLarge = publish[publish.length - 1]!
+  // The targets name R = 100,000; a run without it (quick) reads its largest R.
+  const publishLarge = publish.find((p) => p.requested === 100_000) ?? publish[publish.length - 1]!
+  const deltaRatio = publishLarge.delta.ms.median / publishSmall.delta.ms.median
   const targets = [
     {
-      target: `issue 19 (section 11): the first activation after a publish of Delta = 10 reads O(Delta) rows (R = ${executor.requested.toLocaleString("en")})`,
+      target: `issue 19 (section 12): the first activation after a publish of Delta = 10 reads O(Delta) rows (R = ${executor.requested.toLocaleString("en")})`,
       value: `${executor.firstAfterPublish.tupReturned.median} rows returned, ${executor.firstAfterPublish.tupFetched.median} fetched (pg_stat_database; the steady state: ${executor.steady.tupReturned.median})`,
       met: executor.firstAfterPublish.tupReturned.median <= 10 * 10
     },
     {
-      target: `issue 19 (section 11): that activation within 2x of the steady state (R = ${executor.requested.toLocaleString("en")})`,
+      target: `issue 19 (section 12): that activation within 2x of the steady state (R = ${executor.requested.toLocaleString("en")})`,
       value: `${r(executor.firstOverSteady)} (${executor.firstAfterPublish.ms.median.toFixed(1)} ms against ${executor.steady.ms.median.toFixed(1)} ms)`,
       met: executor.firstOverSteady.median <= 2
     },
     {
-      target: `issue 19 (section 11): an executor holding R = ${executor.requested.toLocaleString("en")}: peak RSS and live heap per held request`,
+      target: `issue 19 (section 12): an executor holding R = ${executor.requested.toLocaleString("en")}: peak RSS and live heap per held request`,
       value: `${executor.memory.peakRssMiB.median.toFixed(0)} MiB peak (${executor.memory.rssAtStartMiB.median.toFixed(0)} MiB at start), ${executor.memory.heldBytesPerRequest.median.toFixed(1)} bytes per request held`,
       met: executor.memory.heldBytesPerRequest.median <= 263 / 2 && executor.memory.peakRssMiB.median <= 300 / 2
     },
-    ...publish.map((p) => ({
-      target: `issue 19: a publish of Delta = ${ADDED + DROPPED} writes <= 2 x Delta + cases + 10 rows (R = ${p.requested.toLocaleString("en")})`,
-      value: `${p.publish.rowsWritten.max} rows (${Math.ceil(p.requested / 1000) + 1} cases; the old copy wrote ${p.legacyCopy.rowsWritten.toLocaleString("en")})`,
-      met: p.publish.rowsWritten.max <= 2 * (ADDED + DROPPED) + Math.ceil(p.requested / 1000) + 1 + 10
-    })),
+    ...publish.flatMap((p) => (["full", "delta"] as const).map((form) => ({
+      target: `issue 19: a publish of Delta = ${ADDED + DROPPED} (${form} document) writes <= 2 x Delta + cases + 10 rows (R = ${p.requested.toLocaleString("en")})`,
+      value: `${p[form].rowsWritten.max} rows (${Math.ceil(p.requested / 1000) + 1} cases; the old copy wrote ${p.legacyCopy.rowsWritten.toLocaleString("en")})`,
+      met: p[form].rowsWritten.max <= 2 * (ADDED + DROPPED) + Math.ceil(p.requested / 1000) + 1 + 10
+    }))),
     {
-      target: `issue 19: a full document's publish within 3x of decoding it alone (R = ${publishLarge.requested.toLocaleString("en")})`,
-      value: `${(publishLarge.publish.ms.median / publishLarge.decodeMs.median).toFixed(1)}x (${publishLarge.publish.ms.median.toFixed(0)} ms against ${publishLarge.decodeMs.median.toFixed(1)} ms)`,
-      met: publishLarge.publish.ms.median <= 3 * publishLarge.decodeMs.median
+      target: `issue 19: a delta document's publish at R = ${publishLarge.requested.toLocaleString("en")} within 1.5x of the same at R = ${publishSmall.requested.toLocaleString("en")}`,
+      value: `${deltaRatio.toFixed(2)}x (${publishLarge.delta.ms.median.toFixed(1)} ms against ${publishSmall.delta.ms.median.toFixed(1)} ms)`,
+      met: deltaRatio <= 1.5
     },
+    ...publish.filter((p) => p.requested >= publishLarge.requested).map((p) => ({
+      target: `issue 19: a full document's publish within 3x of decoding it alone (R = ${p.requested.toLocaleString("en")})`,
+      value: `${(p.full.ms.median / p.decodeMs.median).toFixed(1)}x (${p.full.ms.median.toFixed(0)} ms against ${p.decodeMs.median.toFixed(1)} ms for JSON.parse; ${(p.full.ms.median / p.schemaDecodeMs.median).toFixed(1)}x of JSON.parse and the document schema, ${p.schemaDecodeMs.median.toFixed(0)} ms)`,
+      met: p.full.ms.median <= 3 * p.decodeMs.median
+    })),
     {
       target: `issue 19: an executor's move reads O(Delta) request rows, not R (R = ${publishLarge.requested.toLocaleString("en")})`,
       value: `${publishLarge.move.rowsRead} rows in ${publishLarge.move.ms.median.toFixed(1)} ms against a full read of ${publishLarge.fullRead.rowsRead.toLocaleString("en")} in ${publishLarge.fullRead.ms.median.toFixed(0)} ms (R = ${publishSmall.requested.toLocaleString("en")}: ${publishSmall.move.ms.median.toFixed(1)} ms)`,
       met: publishLarge.move.rowsRead <= 2 * (ADDED + DROPPED)
     },
     {
-      target: `issue 19: request storage with ${publishLarge.publishes + 1} versions kept within 1.5x of one copy of R (R = ${publishLarge.requested.toLocaleString("en")})`,
+      target: `issue 19: request storage with ${2 * publishLarge.publishes + 1} versions kept within 1.5x of one copy of R (R = ${publishLarge.requested.toLocaleString("en")})`,
       value: `${(publishLarge.storage.lineageBytes / publishLarge.storage.oneCopyBytes).toFixed(2)}x (the old per-version copy: ${(publishLarge.storage.legacyBytes / publishLarge.storage.oneCopyBytes).toFixed(1)}x)`,
       met: publishLarge.storage.lineageBytes <= 1.5 * publishLarge.storage.oneCopyBytes
+    },
+    {
+      target: `issue 19: request and case storage after ${storage.publishes} publishes of Delta = ${STORAGE_ADDED + STORAGE_DROPPED}, ${storage.versions} versions kept, within 1.5x of one copy of R (R = ${storage.requested.toLocaleString("en")})`,
+      value: `${((storage.beforePrune.lineage.bytes + storage.beforePrune.cases.bytes) / storage.oneCopy.bytes).toFixed(2)}x (requests alone ${(storage.beforePrune.lineage.bytes / storage.oneCopy.bytes).toFixed(2)}x; the old per-version copy ${(storage.legacy.bytes / storage.oneCopy.bytes).toFixed(1)}x)`,
+      met: storage.beforePrune.lineage.bytes + storage.beforePrune.cases.bytes <= 1.5 * storage.oneCopy.bytes
+    },
+    {
+      target: `issue 19: pruning to ${storage.keep} versions removes exactly the request rows no retained version carries (R = ${storage.requested.toLocaleString("en")})`,
+      value: `${storage.pruned.removed} rows removed of ${storage.pruned.expected} carried by no retained version; ${storage.afterPrune.lineage.rows.toLocaleString("en")} left (${storage.afterPrune.lineage.carried.toLocaleString("en")} carried)`,
+      met: storage.pruned.removed === storage.pruned.expected && storage.afterPrune.lineage.carried === storage.beforePrune.lineage.carried
     },
     {
       target: `8. new generation adding ${DELTA} requests: the same statements at every R (ceil(${DELTA} / ${BATCH_SIZE}) + a constant)`,
@@ -193,6 +214,7 @@ try {
     delta,
     api,
     publish,
+    storage,
     executor,
     targets
   }
@@ -202,6 +224,10 @@ try {
   writeFileSync(
     here(quick ? "./delta-chart-quick.svg" : "./delta-chart.svg"),
     deltaChart(delta, DELTA, `A new generation adding ${DELTA} requests, PostgreSQL ${facts["server_version"]?.split(" ")[0]}`)
+  )
+  writeFileSync(
+    here(quick ? "./publish-chart-quick.svg" : "./publish-chart.svg"),
+    publishChart(publish, ADDED + DROPPED, `Publishing a child of Delta = ${ADDED + DROPPED}, PostgreSQL ${facts["server_version"]?.split(" ")[0]}`)
   )
   writeFileSync(
     here(chartFile),
@@ -288,14 +314,28 @@ try {
     }
   }
   rows.push("")
-  rows.push(`10. issue 19: publish of a child adding ${ADDED} and dropping ${DROPPED} (full document), against the old copy-every-request INSERT (emulated on a scratch table); an executor's move to it against a full read; storage after the publishes, every version kept`)
-  line("R", "publish statements", "publish ms", "rows written", "old copy ms", "old rows", "decode ms", "move statements", "move ms", "full read ms", "storage / one copy", "old storage / one copy")
+  rows.push(`10. issue 19: publish of a child adding ${ADDED} and dropping ${DROPPED}, as a full document and as a delta document (alternating), against the old copy-every-request INSERT (emulated on a scratch table, "before"); decoding the full document alone; an executor's move to it against a full read; storage after the publishes, every version kept`)
+  line("R", "full: statements", "full ms", "full rows", "delta: statements", "delta ms", "delta rows", "before: old copy ms (rows)", "JSON.parse ms", "parse + schema ms",
+    "full / parse", "move statements", "move ms", "full read ms", "storage / one copy", "old storage / one copy")
   for (const p of publish) {
-    line(p.requested.toLocaleString("en"), n(p.publish.statements), f(p.publish.ms, 1), n(p.publish.rowsWritten), f(p.legacyCopy.ms, 1), p.legacyCopy.rowsWritten.toLocaleString("en"),
-      f(p.decodeMs, 2), n(p.move.statements), f(p.move.ms, 1), f(p.fullRead.ms, 1), (p.storage.lineageBytes / p.storage.oneCopyBytes).toFixed(2), (p.storage.legacyBytes / p.storage.oneCopyBytes).toFixed(1))
+    line(p.requested.toLocaleString("en"), n(p.full.statements), f(p.full.ms, 1), n(p.full.rowsWritten), n(p.delta.statements), f(p.delta.ms, 1), n(p.delta.rowsWritten),
+      `${f(p.legacyCopy.ms, 1)} (${p.legacyCopy.rowsWritten.toLocaleString("en")})`, f(p.decodeMs, 2), f(p.schemaDecodeMs, 1), `${(p.full.ms.median / p.decodeMs.median).toFixed(1)}x`,
+      n(p.move.statements), f(p.move.ms, 1), f(p.fullRead.ms, 1), (p.storage.lineageBytes / p.storage.oneCopyBytes).toFixed(2), (p.storage.legacyBytes / p.storage.oneCopyBytes).toFixed(1))
   }
   rows.push("")
-  rows.push(`11. issue 19, the executor's side: the daemon's tick (loader, activation) right after a publish of Delta = 10 against the same tick in the steady state; an executor process holding R`)
+  const st = storage
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1)
+  rows.push(`11. issue 19: storage after ${st.publishes} publishes of ${STORAGE_ADDED} added and ${STORAGE_DROPPED} dropped at R = ${st.requested.toLocaleString("en")} (${st.versions} versions kept; built in ${st.buildSeconds.toFixed(0)} s), then pruned to ${st.keep}; pg_total_relation_size in MiB`)
+  line("table", "MiB", "rows", "/ one copy", `MiB after prune`, "rows after prune")
+  line(`lineage_request (requests, once; indexes ${mib(st.beforePrune.lineage.indexBytes)})`, mib(st.beforePrune.lineage.bytes), st.beforePrune.lineage.rows.toLocaleString("en"),
+    (st.beforePrune.lineage.bytes / st.oneCopy.bytes).toFixed(2), mib(st.afterPrune.lineage.bytes), st.afterPrune.lineage.rows.toLocaleString("en"))
+  line("sitrep_case (cases, per version)", mib(st.beforePrune.cases.bytes), st.beforePrune.cases.rows.toLocaleString("en"),
+    (st.beforePrune.cases.bytes / st.oneCopy.bytes).toFixed(2), mib(st.afterPrune.cases.bytes), st.afterPrune.cases.rows.toLocaleString("en"))
+  line(`one copy of R (newest version, PK (kind, id) ${mib(st.oneCopy.indexBytes)})`, mib(st.oneCopy.bytes), st.oneCopy.rows.toLocaleString("en"), "1", "", "")
+  line("old per-version copy (emulated)", mib(st.legacy.bytes), st.legacy.rows.toLocaleString("en"), (st.legacy.bytes / st.oneCopy.bytes).toFixed(1), "", st.legacy.rowsAfterPrune.toLocaleString("en"))
+  rows.push(`   the prune removed ${st.pruned.removed} request rows (${st.pruned.expected} were carried by no retained version) with ${st.pruned.versionsRemoved} versions; ${st.afterPrune.lineage.dropped} dropped rows stay for the retained versions that carry them`)
+  rows.push("")
+  rows.push(`12. issue 19, the executor's side: the daemon's tick (loader, activation) right after a publish of Delta = 10 against the same tick in the steady state; an executor process holding R`)
   line("R", "first statements", "first ms", "first rows returned", "first rows fetched", "steady statements", "steady ms", "steady rows returned", "first/steady", "peak RSS MiB", "RSS at start MiB", "held bytes/request")
   line(executor.requested.toLocaleString("en"), n(executor.firstAfterPublish.statements), f(executor.firstAfterPublish.ms, 1), n(executor.firstAfterPublish.tupReturned),
     n(executor.firstAfterPublish.tupFetched), n(executor.steady.statements), f(executor.steady.ms, 1), n(executor.steady.tupReturned), r(executor.firstOverSteady),

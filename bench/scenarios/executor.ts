@@ -13,7 +13,7 @@ import { snapshotWire, wireSince } from "../support/wire.ts"
 import { BATCH_SIZE, PAGE_SIZE } from "./activation.ts"
 
 /**
- * Section 11 (issue 19, the executor's side): an executor that moves by the delta.
+ * Section 12 (issue 19, the executor's side): an executor that moves by the delta.
  *
  * - **Memory.** A child process (`bench/executor-child.ts`) loads the current sitrep of R
  *   requests through the daemon's loader and runs the first activation (creating all of them):

@@ -1,7 +1,10 @@
-import { alertKind, Authorization, publishSitrep, type Sitrep, SitrepStore } from "@fm-rendezvous/domain"
-import { Effect, Option } from "effect"
+import { alertKind, Authorization, decodeSitrepDocument, defaultKinds, makeRegistry, publishSitrep, type Sitrep, SitrepStore } from "@fm-rendezvous/domain"
+import { Effect, Option, Result } from "effect"
+import { resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import { alertSitrep, freshIds, OPERATOR, publishAndLoad, sql } from "../support/data.ts"
-import { createDatabase, type Server } from "../support/server.ts"
+import { copyLegacyVersion, createLegacyTable } from "../support/legacy.ts"
+import { createDatabase, type Server, startServer } from "../support/server.ts"
 import { ms, progress, type Summary, summarize } from "../support/stats.ts"
 import { snapshotWire, wireSince } from "../support/wire.ts"
 
@@ -9,42 +12,60 @@ import { snapshotWire, wireSince } from "../support/wire.ts"
 export const ADDED = 5
 export const DROPPED = 5
 
+/** One form of the publish of a child of Delta = 10, through the use case. */
+export interface PublishSide {
+  readonly statements: Summary
+  readonly ms: Summary
+  readonly rowsWritten: Summary
+}
+
 export interface PublishFigures {
   readonly requested: number
+  /** Publishes of each form (full documents and delta documents alternate, so each pair ran seconds apart). */
   readonly publishes: number
-  /** The publish of a full document through the use case, this storage. */
-  readonly publish: { readonly statements: Summary; readonly ms: Summary; readonly rowsWritten: Summary }
+  /** The child as a full document (SPEC 7.1): every carried request sent again, checked by digest against the parent's outline. */
+  readonly full: PublishSide
+  /** The same child as a delta document (SPEC 7.1a): 5 added, 5 dropped; the parent's requests never read. */
+  readonly delta: PublishSide
   /** Today's storage before issue 19, emulated: the old copy-every-request INSERT of the child into a scratch per-version table. */
   readonly legacyCopy: { readonly ms: Summary; readonly rowsWritten: number }
   /** Decoding the full document alone (JSON.parse of its text): the least a full document can cost. */
   readonly decodeMs: Summary
-  /** An executor's move to the new version: `currentFrom(held)` against a full read (`current`). */
+  /** JSON.parse and the document's schema (decodeSitrepDocument), which every publish of a full document runs. */
+  readonly schemaDecodeMs: Summary
+  /** An executor's move to the new version: `currentFrom(held)` against a full read (`current`, not run at R = 1,000,000). */
   readonly move: { readonly statements: Summary; readonly ms: Summary; readonly rowsRead: number }
   readonly fullRead: { readonly statements: Summary; readonly ms: Summary; readonly rowsRead: number }
   /** pg_total_relation_size of the request storage after `publishes` with every version kept, against one copy of R. */
   readonly storage: { readonly lineageBytes: number; readonly legacyBytes: number; readonly oneCopyBytes: number }
 }
 
+/** The ids the child drops: the first DROPPED requests of the parent, in its order. */
+const droppedOf = (parent: Sitrep) => parent.cases.flatMap((c) => c.requests[alertKind.name] ?? []).slice(0, DROPPED).map((r) => r.id)
+
 /** The child of `parent`: every case carried, the first DROPPED requests left out, one case of ADDED new ones. */
 const childDocument = (parent: Sitrep) => {
   const fresh = alertSitrep(parent.id, freshIds(ADDED))
-  let toDrop = DROPPED
+  const dropped = new Set<string>(droppedOf(parent))
   return {
     ...fresh,
     cases: [
-      ...parent.cases.map((c) => {
-        const requests = (c.requests[alertKind.name] ?? []).filter(() => toDrop-- <= 0)
-        return {
-          id: c.id,
-          comment: c.comment,
-          closed: c.closed,
-          alertRequests: requests.map((r) => ({ id: r.id, ...r.body })),
-          supportBundleRequests: []
-        }
-      }),
+      ...parent.cases.map((c) => ({
+        id: c.id,
+        comment: c.comment,
+        closed: c.closed,
+        alertRequests: (c.requests[alertKind.name] ?? []).filter((r) => !dropped.has(r.id)).map((r) => ({ id: r.id, ...r.body })),
+        supportBundleRequests: []
+      })),
       ...fresh.cases
     ]
   }
+}
+
+/** The same child as a planner that knows what it changed writes it (SPEC 7.1a): one new case, five dropped ids. */
+const childDelta = (parent: Sitrep) => {
+  const { cases, ...header } = alertSitrep(parent.id, freshIds(ADDED))
+  return { ...header, parentId: parent.id, changes: { cases, dropped: { alertRequests: droppedOf(parent) } } }
 }
 
 const timed = async <A>(f: () => Promise<A>) => {
@@ -57,41 +78,52 @@ const timed = async <A>(f: () => Promise<A>) => {
 const requestCount = (s: Sitrep) => s.cases.reduce((n, c) => n + (c.requests[alertKind.name] ?? []).length, 0)
 
 /**
- * Per R on a database of its own: the first sitrep, then `publishes` children of Delta = 10, each
- * published as a full document through the use case (statements, wall time, rows written), then
- * copied the old way into a scratch table (`legacy_request`, the pre-issue-19 `sitrep_request`
- * with its primary key: one row per request per version) to time today's storage side by side;
- * after each publish, an executor holding the parent moves to it (`currentFrom`) and, for
- * comparison, reads it whole (`current`). Storage is measured after the last publish.
+ * Per R on a database of its own: the first sitrep, then `publishes` children of Delta = 10 of
+ * each form, alternating: a full document, then a delta document, through the use case
+ * (statements, wall time, rows written). After each, the old storage's copy of the new version
+ * into a scratch table (`legacy_request`, the pre-issue-19 `sitrep_request` with its primary key:
+ * one row per request per version) times today's storage side by side ("before"); an executor
+ * holding the parent moves to it (`currentFrom`) and, for comparison, reads it whole (`current`).
+ * At R = 1,000,000 (`bigFrom`) the whole read and the old copy run once only, to keep the run
+ * within minutes. Storage is measured after the last publish.
  */
-export const publishScenarios = async (server: Server, sizes: ReadonlyArray<number>, publishes: number): Promise<Array<PublishFigures>> => {
+export const publishScenarios = async (
+  server: Server,
+  sizes: ReadonlyArray<number>,
+  publishes: number,
+  bigFrom = 1_000_000
+): Promise<Array<PublishFigures>> => {
   const out: Array<PublishFigures> = []
+  const registry = makeRegistry(defaultKinds)
+  const decodeDocument = decodeSitrepDocument(registry)
   for (const requested of sizes) {
+    const big = requested >= bigFrom
     const db = await createDatabase(server, `publish${requested}`)
     try {
       progress(`publish R=${requested}: the first sitrep`)
       let held = await publishAndLoad(db, alertSitrep(null, freshIds(requested)))
-      await sql(db, (s) =>
-        s.unsafe(`CREATE TABLE legacy_request (sitrep_id UUID NOT NULL, kind TEXT NOT NULL, id UUID NOT NULL,
-          case_position INT4 NOT NULL, position INT4 NOT NULL, case_id UUID NOT NULL, body JSONB NOT NULL,
-          entered_at_generation INT8, PRIMARY KEY (sitrep_id, kind, id))`))
-      const copyOld = (s: Sitrep) =>
-        sql(db, (q) =>
-          q`INSERT INTO legacy_request SELECT ${s.id}, r.kind, r.id, 0, row_number() OVER () - 1, r.case_id, r.body, r.entered_at_generation
-            FROM lineage_request r JOIN sitrep_generation g ON g.kind = r.kind AND g.sitrep_id = ${s.id}
-            WHERE r.entered_at_generation <= g.generation AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`)
+      await createLegacyTable(db)
+      const copyOld = (s: Sitrep) => copyLegacyVersion(db, s)
       await copyOld(held)
-      const pub = { st: [] as Array<number>, ms: [] as Array<number>, rows: [] as Array<number> }
+      const side = () => ({ st: [] as Array<number>, ms: [] as Array<number>, rows: [] as Array<number> })
+      const pub = { full: side(), delta: side() }
       const legacy: Array<number> = []
       const decode: Array<number> = []
+      const schemaDecode: Array<number> = []
       const move = { st: [] as Array<number>, ms: [] as Array<number>, rows: 0 }
       const full = { st: [] as Array<number>, ms: [] as Array<number>, rows: 0 }
-      for (let run = 0; run < publishes; run++) {
-        const doc = childDocument(held)
-        const text = JSON.stringify(doc)
-        const t0 = performance.now()
-        JSON.parse(text)
-        decode.push(ms(t0))
+      for (let run = 0; run < 2 * publishes; run++) {
+        const form = run % 2 === 0 ? "full" : "delta"
+        const text = JSON.stringify(form === "full" ? childDocument(held) : childDelta(held))
+        if (form === "full") {
+          const t0 = performance.now()
+          JSON.parse(text)
+          decode.push(ms(t0))
+          const t1 = performance.now()
+          if (Result.isFailure(decodeDocument(JSON.parse(text)))) throw new Error("the bench's child document does not decode")
+          schemaDecode.push(ms(t1))
+        }
+        progress(`publish R=${requested}: ${form} document ${Math.floor(run / 2) + 1} of ${publishes}`)
         const published = await timed(() =>
           db.run(Effect.gen(function*() {
             const grant = yield* (yield* Authorization).requireAdmin(OPERATOR, "publishing a bench sitrep")
@@ -103,23 +135,26 @@ export const publishScenarios = async (server: Server, sizes: ReadonlyArray<numb
               AND (entered_at_generation = ${g} OR dropped_at_generation = ${g}))
             + (SELECT count(*) FROM sitrep_case WHERE sitrep_id = ${published.value.id})
             + (SELECT count(*) FROM sitrep_generation WHERE sitrep_id = ${published.value.id}) + 3)::int AS n`)
-        pub.st.push(published.statements)
-        pub.ms.push(published.ms)
-        pub.rows.push(rows[0]!.n)
+        pub[form].st.push(published.statements)
+        pub[form].ms.push(published.ms)
+        pub[form].rows.push(rows[0]!.n)
         const moved = await timed(() => db.run(Effect.flatMap(SitrepStore, (s) => s.currentFrom(held))))
-        const whole = await timed(() => db.run(Effect.flatMap(SitrepStore, (s) => s.current)))
         move.st.push(moved.statements)
         move.ms.push(moved.ms)
-        full.st.push(whole.statements)
-        full.ms.push(whole.ms)
-        const next = Option.getOrThrow(whole.value)
-        const shown = (x: unknown) => JSON.stringify(x, (_k, v) => typeof v === "bigint" ? String(v) : v)
-        if (shown(Option.getOrThrow(moved.value)) !== shown(next)) throw new Error("a move read another sitrep than a full read")
         move.rows = ADDED + DROPPED
-        full.rows = requestCount(next)
-        const t1 = performance.now()
-        await copyOld(next)
-        legacy.push(ms(t1))
+        let next = Option.getOrThrow(moved.value)
+        if (!big || run === 0) {
+          const whole = await timed(() => db.run(Effect.flatMap(SitrepStore, (s) => s.current)))
+          full.st.push(whole.statements)
+          full.ms.push(whole.ms)
+          next = Option.getOrThrow(whole.value)
+          const shown = (x: unknown) => JSON.stringify(x, (_k, v) => typeof v === "bigint" ? String(v) : v)
+          if (shown(Option.getOrThrow(moved.value)) !== shown(next)) throw new Error("a move read another sitrep than a full read")
+          full.rows = requestCount(next)
+          const t1 = performance.now()
+          await copyOld(next)
+          legacy.push(ms(t1))
+        }
         held = next
       }
       const size = (table: string) =>
@@ -131,9 +166,11 @@ export const publishScenarios = async (server: Server, sizes: ReadonlyArray<numb
       out.push({
         requested,
         publishes,
-        publish: { statements: summarize(pub.st), ms: summarize(pub.ms), rowsWritten: summarize(pub.rows) },
+        full: { statements: summarize(pub.full.st), ms: summarize(pub.full.ms), rowsWritten: summarize(pub.full.rows) },
+        delta: { statements: summarize(pub.delta.st), ms: summarize(pub.delta.ms), rowsWritten: summarize(pub.delta.rows) },
         legacyCopy: { ms: summarize(legacy), rowsWritten: requestCount(held) },
         decodeMs: summarize(decode),
+        schemaDecodeMs: summarize(schemaDecode),
         move: { statements: summarize(move.st), ms: summarize(move.ms), rowsRead: move.rows },
         fullRead: { statements: summarize(full.st), ms: summarize(full.ms), rowsRead: full.rows },
         storage: { lineageBytes: await size("lineage_request"), legacyBytes: await size("legacy_request"), oneCopyBytes: await size("one_copy") }
@@ -144,4 +181,19 @@ export const publishScenarios = async (server: Server, sizes: ReadonlyArray<numb
     }
   }
   return out
+}
+
+/**
+ * Alone: `node --conditions=@fm-rendezvous/source bench/scenarios/publish.ts [R ...]` (default
+ * 1,000 and 100,000; FM_BENCH_PUBLISHES publishes of each form, default 5), JSON on stdout.
+ */
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const sizes = process.argv.slice(2).map(Number)
+  const server = await startServer()
+  try {
+    const figures = await publishScenarios(server, sizes.length > 0 ? sizes : [1_000, 100_000], Number(process.env["FM_BENCH_PUBLISHES"] ?? 5))
+    console.log(JSON.stringify(figures, null, 2))
+  } finally {
+    await server.stop()
+  }
 }

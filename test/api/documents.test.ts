@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { decodeSitrepDelta, decodeSitrepDocument, defaultKinds, makeRegistry, applySitrepDelta, sitrepDelta } from "@fm-rendezvous/domain"
 import { Result } from "effect"
@@ -78,6 +79,35 @@ describe("the document formats and their examples", () => {
 })
 
 describe("inputs (issue 25.9)", () => {
+  it("fm sitrep show --json, edited as docs/DOCUMENTS.md says, publishes as the next sitrep in either mode", async () => {
+    const modes = [
+      { name: "direct", fm: direct, id: "0d6c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e13", alert: "c3f1a2b4-6d7e-4f80-9a1b-2c3d4e5f6a13" },
+      { name: "remote", fm: remote, id: "0d6c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e14", alert: "c3f1a2b4-6d7e-4f80-9a1b-2c3d4e5f6a14" }
+    ]
+    for (const mode of modes) {
+      const shown = await mode.fm(["sitrep", "show", "--json"])
+      expect(shown.code, shown.stderr).toBe(0)
+      // Drop version and timeCreated, parentId is its id, a new id, no generations, edit the cases.
+      const { version, timeCreated: _t, generations: _g, ...stored } = shown.json()
+      const [first, ...others] = stored.cases
+      const child = {
+        ...stored,
+        id: mode.id,
+        parentId: stored.id,
+        comment: `edited from fm sitrep show --json (${mode.name})`,
+        cases: [{ ...first, alertRequests: [...first.alertRequests, { id: mode.alert, class: "hardware.fan.failure", payload: { shelf: 2 }, comment: "" }] }, ...others]
+      }
+      const file = join(tmpdir(), `fm-child-${mode.name}-${process.pid}.json`)
+      writeFileSync(file, JSON.stringify(child, null, 2))
+      const published = await mode.fm(["sitrep", "publish", file, "--json"])
+      expect(published.code, published.stderr).toBe(0)
+      expect(published.json()).toMatchObject({ id: mode.id, version: version + 1, alreadyPublished: false })
+      const after = (await mode.fm(["sitrep", "show", "--json"])).json()
+      expect(after.parentId).toBe(stored.id)
+      expect(after.cases[0].alertRequests.map((r: any) => r.id)).toContain(mode.alert)
+    }
+  })
+
   it("a token's role comes from --role only: FM_ROLE=admin does not make an admin token", async () => {
     const silent = await fmAsync(["token", "create", "carol", "--database-url", directUrl()], { FM_ROLE: "admin" })
     expect({ code: silent.code, stdout: silent.stdout, stderr: silent.stderr }).toEqual({

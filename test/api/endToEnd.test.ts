@@ -48,7 +48,8 @@ describe("end to end over the API", () => {
 
     const status = await call(base, "GET", "/v1/status", { token: viewer })
     expect(status.json().currentSitrep).toEqual({ id: ids.sitrep2, version: 2 })
-    expect(status.json().executors).toEqual((await fm(["status", "--json"])).json())
+    // The same document as fm status --json (issue 25.8: one shape in both modes).
+    expect(status.json()).toEqual((await fm(["status", "--json"])).json())
 
     const history = await call(base, "GET", "/v1/sitreps?limit=1", { token: viewer })
     expect(history.json().items).toEqual([expect.objectContaining({ version: 2, id: ids.sitrep2, parentId: ids.sitrep1 })])
@@ -65,13 +66,14 @@ describe("end to end over the API", () => {
     expect(destroying.status).toBe(204)
     expect(destroying.text).toBe("")
     // What the delete did rides in a header (SPEC 8.3 documents no body); a second finds it deleted.
-    expect(JSON.parse(destroying.headers.get("fm-delete-outcome")!)).toEqual({ _tag: "BeginDestroying", state: "destroying", stampMarker: true, fmCreated: true })
+    // The outcome word of fm bundle delete --json, its details as parameters (RFC 9651), no internal tags.
+    expect(destroying.headers.get("fm-delete-outcome")).toBe(`destroying;state="destroying";fm-created`)
     const again = await call(base, "DELETE", `/v1/support-bundles/${ids.bundle1}`, { token: admin })
     expect(again.status).toBe(204)
-    expect(JSON.parse(again.headers.get("fm-delete-outcome")!)).toMatchObject({ _tag: "AlreadyDeleted", by: "alice" })
+    expect(again.headers.get("fm-delete-outcome")).toMatch(/^alreadyDeleted;deleted-at="\d{4}-\d\d-\d\dT[\d:.]+Z";deleted-by="alice"$/)
     const pruned = await call(base, "POST", "/v1/sitreps/prune", { token: admin, body: { keep: 1 } })
     // SPEC 8.3's two counts, and what fm sitrep prune prints besides.
-    expect(pruned.json()).toEqual({ removedVersions: 1, removedSitreps: 1, pages: 1, history: { oldest: 2, newest: 2 } })
+    expect(pruned.json()).toEqual({ keep: 1, removedVersions: 1, removedSitreps: 1, pages: 1, history: { oldest: 2, newest: 2 } })
   })
 
   it("stops on SIGTERM with requests in flight: they complete, exit 0", async () => {

@@ -91,9 +91,10 @@ export const call = async (
 ): Promise<Answer> => {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`
-  let body: string | undefined
+  let body: string | Uint8Array | undefined
   if (options.body !== undefined) {
-    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body)
+    // Text and bytes are sent as they are (bytes that are not UTF-8 too); anything else as JSON.
+    body = typeof options.body === "string" || options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body)
     headers["content-type"] ??= "application/json"
   }
   const response = await fetch(`${base}${path}`, { method, headers, body })

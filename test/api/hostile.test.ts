@@ -68,6 +68,18 @@ describe("hostile requests", () => {
     expectRefusal(await call(base, "POST", "/v1/sitreps", { token: world.admin(), body: doc, headers: { "content-type": "text/plain" } }), 415)
     expectRefusal(await call(base, "POST", "/v1/sitreps", { token: world.admin(), body: doc, headers: { "content-type": "" } }), 415)
     expectRefusal(await call(base, "POST", "/v1/sitreps", { token: world.admin(), body: "{ not json" }), 400, "InvalidInput")
+    // A syntax error says where, on every route with a body, as the command line says it of a
+    // file (issue 25.9): the line and the column, whatever Node's JSON.parse says.
+    const syntaxErrors: ReadonlyArray<readonly [string, string, string, string]> = [
+      ["POST", "/v1/sitreps", `{\n  "id": "${ids.sitrep2}",\n  "cases": [}\n}`, "Unexpected '}' at line 3, column 13"],
+      ["POST", "/v1/sitreps/prune", `{\n  "keep": 1,\n}`, "Expected double-quoted property name at line 3, column 1"],
+      ["PUT", `/v1/support-bundles/${ids.bundle1}`, `{"userComment": "a" "b"}`, "Expected ',' or '}' after property value at line 1, column 21"]
+    ]
+    for (const [method, path, body, where] of syntaxErrors) {
+      const answer = await call(base, method, path, { token: world.admin(), body })
+      expectRefusal(answer, 400, "InvalidInput")
+      expect(answer.json().message).toBe(`The request body is not valid JSON: ${where}.`)
+    }
     // No body, but a media type that is not JSON: the same JSON refusal, not the framework's text.
     expectRefusal(await call(base, "POST", "/v1/sitreps/prune", { token: world.admin(), headers: { "content-type": "text/plain" } }), 415, "UnsupportedMediaType")
     expectRefusal(await call(base, "POST", "/v1/sitreps/prune", { token: world.admin(), body: { keep: 1, extra: true } }), 400, "InvalidInput")

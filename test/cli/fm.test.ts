@@ -30,10 +30,10 @@ describe("fm against a fresh database", () => {
     const shown = fm(["sitrep", "show", "--json"])
     expect(shown.code).toBe(1)
     expectOneSentence(shown.stderr)
-    expect(shown.json().error.reason).toBe("NotFound")
+    expect(shown.json()).toEqual({ error: "NotFound", message: shown.stderr.trim() })
     const status = fm(["status", "--json"])
     expect(status.code).toBe(0)
-    expect(status.json()).toEqual([])
+    expect(status.json()).toEqual({ currentSitrep: null, executors: [], reconciled: {} })
   })
 
   it("refuses invalid files with exit 2 and one sentence", () => {
@@ -110,7 +110,7 @@ describe("fm against a fresh database", () => {
     const anonymous = fm(["alert", "delete", ids.alert1, "--json"])
     expect(anonymous.code).toBe(1)
     expectOneSentence(anonymous.stderr)
-    expect(anonymous.json().error.reason).toBe("NotAuthorized")
+    expect(anonymous.json().error).toBe("NotAuthorized")
     const viewer = fm(["alert", "delete", ids.alert1, "--actor", "victor", "--role", "viewer"])
     expect(viewer.code).toBe(1)
     expect(viewer.stderr).toContain("viewer")
@@ -175,7 +175,7 @@ describe("fm against a fresh database", () => {
   it("shows status: the last report of each executor, in JSON and in plain words", () => {
     const json = fm(["status", "--json"])
     expect(json.code).toBe(0)
-    const reports = json.json()
+    const reports = json.json().executors
     expect(reports.map((r: any) => r.executor).sort()).toEqual(["nexus-1", "nexus-2"])
     const human = fm(["status"])
     expect(human.code).toBe(0)
@@ -198,7 +198,7 @@ describe("fm against a fresh database", () => {
     expect(fm(["sitrep", "prune", "--actor", "alice", "--role", "admin", "--keep", "0"]).code).toBe(2)
     const pruned = fm(["sitrep", "prune", "--actor", "alice", "--role", "admin", "--keep", "1", "--json"])
     expect(pruned.code).toBe(0)
-    expect(pruned.json()).toMatchObject({ historyRemoved: 2 })
+    expect(pruned.json()).toMatchObject({ keep: 1, removedVersions: 2 })
     expect(fm(["sitrep", "show", "1"]).code).toBe(1)
     const stalePruned = fm(["activate", "--executor", "nexus-2", "--sitrep", "1"])
     expect(stalePruned.code).toBe(1) // that version is no longer in the history
@@ -213,7 +213,7 @@ describe("fm against a fresh database", () => {
     const json = fm(["status", "--frobnicate", "--json"])
     expect(json.code).toBe(2)
     expectOneSentence(json.stderr)
-    expect(json.json().error.exitCode).toBe(2)
+    expect(json.json()).toEqual({ error: "Usage", message: json.stderr.trim() })
   })
 
   it("prints exactly one JSON document for every command", () => {

@@ -141,6 +141,32 @@ export const lineageContract = (test: ContractTest) =>
         }
       }))
 
+    test("pruning removes a request once no retained version carries it, and only then", () =>
+      Effect.gen(function*() {
+        const store = yield* SitrepStore
+        // Alert generations: v1 = 1 {A1, A2, A3}; v2 = 2 drops A1; v3 = 3 drops A2, adds A4;
+        // v4 = 4 adds A5; v5 = 4 (only a comment). No executor ran, so no marker remembers any id:
+        // an id is known exactly while a stored version carries it.
+        const versions: ReadonlyArray<ReadonlyArray<string>> = [[A(1), A(2), A(3)], [A(2), A(3)], [A(3), A(4)], [A(3), A(4), A(5)], [A(3), A(4), A(5)]]
+        for (const [i, alerts] of versions.entries()) {
+          yield* publish({ id: S(i + 1), parentId: i === 0 ? null : S(i), cases: [{ id: C(1), alerts, comment: `v${i + 1}` }] })
+        }
+        const all = [A(1), A(2), A(3), A(4), A(5)]
+        const known = () => Effect.map(store.knownRequestIds(alert, all.map(rid)), (ids) => [...ids].sort())
+        assert.deepStrictEqual(yield* known(), all)
+        // Keeping v2..v5: A1 was dropped by v2, the oldest kept, so no kept version carries it.
+        yield* pruneAsAdmin(4, 1)
+        assert.deepStrictEqual(yield* known(), [A(2), A(3), A(4), A(5)], "keeping v2..v5 (A2 carried by v2)")
+        // Keeping v3..v5: A2 goes (dropped by v3); A3, carried by every version, stays.
+        yield* pruneAsAdmin(3, 1)
+        assert.deepStrictEqual(yield* known(), [A(3), A(4), A(5)], "keeping v3..v5")
+        // Keeping v5 alone: nothing it carries goes, and it still reads what was published.
+        yield* pruneAsAdmin(1, 1)
+        assert.deepStrictEqual(yield* known(), [A(3), A(4), A(5)], "keeping v5")
+        assert.deepStrictEqual(shape(yield* sitrepAt(5)), [[C(1), [A(3), A(4), A(5)], []]])
+        assert.isTrue(yield* store.currentRequests(alert, rid(A(3))))
+      }))
+
     test("no resurrection: a stale executor creates nothing, before and after the GC and pruning", () =>
       Effect.gen(function*() {
         const s1 = Option.getOrThrow(yield* Effect.flatMap(SitrepStore, (s) => s.current).pipe(

@@ -9,6 +9,7 @@ import { progressContract } from "./progress.contract.ts"
 import { historyContract } from "./history.contract.ts"
 import { explanationsContract } from "./explain.contract.ts"
 import { lineageContract } from "./lineage.contract.ts"
+import { leasesContract } from "./leases.contract.ts"
 import { contractTest } from "./fixtures.ts"
 
 /**
@@ -28,4 +29,5 @@ export const portContract = (target: PortTarget) =>
     historyContract(test)
     explanationsContract(test)
     lineageContract(test)
+    leasesContract(test)
   })

@@ -55,7 +55,8 @@ describe("command-line misuse and authorization, end to end", () => {
     const before = await dumpDatabase(url)
     const result = runFm(["alert", "delete", alert, ...viewer, "--json", "--database-url", url])
     expect(result.code).toBe(1)
-    expect(result.json()).toMatchObject({ error: { reason: "NotAuthorized", exitCode: 1 } })
+    // The API's refusal envelope (SPEC 8.4), exactly: the exit code is the process's.
+    expect(result.json()).toEqual({ error: "NotAuthorized", message: result.stderr.trim() })
     oneSentence(result.stderr)
     expect(await dumpDatabase(url)).toBe(before)
   })

@@ -44,6 +44,12 @@ const withBundle = (over: Record<string, unknown>) => withCase({ supportBundleRe
 const invalid = (path: string, problem: string) => new RegExp(`^The sitrep document is invalid: ${path} ${problem}`)
 const refused = (reason: string) => new RegExp(`^The sitrep cannot be published: ${reason}`)
 const bytes = (s: string) => new TextEncoder().encode(s)
+/** The one sentence for a syntax error, of a file (the command line) or a body (the API). */
+const syntax = (words: string) => new RegExp(`^(\\S+|The request body) is not valid JSON: ${words.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.$`)
+const truncated = `{"id": "${S(3)}", "cases": [`
+const trailingComma = `{"id": "${S(3)}",}`
+const missingComma = `{\n  "id": "${S(3)}",\n  "cases": [\n    {"id": "${C(1)}"}\n    {"id": "${C(2)}"}\n  ]\n}`
+const misspelt = `{\n  "id": "${S(3)}",\n  "closed": tru\n}`
 
 export const corpus: ReadonlyArray<CorpusCase> = [
   // Wrong types
@@ -127,9 +133,12 @@ export const corpus: ReadonlyArray<CorpusCase> = [
 
   // Bytes that are not a JSON document (end to end only)
   { name: "invalid UTF-8", setup: "empty", raw: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), exit: 2, message: /is not valid UTF-8/ },
-  { name: "truncated JSON", setup: "empty", raw: bytes(`{"id": "${S(3)}", "cases": [`), exit: 2, message: /is not valid JSON/ },
+  // A syntax error names its line and column (issue 25.9), computed here from the text itself.
+  { name: "truncated JSON", setup: "empty", raw: bytes(truncated), exit: 2, message: syntax(`Unexpected end of JSON input at line 1, column ${truncated.length + 1}`) },
   { name: "an empty file", setup: "empty", raw: bytes(""), exit: 2, message: /is not valid JSON|is empty/ },
-  { name: "JSON with a trailing comma", setup: "empty", raw: bytes(`{"id": "${S(3)}",}`), exit: 2, message: /is not valid JSON/ }
+  { name: "JSON with a trailing comma", setup: "empty", raw: bytes(trailingComma), exit: 2, message: syntax(`Expected double-quoted property name at line 1, column ${trailingComma.indexOf("}") + 1}`) },
+  { name: "a missing comma on line 5", setup: "empty", raw: bytes(missingComma), exit: 2, message: syntax("Expected ',' or ']' after array element at line 5, column 5") },
+  { name: "a misspelt literal on line 3", setup: "empty", raw: bytes(misspelt), exit: 2, message: syntax("Unexpected 'tru' at line 3, column 13") }
 ]
 
 /** A document a clever attacker might hope is interpolated into SQL: it must be stored verbatim. */

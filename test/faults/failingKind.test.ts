@@ -80,7 +80,7 @@ describe("fault: one kind failing persistently", () => {
 
     const json = runFm(["status", "--json", "--database-url", world.url])
     expect(json.code).toBe(0)
-    const doc = (JSON.parse(json.stdout) as Array<any>).find((r) => r.executor === "daemon-k")
+    const doc = (JSON.parse(json.stdout).executors as Array<any>).find((r) => r.executor === "daemon-k")
     expect(doc.kinds.alert).toMatchObject({ errorCount: 55, executedThrough: null, lag: 2 })
     expect(doc.kinds.alert.errors[0].message).toMatch(/permission denied for table alert/)
     // (Later activations of the same sitrep skip bundles: already executed and swept.)

@@ -51,7 +51,7 @@ describe("fault: database restarted under a running daemon", () => {
     const warnings = outageLog.split("\n").filter((l) => /level=WARN/.test(l))
     expect(warnings.length).toBeGreaterThan(0)
     // What an operator sees: one warning per poll, naming the step and the server's words.
-    for (const w of warnings) expect(w).toMatch(/message="(sitrep load failed|activation failed): .*(the database connection failed|shutting down|terminating connection|starting up)/)
+    for (const w of warnings) expect(w).toMatch(/message="(sitrep load failed|activation failed|lease renewal failed): .*(the database connection failed|shutting down|terminating connection|starting up)/)
     const after = logFigures(daemon.stderr())
     console.log(
       `fault database-restart: injected a fast shutdown of the (private, embedded) server under fm run, down ${downMs} ms, ` +

@@ -27,7 +27,8 @@ describe("fault: executor killed with SIGKILL", () => {
     const bundles = freshIds(100)
     await world.publish(alertAndBundleCases(alerts, bundles))
 
-    const first = startDaemon(world, "daemon-x", { FM_BATCH_SIZE: "10" })
+    // A short name lease (issue 25): the restart below waits for the killed process's to expire.
+    const first = startDaemon(world, "daemon-x", { FM_BATCH_SIZE: "10", FM_EXECUTOR_LEASE: "2s" })
     await waitUntil("the first activation to be under way", async () => ((await counts()).markers >= 400 ? true : undefined), 30_000, 10)
     first.child.kill("SIGKILL")
     const exit = await first.exited
@@ -44,6 +45,13 @@ describe("fault: executor killed with SIGKILL", () => {
     const created = await world.sql((sql) => sql<{ id: string }>`SELECT id FROM alert ORDER BY id LIMIT 25`)
     for (const { id } of created) expect(await world.operatorDelete("alert", id)).toBe("Remove")
 
+    // SIGKILL released nothing: the name is the killed process's until its lease expires by the
+    // database's clock (a restart before that is refused, test/app/lease.test.ts).
+    const lease = async () =>
+      (await world.sql((sql) => sql<{ released: boolean; expired: boolean }>`SELECT released_at IS NOT NULL AS released, expires_at <= now() AS expired
+        FROM executor_lease WHERE executor = 'daemon-x'`))[0]!
+    expect((await lease()).released).toBe(false)
+    await waitUntil("the killed daemon's lease to expire", async () => ((await lease()).expired ? true : undefined), 10_000, 100)
     const second = startDaemon(world, "daemon-x", { FM_BATCH_SIZE: "200" })
     const report = await world.converged("daemon-x", 60_000)
     const summary = await world.check()

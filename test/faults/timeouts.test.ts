@@ -37,7 +37,7 @@ describe("fault: statements time out", () => {
     expect(during.kinds["support_bundle"]).toMatchObject({ created: bundles.length, errorCount: 0 })
     const status = runFm(["status", "--json", "--database-url", world.url])
     expect(status.code).toBe(0)
-    const statusDoc = JSON.parse(status.stdout) as Array<any>
+    const statusDoc = JSON.parse(status.stdout).executors as Array<any>
     expect(statusDoc[0].kinds.alert.errors[0].message).toMatch(/creating alert resources failed: canceling statement due to statement timeout/)
     const human = runFm(["status", "--database-url", world.url]).stdout
     expect(human).toMatch(/alerts \(generation 1\):[\s\S]*errors:\s+200\n\s+- request [0-9a-f-]+: creating alert resources failed: canceling statement due to statement timeout/)

@@ -57,6 +57,12 @@ interface Model extends ModelView {
   corrupt: Set<string>
   /** Kinds whose delta world went its own way after a corruption: no longer compared. */
   diverged: Set<string>
+  /**
+   * Per version published: the document's cases (id, closed, each kind's ids in the defined
+   * order: carried requests in the parent's order, then the added ones in the document's) and
+   * the sitrep read back right after publishing.
+   */
+  published: Map<number, { readonly shape: string; readonly read: string }>
 }
 
 /**
@@ -114,6 +120,39 @@ const setOf = (m: Map<string, Set<string>>, kind: string) => {
   return s
 }
 
+/** A sitrep's cases as the model compares them with the document: id, closed, each kind's ids in order. */
+const shapeOf = (s: Sitrep) =>
+  JSON.stringify(s.cases.map((c) => [c.id, c.closed, KINDS.map((k) => (c.requests[k] ?? []).map((r) => r.id))]))
+
+const shown = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v))
+
+/**
+ * Every retained version reads back what was published (issue 19: requests are stored once, with
+ * the generations they were carried for, so a later publish or a prune must not change what an
+ * earlier version reads): the document's cases and requests in the defined order, and the very
+ * sitrep read right after its publish. Versions below the oldest retained are gone.
+ */
+const checkRetained = (m: Model, real: Real) =>
+  real.run(Effect.gen(function*() {
+    const store = yield* SitrepStore
+    const range = yield* store.historyRange
+    if (Option.isNone(range)) return
+    const { oldest, newest } = range.value
+    for (let v = oldest as number; v <= (newest as number); v++) {
+      const read = yield* store.byVersion(v as SitrepVersion)
+      const published = m.published.get(v)
+      invariant("Retention", Option.isSome(read) && published !== undefined, () => `retained version ${v} cannot be read`)
+      const sitrep = Option.getOrThrow(read)
+      invariant("Retention", shapeOf(sitrep) === published!.shape, () =>
+        `version ${v} reads ${shapeOf(sitrep)}, but ${published!.shape} was published`)
+      invariant("Retention", shown(sitrep) === published!.read, () => `version ${v} reads otherwise than right after its publish`)
+    }
+    if ((oldest as number) > 1) {
+      const pruned = yield* store.byVersion(((oldest as number) - 1) as SitrepVersion)
+      invariant("Retention", Option.isNone(pruned), () => `version ${(oldest as number) - 1}, below the oldest retained, can still be read`)
+    }
+  }))
+
 const observe = (m: Model, real: Real) =>
   real.run(snapshot(m.kinds, m.everRequested)).then((now) => {
     for (const k of now.rows.keys()) {
@@ -141,23 +180,38 @@ const afterEach = async (m: Model, real: Real) => {
 const publishCmd = (drops: number, adds: ReadonlyArray<number>, close: number, newCase: boolean, empty: number | null): Command =>
   command(`Publish(drops=${drops}, adds=${adds}, close=${close}, newCase=${newCase}, empty=${empty})`, () => true, async (m, real) => {
   const cases: Array<CaseSpec> = []
+  // What every version must read back: the document's cases with each kind's requests in the
+  // defined order (docs/SQL.md): the carried ones in the parent's order, then the added ones.
+  const definedOrder: Array<Record<string, Array<string>>> = []
+  // Bit 30 of `drops` (bits 0-29 choose the drops): the document lists carried requests in reverse.
+  const reversed = ((drops >>> 30) & 1) === 1
   const parent = m.current
   let bit = 0
   for (const c of parent?.cases ?? []) {
     if (c.closed) continue // a closed case is dropped once carried closed (its requests go with it)
     const spec: Record<string, unknown> = { id: c.id, closed: close % 7 === cases.length }
+    const defined: Record<string, Array<string>> = {}
     KINDS.forEach((kind, i) => {
       // `empty` drops every request of one kind: its request set becomes empty (issue 15).
-      spec[FIELD[kind]!] = (c.requests[kind] ?? []).map((r) => r.id).filter(() => ((drops >> bit++ % 30) & 1) === 0 && empty !== i)
+      const kept = (c.requests[kind] ?? []).map((r) => r.id).filter(() => ((drops >> bit++ % 30) & 1) === 0 && empty !== i)
+      defined[kind] = kept
+      spec[FIELD[kind]!] = reversed ? [...kept].reverse() : kept
     })
     cases.push(spec as unknown as CaseSpec)
+    definedOrder.push(defined)
   }
-  if (newCase || cases.length === 0) cases.push({ id: uuid(m.nextId++, 0xc) })
+  if (newCase || cases.length === 0) {
+    cases.push({ id: uuid(m.nextId++, 0xc) })
+    definedOrder.push({})
+  }
   const target = cases[cases.length - 1] as unknown as Record<string, unknown>
   KINDS.forEach((kind, i) => {
     const fresh = Array.from({ length: empty === i ? 0 : adds[i] ?? 0 }, () => uuid(m.nextId++, PREFIX[kind]))
     for (const id of fresh) setOf(m.everRequested, kind).add(id)
-    if (target["closed"] !== true) target[FIELD[kind]!] = [...((target[FIELD[kind]!] as Array<string>) ?? []), ...fresh]
+    if (target["closed"] !== true) {
+      target[FIELD[kind]!] = [...((target[FIELD[kind]!] as Array<string>) ?? []), ...fresh]
+      definedOrder[definedOrder.length - 1]![kind] = [...(definedOrder[definedOrder.length - 1]![kind] ?? []), ...fresh]
+    }
   })
   const id = uuid(m.nextId++, 0x5)
   const published = await both(real, publishAsAdmin(sitrepDoc({ id, parentId: parent?.id ?? null, cases })))
@@ -172,8 +226,18 @@ const publishCmd = (drops: number, adds: ReadonlyArray<number>, close: number, n
     invariant("Monotonicity", stored.generations[kind] === expected, () =>
       `${kind} generation is ${stored.generations[kind]}, expected ${expected}`)
   }
+  // An executor holding the parent moves by the delta to what a full read gives.
+  if (parent !== undefined) {
+    const moved = await real.run(Effect.flatMap(SitrepStore, (s) => s.currentFrom(parent)).pipe(Effect.map(Option.getOrThrow)))
+    invariant("Retention", shown(moved) === shown(stored), () => `a move from version ${parent.version} reads otherwise than a full read`)
+  }
+  m.published.set(published.version, {
+    shape: JSON.stringify(cases.map((c, i) => [c.id, (c as unknown as Record<string, unknown>)["closed"] === true, KINDS.map((k) => definedOrder[i]![k] ?? [])])),
+    read: shown(stored)
+  })
   m.current = stored
   m.loaded.push(stored)
+  await checkRetained(m, real)
   await afterEach(m, real)
   })
 
@@ -253,6 +317,7 @@ const pruneCmd = (keep: number): Command =>
   await both(real, pruneAsAdmin(keep, 2))
   const current = await real.run(Effect.flatMap(SitrepStore, (s) => s.current))
   invariant("Monotonicity", Option.isSome(current) && current.value.id === m.current!.id, () => "pruning removed the current sitrep")
+  await checkRetained(m, real)
   await afterEach(m, real)
   })
 
@@ -386,7 +451,8 @@ const freshModel = (): Model => ({
   newestVersion: 0,
   progress: new Map(),
   corrupt: new Set(),
-  diverged: new Set()
+  diverged: new Set(),
+  published: new Map()
 })
 
 /**

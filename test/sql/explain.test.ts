@@ -1,6 +1,6 @@
 import { assert, describe, expect, layer } from "@effect/vitest"
 import type { CandidateCursor, Generation, Request, SitrepId } from "@fm-rendezvous/domain"
-import { type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
+import { coreTrack, type Profile, profileOf, SqlProfile } from "@fm-rendezvous/adapters-sql"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Statement } from "effect/sql/Statement"
@@ -11,9 +11,12 @@ import * as R from "../../packages/adapters-sql/src/resources.ts"
 import * as S from "../../packages/adapters-sql/src/sitreps.ts"
 import * as H from "../../packages/adapters-sql/src/sitrepHistory.ts"
 import * as T from "../../packages/adapters-sql/src/tokenStore.ts"
+import * as L from "../../packages/adapters-sql/src/executorLeases.ts"
 import type { SqlKind } from "../../packages/adapters-sql/src/kind.ts"
+import { testDatabaseLayer } from "../support/postgres.ts"
 import { allKinds, freshSqlLayer } from "./fixtures.ts"
-import { explain, planText, scans, scansUnbounded, unboundedScans, usesIndex } from "./plans.ts"
+import { atCoreV3WithRequests } from "./legacyRequests.ts"
+import { conditionsOn, explain, planText, scans, scansUnbounded, unboundedScans, usesIndex } from "./plans.ts"
 
 /**
  * SPEC 3.4 and 5: no periodic or operator query scans a table. Each statement is built by the
@@ -43,7 +46,7 @@ const request = (): Request => ({ id: id as never, caseId: id as never, body: { 
  *    parent: nothing read is thrown
  *    away) in a plan with a `Limit`, so the read stops after the page.
  *  - `one row per kind`: `execution_progress` and `activation_report` hold a row per kind and
- *    step or per process, never per resource.
+ *    step or per process, never per resource; `executor_lease` a row per executor name.
  *  - `the backlog`: the gauge counts the markers awaiting collection: it reads the partial
  *    candidate index whole, by design (bounded by the backlog, not the table).
  */
@@ -59,9 +62,12 @@ const allowances = (k: SqlKind | null): Readonly<Record<string, Allowance>> => {
     }),
     "history range": first("sitrep_history"),
     "prune: requests no retained version carries": first("sitrep_history"),
+    // The page's "after the last one moved": the largest key of lineage_request, ORDER BY ... DESC LIMIT 1.
+    "migration: move a page of requests into lineage_request": first("lineage_request"),
     "api: history page, first": first("sitrep_history"),
     "progress read": { why: "one row per kind", reads: ["execution_progress"] },
-    "reports": { why: "one row per kind", reads: ["activation_report"] }
+    "reports": { why: "one row per kind", reads: ["activation_report"] },
+    "status: executor leases": { why: "one row per kind", reads: ["executor_lease"] }
   }
 }
 
@@ -103,6 +109,16 @@ const perKind = (sql: Sql, k: SqlKind, profile: Pick<Profile, "shareLock">): Rea
   ["delete: lock row", R.lockResource(sql, k, id)],
   ["delete: remove row", R.deleteResourceRow(sql, k, id)],
   ["delete: stamp tombstone", R.stampMarker(sql, k, id, now, "alice")],
+  ["delete: the tombstone's generation and whether the current sitrep requests the id", R.selectTombstoneBasis(sql, k, id, profile)],
+  ["delete: write a tombstone", R.insertTombstone(sql, k, {
+    kind: k.kind.name,
+    resourceId: id as never,
+    createdAtGeneration: held,
+    timeCreated: now,
+    timeDeleted: now,
+    deletedBy: "alice",
+    droppedAtGeneration: null
+  })],
   ...(k.kind.lifecycle === null ? [] : [
     ["delete: begin destroying", R.setResourceState(sql, k, id, "destroying")] as const,
     ["collector: finish destroying", R.finishDestroyingPage(sql, k, "destroying", 100)] as const
@@ -131,6 +147,8 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["sitrep generations", S.selectGenerations(sql, id)],
   ["sitrep cases", S.selectCases(sql, id)],
   ["sitrep requests", S.selectRequests(sql, id)],
+  ["publish: the parent's outline, without bodies", S.selectOutline(sql, id)],
+  ["publish: the carried requests a delta touches", S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"])],
   ["prune: history page", S.pruneHistoryPage(sql, 10, 100)],
   ["publish: add requests", S.insertRequests(sql, [{ kind: "alert", id, position: 0, caseId: id, body: "{}", digest: "d", enteredAt: held }])],
   ["publish: a kind leaves with its requests", S.dropKindRequests(sql, "alert", held)],
@@ -162,6 +180,16 @@ const api = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => 
   ["api: token by lookup", T.selectTokenByLookup(sql, "0123456789abcdef")]
 ]
 
+/** Issue 25: the executor name leases (claimed and renewed periodically by every executor, read by status). */
+const leases = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => [
+  ["lease: claim or renew", L.claimLease(sql, { executor: "nexus-1", host: "h", pid: 1, instance: "i", ttlMillis: 30_000 })],
+  ["lease: holder", L.selectLease(sql, "nexus-1")],
+  ["lease: release", L.releaseLease(sql, "nexus-1", "i")],
+  ["status: executor leases", L.selectLeases(sql)],
+  ["forget: report", L.deleteReport(sql, "nexus-1")],
+  ["forget: ended lease", L.deleteEndedLease(sql, "nexus-1")]
+]
+
 describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4, 5)", () => {
   layer(freshSqlLayer())((it) => {
     for (const k of allKinds) {
@@ -182,6 +210,17 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* allBounded(sql, null, api(sql))
+      }))
+
+    it.effect("executor leases: every statement by the executor name's key (the status read is one row per name)", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* allBounded(sql, null, leases(sql))
+        // The claim, the release and the forget's deletes reach the one row through the primary key.
+        for (const [, statement] of leases(sql).filter(([name]) => name !== "status: executor leases" && name !== "lease: claim or renew")) {
+          const { plan } = yield* explain(sql, (yield* SqlProfile).server, statement)
+          assert.isTrue(scans(plan).every((s) => s.constrained) && scans(plan).length > 0, planText(plan))
+        }
       }))
 
     it.effect("refuses, one by one, the broken statements the former exemptions let through", () =>
@@ -224,19 +263,22 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("explain looks one id of the current sitrep up by index, not the sitrep's requests (constant cost)", () =>
+    it.effect("explain, and a delete's tombstone, look one id of the current sitrep up by index, not the sitrep's requests (constant cost)", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
-        const { plan } = yield* explain(sql, (yield* SqlProfile).server, S.selectCurrentRequests(sql, "alert", id))
-        const p = planText(plan)
-        // The primary key (kind, id) of the lineage's requests: the one row of this id, whatever
-        // the size of the current sitrep.
-        assert.isTrue(usesIndex(plan, "lineage_request_pkey"), p)
-        if (plan.dialect === "postgresql") assert.match(p, /Index Cond: .*id = '00000000-0000-4000-8000-000000000001'::uuid/, p)
-        assert.deepStrictEqual(unboundedScans(plan), [], p)
+        const profile = yield* SqlProfile
+        for (const statement of [S.selectCurrentRequests(sql, "alert", id), R.selectTombstoneBasis(sql, allKinds[0]!, id, profile)]) {
+          const { plan } = yield* explain(sql, profile.server, statement)
+          const p = planText(plan)
+          // The primary key (kind, id) of the lineage's requests: the one row of this id, whatever
+          // the size of the current sitrep.
+          assert.isTrue(usesIndex(plan, "lineage_request_pkey"), p)
+          if (plan.dialect === "postgresql") assert.match(p, /Index Cond: .*id = '00000000-0000-4000-8000-000000000001'::uuid/, p)
+          assert.deepStrictEqual(unboundedScans(plan), [], p)
+        }
       }))
 
-    it.effect("a move, an executor's held counts and pages, and pruning read the lineage's requests through their entry and drop indexes", () =>
+    it.effect("a move, an executor's held counts and pages, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -250,7 +292,9 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectCountMove(sql, "alert", from, held), "lineage_request_dropped"],
             [S.selectHeldRequestsPage(sql, "alert", from, held, { enteredAt: from, ...S.FIRST_HELD_KEY }, 5000), "lineage_request_by_entry"],
             [S.selectHeldRequestsPage(sql, "alert", 0n as Generation, held, { enteredAt: held, position: 7, id }, 5000), "lineage_request_by_entry"],
-            [S.selectRequests(sql, id), "lineage_request_by_entry"]
+            [S.selectRequests(sql, id), "lineage_request_by_entry"],
+            [S.selectOutline(sql, id), "lineage_request_by_entry"],
+            [S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"]
           ] as const
         ) {
           const { plan } = yield* explain(sql, server, statement)
@@ -266,6 +310,100 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         const alert = allKinds[0]!
         const texts = Object.fromEntries([...perKind(sql, alert, profileOf("postgresql")), ...shared(sql)].map(([name, s]) => [name, s.compile()[0]]))
         expect(texts).toMatchSnapshot()
+      }))
+  })
+})
+
+/**
+ * The plans above are made on empty tables, where a read of every row of a kind through
+ * `lineage_request_by_entry` costs as little as a primary-key probe, and `kind = K`, the leading
+ * column of every lineage index, counts as an index condition. So the statements on
+ * `lineage_request` are explained again on a lineage of 50,000 analysed rows (50 generations, 1 in
+ * 100 dropped) beside 20,000 markers, and each must read it through the index that bounds it by
+ * what it asks: one id by the primary key (never the entry index, which would read the kind's rows
+ * entered at or below the generation), a version and a move by the entry index, drops and
+ * pruning by the partial drop index. On both profiles (the CockroachDB one: generic plans).
+ */
+describe("EXPLAIN on a populated lineage: every statement on lineage_request reads it through the index that bounds it", () => {
+  layer(freshSqlLayer())((it) => {
+    it.effect("point lookups by the primary key; a version and a move by the entry index; drops and pruning by the partial drop index", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const profile = yield* SqlProfile
+        const k = allKinds[0]!
+        yield* sql`INSERT INTO lineage_request (kind, id, entered_at_generation, dropped_at_generation, case_id, position, body, digest)
+          SELECT 'alert', gen_random_uuid(), 1 + g % 50, CASE WHEN g % 100 = 0 THEN 51 + g % 50 ELSE NULL END,
+            gen_random_uuid(), g, '{"class": "c"}'::jsonb, 'd'
+          FROM generate_series(1, 50000) AS g`
+        yield* sql`INSERT INTO ${sql(k.markerTable)} (resource_id, created_at_generation, time_created, dropped_at_generation)
+          SELECT gen_random_uuid(), 1 + g % 50, now(), CASE WHEN g % 10 = 0 THEN 2 + g % 50 ELSE NULL END FROM generate_series(1, 20000) AS g`
+        yield* sql`INSERT INTO sitrep (id, parent_id, creator_id, time_created, comment) VALUES (${id}, NULL, 'p', now(), '')`
+        yield* sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation) VALUES (${id}, 'alert', 100)`
+        yield* sql`INSERT INTO sitrep_history (version, sitrep_id) VALUES (1, ${id})`
+        yield* sql`INSERT INTO sitrep_current (singleton, version, sitrep_id) VALUES (TRUE, 1, ${id})`
+        yield* sql.unsafe(`ANALYZE lineage_request, ${k.markerTable}, sitrep, sitrep_generation, sitrep_history, sitrep_current`)
+        const from = 40n as Generation
+        const to = 41n as Generation
+        const byIndex: ReadonlyArray<readonly [string, Statement<unknown>, string]> = [
+          ["explain: does the current sitrep request this id", S.selectCurrentRequests(sql, "alert", id), "lineage_request_pkey"],
+          ["delete: the tombstone's basis", R.selectTombstoneBasis(sql, k, id, profile), "lineage_request_pkey"],
+          ["publish: known request ids", S.selectKnownIds(sql, k, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"],
+          ["publish: drop requests", S.dropRequests(sql, "alert", to, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"],
+          ["candidate sweep, first page", M.sweepCandidatesPage(sql, k, sitrepId, null, 100), "lineage_request_pkey"],
+          ["candidate sweep, next page", M.sweepCandidatesPage(sql, k, sitrepId, cursor, 100), "lineage_request_pkey"],
+          ["reconciliation, first page", M.reconcileMarkersPage(sql, k, sitrepId, null, 100), "lineage_request_pkey"],
+          ["reconciliation, next page", M.reconcileMarkersPage(sql, k, sitrepId, id, 100), "lineage_request_pkey"],
+          ["sitrep requests", S.selectRequests(sql, id), "lineage_request_by_entry"],
+          ["move: requests entered between two generations", S.selectEnteredBetween(sql, "alert", from, to), "lineage_request_by_entry"],
+          ["move: requests dropped between two generations", S.selectDroppedBetween(sql, "alert", from, to), "lineage_request_dropped"],
+          ["prune: requests no retained version carries", S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"]
+        ]
+        // The column past `kind` each index must be read by: PostgreSQL's index condition names it;
+        // CockroachDB's spans go past the kind (`/'alert'/...`).
+        const bounding: Record<string, RegExp> = {
+          lineage_request_pkey: /\bid = /,
+          lineage_request_by_entry: /\bentered_at_generation [<>]/,
+          lineage_request_dropped: /\bdropped_at_generation [<>]/
+        }
+        const boundedBy = (condition: string, index: string) =>
+          profile.server === "postgresql" ? bounding[index]!.test(condition) : /\/[^/\s]+\/[^\s\]-]/.test(condition)
+        const wrong: Array<string> = []
+        for (const [name, statement, index] of byIndex) {
+          const { plan } = yield* explain(sql, profile.server, statement)
+          const others = ["lineage_request_pkey", "lineage_request_by_entry", "lineage_request_dropped"].filter((i) => i !== index)
+          if (
+            !usesIndex(plan, index) || !conditionsOn(plan, index).every((c) => boundedBy(c, index)) ||
+            (index === "lineage_request_pkey" && others.some((i) => usesIndex(plan, i))) || scansUnbounded(plan, "lineage_request")
+          ) {
+            wrong.push(`${name} should read lineage_request through ${index} alone:\n${planText(plan)}`)
+          }
+        }
+        assert.deepStrictEqual(wrong, [], wrong.join("\n\n"))
+      }))
+  })
+})
+
+/**
+ * Core version 4's data move (issue 19) is a statement on lineage_request too: run once per
+ * upgrade, in pages, each page reading the per-version table by its (kind, id) index after the
+ * last key moved. Explained on a database at core version 3 with four versions of 1,503 requests,
+ * after the first page moved, on both profiles.
+ */
+describe("EXPLAIN: the migration's data move into lineage_request", () => {
+  layer(testDatabaseLayer({ migrated: false }))((it) => {
+    it.effect("each page reads sitrep_request and lineage_request by index", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* atCoreV3WithRequests
+        const step = coreTrack.steps.find((s) => s.version === 4)!
+        const ddl = step.statements.filter((s): s is string => typeof s === "string" && !s.startsWith("DROP"))
+        for (const statement of ddl) yield* sql.unsafe(statement)
+        const page = step.statements.flatMap((s) => (typeof s !== "string" && "page" in s ? [s.page] : []))[0]!
+        assert.strictEqual((yield* sql.unsafe(page)).length, 1000)
+        yield* sql.unsafe("ANALYZE sitrep_request, lineage_request, sitrep_history, sitrep_generation")
+        yield* allBounded(sql, null, [["migration: move a page of requests into lineage_request", sql.unsafe(page)]])
+        const { plan } = yield* explain(sql, (yield* SqlProfile).server, sql.unsafe(page))
+        assert.isTrue(usesIndex(plan, "sitrep_request_by_id"), planText(plan))
       }))
   })
 })

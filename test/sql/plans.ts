@@ -35,6 +35,8 @@ export interface ScanNode {
   readonly constrained: boolean
   /** The rows read are filtered (PostgreSQL: `Filter:`; CockroachDB: a `• filter` parent), so a LIMIT above does not bound the read. */
   readonly filtered: boolean
+  /** What bounds it: PostgreSQL's `Index Cond:` or `Recheck Cond:` text, CockroachDB's `spans:` ("" when none). */
+  readonly condition: string
 }
 
 /** The lines of the node at `i` (CockroachDB: until the next `•`; PostgreSQL: until the next `->`). */
@@ -57,7 +59,7 @@ const cockroachScans = (lines: ReadonlyArray<string>): ReadonlyArray<ScanNode> =
     const column = line.indexOf("•")
     const parent = lines.slice(0, i).reverse().find((l) => l.includes("•") && l.indexOf("•") < column)
     const filtered = parent !== undefined && /•\s*filter\b/.test(parent)
-    return [{ table: m?.[1] ?? table, index: m?.[2] ?? "", constrained: spans !== "" && !spans.startsWith("FULL SCAN"), filtered }]
+    return [{ table: m?.[1] ?? table, index: m?.[2] ?? "", constrained: spans !== "" && !spans.startsWith("FULL SCAN"), filtered, condition: spans }]
   })
 
 /** A condition that bounds an index read: a comparison, not only `IS NOT NULL` tests. */
@@ -68,15 +70,16 @@ const postgresScans = (lines: ReadonlyArray<string>): ReadonlyArray<ScanNode> =>
   lines.flatMap((line, i) => {
     const props = () => propsOf(lines, i, /^\s*->/)
     const cond = (label: string) => props().filter((p) => p.startsWith(label)).some(compares)
+    const text = (label: string) => props().filter((p) => p.startsWith(label)).join(" ")
     const filtered = () => props().some((p) => p.startsWith("Filter:"))
     let m = /(?:Parallel )?Seq Scan on ([^\s(]+)/.exec(line)
-    if (m !== null) return [{ table: m[1]!, index: "", constrained: false, filtered: filtered() }]
+    if (m !== null) return [{ table: m[1]!, index: "", constrained: false, filtered: filtered(), condition: "" }]
     m = /(?:Parallel )?Index (?:Only )?Scan (?:Backward )?using (\S+) on ([^\s(]+)/.exec(line)
-    if (m !== null) return [{ table: m[2]!, index: m[1]!, constrained: cond("Index Cond:"), filtered: filtered() }]
+    if (m !== null) return [{ table: m[2]!, index: m[1]!, constrained: cond("Index Cond:"), filtered: filtered(), condition: text("Index Cond:") }]
     m = /Bitmap Index Scan on ([^\s(]+)/.exec(line)
-    if (m !== null) return [{ table: "", index: m[1]!, constrained: cond("Index Cond:"), filtered: false }]
+    if (m !== null) return [{ table: "", index: m[1]!, constrained: cond("Index Cond:"), filtered: false, condition: text("Index Cond:") }]
     m = /(?:Parallel )?Bitmap Heap Scan on ([^\s(]+)/.exec(line)
-    if (m !== null) return [{ table: m[1]!, index: "", constrained: cond("Recheck Cond:"), filtered: filtered() }]
+    if (m !== null) return [{ table: m[1]!, index: "", constrained: cond("Recheck Cond:"), filtered: filtered(), condition: text("Recheck Cond:") }]
     return []
   })
 
@@ -93,6 +96,10 @@ export const unboundedScans = (plan: Plan): ReadonlyArray<string> =>
 
 /** Does the plan read `table` without a condition? */
 export const scansUnbounded = (plan: Plan, table: string): boolean => unboundedScans(plan).includes(table)
+
+/** The conditions of every read through `index` (PostgreSQL's index condition, CockroachDB's spans). */
+export const conditionsOn = (plan: Plan, index: string): ReadonlyArray<string> =>
+  scans(plan).filter((s) => s.index === index).map((s) => s.condition)
 
 /** Does the plan read through `index`? */
 export const usesIndex = (plan: Plan, index: string): boolean => scans(plan).some((s) => s.index === index)

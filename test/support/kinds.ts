@@ -12,6 +12,7 @@ export const widgetKind: ResourceKind = {
   documentField: "widgetRequests",
   requestFields: { size: Schema.Int, comment: Comment },
   resourceFields: (r) => ({ size: r.body["size"] }),
+  resourceSchema: { size: Schema.Int },
   lifecycle: null,
   userComment: false
 }

@@ -2,6 +2,7 @@ import { Kinds, type ResourceKind, RoleAuthorization } from "@fm-rendezvous/doma
 import { Layer } from "effect"
 import { MemoryCollectionBacklog } from "./collectionBacklog.ts"
 import { MemoryDatabase } from "./database.ts"
+import { MemoryExecutorLeases } from "./executorLeases.ts"
 import { MemoryMarkerStore } from "./markerStore.ts"
 import { MemoryProgressStore, MemoryReportStore } from "./progressStore.ts"
 import { MemoryResourceStore } from "./resourceStore.ts"
@@ -14,6 +15,6 @@ export type { MemoryDb } from "./state.ts"
 
 /** Every port in memory, over one fresh database, with the given kinds registered. */
 export const memoryLayer = (kinds?: ReadonlyArray<ResourceKind>) => {
-  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog, MemoryTokenStore, MemorySitrepHistory)
+  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog, MemoryTokenStore, MemorySitrepHistory, MemoryExecutorLeases)
   return stores.pipe(Layer.provideMerge(MemoryDatabase.layer), Layer.provideMerge(Kinds.layer(kinds)), Layer.merge(RoleAuthorization))
 }

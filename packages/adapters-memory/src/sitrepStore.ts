@@ -1,5 +1,10 @@
 import {
   type DroppedRequest,
+  type KindName,
+  requestDigest,
+  type SitrepChange,
+  type SitrepOutline,
+  type SitrepRequest,
   headerOf,
   heldOf,
   parentIsCurrent,
@@ -12,6 +17,7 @@ import {
   type SitrepVersion
 } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option, SynchronizedRef } from "effect"
+import { hash } from "node:crypto"
 import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
 import { MemoryDatabase } from "./database.ts"
 
@@ -36,14 +42,67 @@ const inDefinedOrder = (sitrep: SitrepToPublish, parent: Sitrep | undefined): Si
   }
 }
 
-const publish = (db: MemoryDb, sitrep: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>): PublishOutcome => {
+/** Node's SHA-256, lowercase hex, as the SQL adapter's. */
+const sha256Hex = (text: string): string => hash("sha256", text, "hex")
+
+/** The domain's digest rule (`requestDigest`) with it. */
+const digestOf = requestDigest(sha256Hex)
+
+/**
+ * A sitrep's outline (issue 19), the SQL adapter's: its carried requests without bodies, each with
+ * its digest and its index in its case's list of its kind (the memory store keeps the defined order).
+ */
+const outlineOf = (s: Sitrep, keep: (r: SitrepRequest, kind: string) => boolean = () => true): SitrepOutline => ({
+  id: s.id,
+  parentId: s.parentId,
+  version: s.version,
+  generations: s.generations,
+  cases: s.cases.map(({ requests: _r, ...c }) => c),
+  carried: Object.keys(s.generations).flatMap((kind) =>
+    s.cases.flatMap((c) =>
+      (c.requests[kind] ?? []).flatMap((r, position) =>
+        keep(r, kind)
+          ? [{ kind: kind as KindName, id: r.id, caseId: r.caseId, enteredAt: r.enteredAt, position, digest: digestOf(r.body) }]
+          : []
+      )
+    )
+  )
+})
+
+/**
+ * The whole sitrep a change stands for (`publishChanges`): per case, each kind's requests the
+ * parent carried there without the dropped ones, then the added ones by position; the defined
+ * order the SQL adapter reads.
+ */
+const applyChange = (parent: Sitrep | undefined, change: SitrepChange): SitrepToPublish => {
+  const dropped = new Set(change.dropped.map((d) => `${d.kind}/${d.id}`))
+  const parentCases = new Map((parent?.cases ?? []).map((c) => [c.id, c]))
+  const { added, dropped: _d, cases, ...header } = change
+  return {
+    ...header,
+    cases: cases.map(({ requestKinds, ...c }) => ({
+      ...c,
+      requests: Object.fromEntries(requestKinds.map((kind) => [kind, [
+        ...(parentCases.get(c.id)?.requests[kind] ?? []).filter((r) => !dropped.has(`${kind}/${r.id}`)),
+        ...added.filter((a) => a.kind === kind && a.request.caseId === c.id).sort((a, b) => a.position - b.position).map((a) => a.request)
+      ]]))
+    }))
+  }
+}
+
+const publish = (
+  db: MemoryDb,
+  sitrep: SitrepToPublish | SitrepChange,
+  dropped: ReadonlyArray<DroppedRequest>
+): PublishOutcome => {
   const current = currentSitrep(db)
   if (!parentIsCurrent(sitrep.parentId, current)) {
     return { _tag: "ParentNotCurrent", current: Option.map(Option.fromNullishOr(current), headerOf) }
   }
   if (db.sitreps.has(sitrep.id)) return { _tag: "SitrepExists" }
   const version = ((current?.version ?? 0) + 1) as SitrepVersion
-  db.sitreps.set(sitrep.id, { ...inDefinedOrder(sitrep, current), version })
+  const stored = "added" in sitrep ? applyChange(current, sitrep) : inDefinedOrder(sitrep, current)
+  db.sitreps.set(sitrep.id, { ...stored, version })
   db.history.push({ version, sitrepId: sitrep.id })
   for (const [kind, generation] of Object.entries(sitrep.generations)) {
     const highest = db.highestGenerations.get(kind)
@@ -89,6 +148,15 @@ export const MemorySitrepStore = Layer.effect(
     const current = read((db) => Option.fromNullishOr(currentSitrep(db)))
     return SitrepStore.of({
       publish: (_grant, sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
+      publishChanges: (_grant, change) => read((db) => publish(db, change, change.dropped)),
+      currentOutline: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), (s) => outlineOf(s))),
+      currentExcerpt: (ids, cases) =>
+        read((db) => {
+          const named = new Set(ids)
+          const removed = new Set(cases)
+          return Option.map(Option.fromNullishOr(currentSitrep(db)), (s) => outlineOf(s, (r) => named.has(r.id) || removed.has(r.caseId)))
+        }),
+      sha256Hex,
       highestGenerations: read((db) => Object.fromEntries(db.highestGenerations)),
       currentHeader: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), headerOf)),
       current,

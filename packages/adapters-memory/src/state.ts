@@ -1,4 +1,4 @@
-import type { ActivationReport, Generation, KindProgress, Reconciled, Marker, Resource, Sitrep } from "@fm-rendezvous/domain"
+import type { ActivationReport, ExecutorProcess, Generation, KindProgress, Reconciled, Marker, Resource, Sitrep } from "@fm-rendezvous/domain"
 
 /**
  * The whole in-memory database. Every port call is ONE `SynchronizedRef.modify` over it, so each
@@ -18,6 +18,8 @@ export interface MemoryDb {
   /** When each kind was last reconciled, by anyone (issue 18). */
   readonly reconciled: Map<string, Reconciled>
   readonly reports: Map<string, ActivationReport>
+  /** Executor name leases (issue 25); `live` is judged when read. */
+  readonly leases: Map<string, Omit<ExecutorProcess, "live">>
 }
 
 export const emptyDb = (): MemoryDb => ({
@@ -28,7 +30,8 @@ export const emptyDb = (): MemoryDb => ({
   progress: new Map(),
   highestGenerations: new Map(),
   reconciled: new Map(),
-  reports: new Map()
+  reports: new Map(),
+  leases: new Map()
 })
 
 export const tableOf = <V>(tables: Map<string, Map<string, V>>, kind: string): Map<string, V> => {

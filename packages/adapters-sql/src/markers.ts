@@ -2,6 +2,7 @@ import type { CandidateCursor, SitrepId } from "@fm-rendezvous/domain"
 import type { SqlClient } from "effect/sql"
 import type { Fragment } from "effect/sql/Statement"
 import type { SqlKind } from "./kind.ts"
+import { carriedAt } from "./sitreps.ts"
 
 /**
  * Statement builders for creation markers and their GC candidate marks (SPEC 3.3, 3.4). Each sweep
@@ -51,8 +52,7 @@ const collectible = (sql: Sql, k: SqlKind, marker: string) =>
       AND NOT EXISTS (
         SELECT 1 FROM lineage_request r
         WHERE r.kind = ${k.kind.name} AND r.id = ${sql(marker)}.resource_id
-          AND r.entered_at_generation <= (SELECT generation FROM held)
-          AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > (SELECT generation FROM held))
+          AND ${carriedAt(sql, "r", sql`(SELECT generation FROM held)`)}
         OFFSET 0
       ),
       FALSE)`

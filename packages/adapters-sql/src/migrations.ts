@@ -72,8 +72,10 @@ export const addCheck = (table: string, column: string, condition: string): Guar
  * generation of its oldest carrier (every carrier has a generation at least that, and a version
  * with that generation carries the same requests); dropped at the generation of the history
  * successor of its newest carrier, NULL when that is the current sitrep (no successor); the case,
- * position and body of its oldest carrier. The digest stays NULL (unknown): a publish compares
- * such a body itself.
+ * position and body of its oldest carrier (one row: a version holds a (kind, id) once; the
+ * `LIMIT 1` keeps PostgreSQL from turning the lateral read into a merge join over all of
+ * `sitrep_request` for every page, which the EXPLAIN test caught). The digest stays NULL
+ * (unknown): a publish compares such a body itself.
  */
 const moveRequestsPage = `INSERT INTO lineage_request
     (kind, id, entered_at_generation, dropped_at_generation, case_id, position, body, digest)
@@ -101,6 +103,7 @@ const moveRequestsPage = `INSERT INTO lineage_request
   CROSS JOIN LATERAL (
     SELECT r.case_id, r.position, r.body FROM sitrep_request r JOIN sitrep_history h ON h.sitrep_id = r.sitrep_id
     WHERE r.kind = p.kind AND r.id = p.id AND h.version = span.oldest_version
+    LIMIT 1
   ) AS first
   ORDER BY p.kind, p.id
   RETURNING id`
@@ -296,6 +299,32 @@ export const lineageTrack: MigrationTrack = {
         kind TEXT PRIMARY KEY,
         reconciled_at TIMESTAMPTZ NOT NULL,
         reconciled_by TEXT NOT NULL
+      )`
+    ]
+  }]
+}
+
+/**
+ * Executor name leases (issue 25, item 7), on a track of their own: one row per executor name,
+ * the process that holds it (host, pid, a random instance id), when it took it, when it last
+ * renewed it, when it expires (the database's clock) and when it was released.
+ */
+export const executorTrack: MigrationTrack = {
+  component: "executors",
+  steps: [{
+    version: 1,
+    name: "executor name leases",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS executor_lease (
+        executor TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INT8 NOT NULL,
+        instance TEXT NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        renewed_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        released_at TIMESTAMPTZ,
+        CONSTRAINT executor_lease_pkey PRIMARY KEY (executor)
       )`
     ]
   }]
@@ -512,7 +541,7 @@ const awaitSchemaChanges = (tables: ReadonlyArray<string>, pollMillis: number) =
   })
 
 /** Every track this program migrates, in the order they are applied. */
-export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack]
+export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack, executorTrack]
 
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to

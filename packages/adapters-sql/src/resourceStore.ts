@@ -17,7 +17,6 @@ import { SqlKinds } from "./kinds.ts"
 import { toMarker } from "./markerStore.ts"
 import type { MarkerRow } from "./markers.ts"
 import * as R from "./resources.ts"
-import * as S from "./sitreps.ts"
 import { SqlProfile } from "./profile.ts"
 import { withRetry } from "./retry.ts"
 import { toDate, toGeneration } from "./rows.ts"
@@ -110,9 +109,9 @@ export const SqlResourceStore = Layer.effect(
               // a row FM did not create, judged from the current sitrep in this transaction.
               if (plan.fmCreated) yield* R.stampMarker(sql, k, id, at, grant.actor)
               else {
-                const current = (yield* R.selectTombstoneGeneration(sql, k, profile))[0]?.generation
-                const generation = current == null ? undefined : toGeneration(current)
-                const requested = (yield* S.selectCurrentRequests(sql, k.kind.name, id)).length > 0
+                const basis = (yield* R.selectTombstoneBasis(sql, k, id, profile))[0]
+                const generation = basis?.generation == null ? undefined : toGeneration(basis.generation)
+                const requested = basis?.requested === true
                 yield* R.insertTombstone(sql, k, tombstoneFor(k.kind.name, rid(id), { generation, requested }, at, grant.actor))
               }
               return plan

@@ -5,6 +5,7 @@ import type { MarkerRow } from "./markers.ts"
 import { textArray } from "./params.ts"
 import type { Profile } from "./profile.ts"
 import { SENTINELS, sentinel } from "./sentinel.ts"
+import { carriedAt } from "./sitreps.ts"
 
 /**
  * Statement builders for the resource tables of every kind (alerts, support bundles, and any
@@ -157,18 +158,22 @@ export const stampMarker = (sql: Sql, k: SqlKind, id: string, now: Date, actor: 
     WHERE resource_id = ${id}`
 
 /**
- * The kind's current generation, for the tombstone a delete writes for a row without a marker
- * (issue 18, domain `tombstoneFor`; whether the current sitrep requests the id is
- * sitreps.ts `selectCurrentRequests`, in the same transaction). On the PostgreSQL profile the
- * current-sitrep pointer is locked FOR SHARE, as in the guarded insert: a publish waits for the
- * delete, so the publish that drops the id sees the tombstone and marks it. Under SERIALIZABLE the
- * two conflict instead and one is re-run.
+ * What the tombstone a delete writes for a row without a marker is judged from (issue 18, domain
+ * `tombstoneFor`), ONE statement: the kind's current generation and whether the current sitrep
+ * requests the id (its lineage row, joined by its primary key alone so that no plan can read the
+ * kind's rows by generation instead, carried at that generation), both under the one pointer read. On the PostgreSQL profile that pointer is locked FOR SHARE, as in
+ * the guarded insert: a publish waits for the delete, so the publish that drops the id sees the
+ * tombstone and marks it. The CockroachDB profile takes no shared lock (docs/SQL.md): the delete
+ * runs SERIALIZABLE on both profiles, so there a publish racing it conflicts with it instead and
+ * one of the two is re-run.
  */
-export const selectTombstoneGeneration = (sql: Sql, k: SqlKind, profile: Pick<Profile, "shareLock">) =>
-  sql<{ generation: bigint | null }>`WITH
+export const selectTombstoneBasis = (sql: Sql, k: SqlKind, id: string, profile: Pick<Profile, "shareLock">) =>
+  sql<{ generation: bigint | null; requested: boolean }>`WITH
     head AS (SELECT sitrep_id FROM sitrep_current WHERE singleton${profile.shareLock ? sql` FOR SHARE` : sql``})
-    SELECT (SELECT g.generation FROM sitrep_generation g WHERE g.sitrep_id = (SELECT sitrep_id FROM head) AND g.kind = ${k.kind.name})
-      AS generation`
+    SELECT g.generation, COALESCE(${carriedAt(sql, "r", sql`g.generation`)}, FALSE) AS requested
+    FROM (SELECT 1 AS one) AS one
+    LEFT JOIN sitrep_generation g ON g.sitrep_id = (SELECT sitrep_id FROM head) AND g.kind = ${k.kind.name}
+    LEFT JOIN lineage_request r ON r.kind = ${k.kind.name} AND r.id = ${id}`
 
 /** Writes the tombstone of a row FM did not create (issue 18); the delete's lock on the id makes a conflict impossible. */
 export const insertTombstone = (sql: Sql, k: SqlKind, m: Marker) =>

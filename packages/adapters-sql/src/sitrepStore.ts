@@ -1,5 +1,8 @@
 import {
+  type CarriedRequest,
   type Case,
+  type CaseHeader,
+  type CaseId,
   type DroppedRequest,
   type Generation,
   type HeldSitrep,
@@ -13,6 +16,7 @@ import {
   type SitrepId,
   type SitrepRequest,
   SitrepStore,
+  type SitrepOutline,
   type SitrepToPublish
 } from "@fm-rendezvous/domain"
 import { Data, Effect, Layer, Option } from "effect"
@@ -29,6 +33,9 @@ import * as S from "./sitreps.ts"
 import * as K from "./kindRecords.ts"
 
 type Sql = SqlClient.SqlClient
+
+/** What a publish writes of a sitrep besides its cases and requests. */
+type SitrepChangeHeader = Omit<SitrepToPublish, "cases">
 
 /** A publish that must roll back: the failure carries the outcome out of the transaction. */
 class PublishConflict extends Data.TaggedError("PublishConflict")<{ readonly outcome: "ParentNotCurrent" | "SitrepExists" }> {}
@@ -217,7 +224,12 @@ export const SqlSitrepStore = Layer.effect(
      * (waiting for guarded creations holding it FOR SHARE), and the marks, a later statement, see
      * every marker those creations committed (docs/SQL.md, "Safety").
      */
-    const publish = (s: SitrepToPublish, dropped: ReadonlyArray<DroppedRequest>) =>
+    const publish = (
+      s: SitrepChangeHeader,
+      cases: ReadonlyArray<CaseHeader>,
+      addedRows: (parentGenerations: Readonly<Record<string, Generation>>) => ReadonlyArray<S.RequestRow>,
+      dropped: ReadonlyArray<DroppedRequest>
+    ) =>
       Effect.gen(function*() {
         // A dropped id of a kind without tables cannot be recorded: refuse before writing anything.
         for (const d of dropped) yield* kinds.lookup(d.kind)
@@ -227,11 +239,11 @@ export const SqlSitrepStore = Layer.effect(
         if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
-        if (s.cases.length > 0) yield* S.insertCases(sql, s)
+        if (cases.length > 0) yield* S.insertCases(sql, s.id, cases)
         // Only what changed (issue 19): the added requests get rows, the dropped ones their drop
         // generation; carried ones are written nowhere. Each must hit exactly the rows it names,
         // else an id reappeared or a publish from the same parent won: abort, nothing written.
-        const added = S.addedRequestRows(s, current?.generations ?? {})
+        const added = addedRows(current?.generations ?? {})
         if (added.length > 0 && (yield* S.insertRequests(sql, added)).length !== added.length) {
           return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         }
@@ -288,8 +300,61 @@ export const SqlSitrepStore = Layer.effect(
         })
       )
 
+    /** The current sitrep's outline (issue 19), in one snapshot: all its carried requests, or those `touched` reads. */
+    const outline = (touched?: { readonly ids: ReadonlyArray<string>; readonly cases: ReadonlyArray<string> }) =>
+      tx.snapshot(Effect.gen(function*() {
+        const head = (yield* S.selectCurrentVersion(sql))[0]
+        if (head === undefined) return Option.none<SitrepOutline>()
+        const id = head.sitrep_id
+        const row = (yield* S.selectSitrep(sql, id))[0]
+        if (row === undefined) return Option.none<SitrepOutline>()
+        const generations: Record<KindName, Generation> = {}
+        for (const g of yield* S.selectGenerations(sql, id)) generations[g.kind as KindName] = toGeneration(g.generation)
+        const cases = (yield* S.selectCases(sql, id)).map((c) => ({
+          id: c.id as CaseId,
+          comment: c.comment,
+          closed: c.closed,
+          firstSitrepId: c.first_sitrep_id as SitrepId,
+          closedSitrepId: c.closed_sitrep_id as SitrepId | null
+        }))
+        // A delta that removes cases needs their requests: without an index by case, the removed
+        // cases' requests are found in the whole outline (bodies still unread; docs/PERFORMANCE.md).
+        const rows = touched === undefined || touched.cases.length > 0 ? yield* S.selectOutline(sql, id) : []
+        const named = touched === undefined || touched.ids.length === 0 ? [] : yield* S.selectCarriedByIds(sql, id, touched.ids)
+        const removed = new Set(touched?.cases ?? [])
+        const share = sharing()
+        const request = (r: S.OutlineRow): CarriedRequest => ({
+          kind: r.kind as KindName,
+          id: r.id as ResourceId,
+          caseId: share.caseId(r.case_id),
+          enteredAt: share.entry(BigInt(r.entered_at_generation)),
+          position: r.position,
+          digest: r.digest ?? S.digestOf(r.body ?? {})
+        })
+        // The whole outline in its order; an excerpt without duplicates (a touched id of a removed case is read twice).
+        const carried = touched === undefined
+          ? rows.map(request)
+          : [...new Map([...rows.filter((r) => removed.has(r.case_id)), ...named].map((r) => [`${r.kind}/${r.id}`, request(r)])).values()]
+        return Option.some<SitrepOutline>({
+          id: id as SitrepId,
+          parentId: row.parent_id as SitrepId | null,
+          version: toVersion(head.version),
+          generations,
+          cases,
+          carried
+        })
+      }))
+
     return SitrepStore.of({
-      publish: (_grant, s, dropped) => publish(s, dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      publish: (_grant, s, dropped) =>
+        publish(s, S.caseHeaders(s), (parent) => S.addedRequestRows(s, parent), dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      publishChanges: (_grant, change) =>
+        publish(change, change.cases, () => S.changeRequestRows(change.added), change.dropped).pipe(
+          storeError(`publishing sitrep ${change.id}`)
+        ),
+      currentOutline: outline().pipe(storeError("reading the current sitrep's outline")),
+      currentExcerpt: (ids, cases) => outline({ ids, cases }).pipe(storeError("reading the current sitrep's outline")),
+      sha256Hex: S.sha256Hex,
       highestGenerations: withRetry(K.selectHighestGenerations(sql)).pipe(
         Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.kind, toGeneration(r.highest_generation)]))),
         storeError("reading each kind's highest generation")

@@ -1,6 +1,7 @@
-import { type Generation, type SitrepId, type SitrepToPublish, canonicalJson } from "@fm-rendezvous/domain"
-import { createHash } from "node:crypto"
+import { type AddedRequest, type CaseHeader, type Generation, type KindName, requestDigest, type SitrepId, type SitrepToPublish } from "@fm-rendezvous/domain"
+import { hash } from "node:crypto"
 import type { SqlClient } from "effect/sql"
+import type { Fragment } from "effect/sql/Statement"
 import type { SqlKind } from "./kind.ts"
 import { boolArray, int4Array, int8Array, textArray } from "./params.ts"
 import { SENTINELS, sentinel } from "./sentinel.ts"
@@ -11,7 +12,7 @@ import { SENTINELS, sentinel } from "./sentinel.ts"
  */
 type Sql = SqlClient.SqlClient
 
-export const insertSitrep = (sql: Sql, s: SitrepToPublish) =>
+export const insertSitrep = (sql: Sql, s: Omit<SitrepToPublish, "cases">) =>
   sql<{ id: string }>`INSERT INTO sitrep (id, parent_id, creator_id, time_created, comment)
     VALUES (${s.id}, ${s.parentId}, ${s.creatorId}, ${s.timeCreated}, ${s.comment})
     ON CONFLICT (id) DO NOTHING
@@ -24,15 +25,19 @@ export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<
     FROM unnest(${textArray(kinds)}::text[], ${int8Array(kinds.map((k) => generations[k]))}::int8[]) AS g(kind, generation)`
 }
 
-export const insertCases = (sql: Sql, s: SitrepToPublish) =>
+/** A sitrep's cases as `insertCases` writes them: a whole sitrep's, each listing the kinds of its requests. */
+export const caseHeaders = (s: SitrepToPublish): ReadonlyArray<CaseHeader> =>
+  s.cases.map(({ requests, ...c }) => ({ ...c, requestKinds: Object.keys(requests) as Array<KindName> }))
+
+export const insertCases = (sql: Sql, sitrepId: SitrepId, cases: ReadonlyArray<CaseHeader>) =>
   sql`INSERT INTO sitrep_case (sitrep_id, position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)
-    SELECT CAST(${s.id} AS UUID), c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
+    SELECT CAST(${sitrepId} AS UUID), c.position, c.id::uuid, c.comment, c.closed, c.first_sitrep_id::uuid, c.closed_sitrep_id::uuid,
            c.request_kinds::jsonb
     FROM unnest(
-      ${int4Array(s.cases.map((_, i) => i))}::int4[], ${textArray(s.cases.map((c) => c.id))}::text[],
-      ${textArray(s.cases.map((c) => c.comment))}::text[], ${boolArray(s.cases.map((c) => c.closed))}::bool[],
-      ${textArray(s.cases.map((c) => c.firstSitrepId))}::text[], ${textArray(s.cases.map((c) => c.closedSitrepId))}::text[],
-      ${textArray(s.cases.map((c) => JSON.stringify(Object.keys(c.requests))))}::text[]
+      ${int4Array(cases.map((_, i) => i))}::int4[], ${textArray(cases.map((c) => c.id))}::text[],
+      ${textArray(cases.map((c) => c.comment))}::text[], ${boolArray(cases.map((c) => c.closed))}::bool[],
+      ${textArray(cases.map((c) => c.firstSitrepId))}::text[], ${textArray(cases.map((c) => c.closedSitrepId))}::text[],
+      ${textArray(cases.map((c) => JSON.stringify(c.requestKinds)))}::text[]
     ) AS c(position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds)`
 
 /**
@@ -51,7 +56,11 @@ export interface RequestRow {
   readonly enteredAt: Generation
 }
 
-const digestOf = (body: unknown) => createHash("sha256").update(canonicalJson(body)).digest("hex")
+/** Node's SHA-256, lowercase hex (one-shot `hash`, cheaper than a `createHash` object per text). */
+export const sha256Hex = (text: string): string => hash("sha256", text, "hex")
+
+/** The domain's digest rule (`requestDigest`) with Node's SHA-256: every stored digest is computed by it. */
+export const digestOf = requestDigest(sha256Hex)
 
 /**
  * The requests a child adds to the lineage: those entered above the parent's generation of their
@@ -72,6 +81,18 @@ export const addedRequestRows = (
       })
     )
   )
+
+/** The rows of the requests a change adds (`planDelta`): each at its position among those its case gains. */
+export const changeRequestRows = (added: ReadonlyArray<AddedRequest>): ReadonlyArray<RequestRow> =>
+  added.map(({ kind, request: r, position }) => ({
+    kind,
+    id: r.id,
+    position,
+    caseId: r.caseId,
+    body: JSON.stringify(r.body),
+    digest: digestOf(r.body),
+    enteredAt: r.enteredAt
+  }))
 
 /**
  * Adds requests to the lineage, ONE statement. An id already stored (an id that reappeared, or a
@@ -196,6 +217,17 @@ export const selectCases = (sql: Sql, id: string) =>
   }>`SELECT position, id, comment, closed, first_sitrep_id, closed_sitrep_id, request_kinds
     FROM sitrep_case WHERE sitrep_id = ${id} ORDER BY position`
 
+/**
+ * The interval rule, said once (docs/SQL.md, "The interval rule"): the lineage row aliased
+ * `alias` is carried by a version whose generation of the row's kind is `generation` (a column,
+ * a parameter or a scalar subquery). Every statement that asks "carried at G" writes this fragment.
+ */
+export const carriedAt = (sql: Sql, alias: "r", generation: Fragment) => {
+  const a = sql.literal(alias)
+  return sql`${a}.entered_at_generation <= ${generation}
+      AND (${a}.dropped_at_generation IS NULL OR ${a}.dropped_at_generation > ${generation})`
+}
+
 export interface LineageRequestRow {
   readonly kind: string
   readonly id: string
@@ -214,9 +246,48 @@ export const selectRequests = (sql: Sql, id: string) =>
   sql<LineageRequestRow>`
     SELECT r.kind, r.id, r.case_id, r.body, r.entered_at_generation
     FROM sitrep_generation g
+    JOIN lineage_request r ON r.kind = g.kind AND ${carriedAt(sql, "r", sql`g.generation`)}
+    WHERE g.sitrep_id = ${id}
+    ORDER BY r.kind, r.entered_at_generation, r.position`
+
+/** A carried request without its body (issue 19); the body only where no digest was stored (rows the migration moved). */
+export interface OutlineRow {
+  readonly kind: string
+  readonly id: string
+  readonly case_id: string
+  readonly entered_at_generation: bigint
+  readonly position: number
+  readonly digest: string | null
+  readonly body: Record<string, unknown> | null
+}
+
+/**
+ * A version's requests without their bodies (the outline a full document's publish checks against,
+ * issue 19): the rows and order of `selectRequests`, through the same index, with the digest
+ * instead of the body. A row the migration moved has no digest; its body is read instead, and
+ * digested by the reader.
+ */
+export const selectOutline = (sql: Sql, id: string) =>
+  sql<OutlineRow>`
+    SELECT r.kind, r.id, r.case_id, r.entered_at_generation, r.position, r.digest,
+      CASE WHEN r.digest IS NULL THEN r.body END AS body
+    FROM sitrep_generation g
     JOIN lineage_request r ON r.kind = g.kind AND r.entered_at_generation <= g.generation
     WHERE g.sitrep_id = ${id} AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)
     ORDER BY r.kind, r.entered_at_generation, r.position`
+
+/**
+ * Of `ids`, the requests a version carries, of any of its kinds (what a delta touches, issue 19):
+ * per kind of the version, primary-key lookups of (kind, id); as many rows as ids it carries.
+ */
+export const selectCarriedByIds = (sql: Sql, id: string, ids: ReadonlyArray<string>) =>
+  sql<OutlineRow>`
+    SELECT r.kind, r.id, r.case_id, r.entered_at_generation, r.position, r.digest,
+      CASE WHEN r.digest IS NULL THEN r.body END AS body
+    FROM sitrep_generation g
+    JOIN lineage_request r ON r.kind = g.kind AND r.id = ANY(${textArray(ids)}::uuid[])
+    WHERE g.sitrep_id = ${id} AND r.entered_at_generation <= g.generation
+      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`
 
 /**
  * What an executor holding generation `from` of a kind reads to move to `to` (issue 19): the
@@ -225,8 +296,7 @@ export const selectRequests = (sql: Sql, id: string) =>
 export const selectEnteredBetween = (sql: Sql, kind: string, from: Generation, to: Generation) =>
   sql<LineageRequestRow>`
     SELECT r.kind, r.id, r.case_id, r.body, r.entered_at_generation FROM lineage_request r
-    WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND r.entered_at_generation <= ${to}
-      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > ${to})
+    WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND ${carriedAt(sql, "r", sql`${to}`)}
     ORDER BY r.entered_at_generation, r.position`
 
 /** And the held requests the publishes in between dropped, through the partial index of drops. */
@@ -314,8 +384,7 @@ export const selectCurrentRequests = (sql: Sql, kind: string, id: string) =>
   sql<{ found: number }>`SELECT 1 AS found FROM lineage_request r
     JOIN sitrep_generation g ON g.kind = r.kind
       AND g.sitrep_id = (SELECT sitrep_id FROM sitrep_current WHERE singleton)
-    WHERE r.kind = ${kind} AND r.id = ${id} AND r.entered_at_generation <= g.generation
-      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`
+    WHERE r.kind = ${kind} AND r.id = ${id} AND ${carriedAt(sql, "r", sql`g.generation`)}`
 
 /**
  * SPEC 2 (ids never reappear), as far as detectable (SPEC 7.1): every lookup is by index, on the

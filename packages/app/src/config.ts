@@ -47,6 +47,11 @@ export interface ExecutorSettings {
   readonly historyToKeep: number
   /** How often the daemon prunes history and finishes destroyed bundles. */
   readonly housekeepingPeriod: Duration.Duration
+  /**
+   * Issue 25: how long an executor name's lease holds without a renewal (renewed every third of
+   * it); the longest a killed process keeps its name from a restarted one.
+   */
+  readonly leaseTtl: Duration.Duration
 }
 
 export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
@@ -57,5 +62,6 @@ export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
   reconcileEvery: wholeNumberAtLeastOne("FM_RECONCILE_EVERY", 100),
   reconcileInterval: positiveDuration("FM_RECONCILE_INTERVAL", Duration.minutes(15)),
   historyToKeep: wholeNumberAtLeastOne("FM_HISTORY_KEEP", 100),
-  housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30))
+  housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30)),
+  leaseTtl: positiveDuration("FM_EXECUTOR_LEASE", Duration.seconds(30))
 })

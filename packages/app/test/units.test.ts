@@ -16,6 +16,7 @@ import {
 } from "@fm-rendezvous/domain"
 import { Cause, ConfigProvider, Duration, Effect, Option } from "effect"
 import { parseExpiresIn } from "../src/tokens.ts"
+import { decodeDeleteReport, deleteReportOf, encodeDeleteReport } from "../src/shared/deleteReport.ts"
 import { describe, expect, it } from "vitest"
 import { ExecutorSettings } from "../src/config.ts"
 import { makeSitrepLoader, replaceIfNewer } from "../src/daemon/loader.ts"
@@ -170,5 +171,31 @@ describe("the daemon's sitrep loader", () => {
       expect(Option.getOrThrow(yield* ahead.held).version).toBe(9)
     })
     await Effect.runPromise(Effect.provide(program, memoryLayer()))
+  })
+})
+
+describe("the delete report (issue 25.8): one set of names in --json and the fm-delete-outcome header", () => {
+  it("says each plan in the contract's words, and reads back what it wrote", () => {
+    const at = new Date("2026-11-24T10:00:00.000Z")
+    const cases = [
+      [{ _tag: "Remove", stampMarker: true, fmCreated: true }, "deleted;fm-created", { outcome: "deleted", fmCreated: true }],
+      [{ _tag: "Remove", stampMarker: true, fmCreated: false }, "deleted;fm-created=?0", { outcome: "deleted", fmCreated: false }],
+      [{ _tag: "BeginDestroying", state: "destroying", stampMarker: true, fmCreated: true }, `destroying;state="destroying";fm-created`, { outcome: "destroying", state: "destroying", fmCreated: true }],
+      [{ _tag: "AlreadyDeleted", at, by: "alice" }, `alreadyDeleted;deleted-at="2026-11-24T10:00:00.000Z";deleted-by="alice"`, { outcome: "alreadyDeleted", deletedAt: at.toISOString(), deletedBy: "alice" }],
+      [{ _tag: "AlreadyDeleted", at: null, by: null }, "alreadyDeleted", { outcome: "alreadyDeleted", deletedAt: null, deletedBy: null }],
+      // A name outside printable ASCII travels as an RFC 9651 display string.
+      [{ _tag: "AlreadyDeleted", at, by: "zoë \"z\"" }, `alreadyDeleted;deleted-at="2026-11-24T10:00:00.000Z";deleted-by=%"zo%c3%ab %22z%22"`, { outcome: "alreadyDeleted", deletedAt: at.toISOString(), deletedBy: "zoë \"z\"" }]
+    ] as const
+    for (const [plan, header, report] of cases) {
+      expect(deleteReportOf(plan as never)).toEqual(report)
+      expect(encodeDeleteReport(report)).toBe(header)
+      expect(decodeDeleteReport(header)).toEqual(report)
+    }
+  })
+
+  it("does not take an older server's header, or no header, for a report", () => {
+    for (const header of [undefined, "", `{"_tag":"Remove","stampMarker":true,"fmCreated":true}`, "exploded;fm-created", "deleted;;"]) {
+      expect(decodeDeleteReport(header), String(header)).toBeUndefined()
+    }
   })
 })

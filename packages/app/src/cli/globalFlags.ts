@@ -1,4 +1,4 @@
-import { Config, Effect, Option } from "effect"
+import { Config, Context, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { Actor } from "@fm-rendezvous/domain"
 import { Usage } from "../shared/failure.ts"
@@ -37,6 +37,26 @@ export const globalFlags = {
   ),
   tokenFile: Flag.String("token-file").pipe(Flag.withDescription("A file holding the API token."), Flag.optional)
 }
+
+/**
+ * Which of the shared flags a command takes, by name, for its --help (issue 25.12): all are
+ * parsed everywhere (so `fm activate --server URL` is refused in a sentence rather than as an
+ * unknown flag), but a command's help lists only those it takes, with its own description where
+ * a string replaces the shared one. The commands that have an API (`withOperations`) take them
+ * all; the others the database flags; `fm token create` its --role too.
+ */
+export const TakesFlags = Context.Reference<Readonly<Record<string, true | string>>>("fm/cli/TakesFlags", {
+  defaultValue: () => ({ json: true, "database-url": true })
+})
+
+const apiFlags = { json: true, "database-url": true, actor: true, role: true, server: true, token: true, "token-file": true } as const
+
+/** Marks a command (or a group of them) as one that runs through the API with --server. */
+export const hasApi = <C extends Command.Command<any, any, any, any, any>>(command: C): C => Command.annotate(command, TakesFlags, apiFlags) as C
+
+/** Marks a command as taking these shared flags besides --json and --database-url. */
+export const takesAlso = (flags: Readonly<Record<string, true | string>>) => <C extends Command.Command<any, any, any, any, any>>(command: C): C =>
+  Command.annotate(command, TakesFlags, { json: true, "database-url": true, ...flags }) as C
 
 /** The root command; subcommands read the global flags with `yield* fm`. */
 export const fm = Command.make("fm").pipe(

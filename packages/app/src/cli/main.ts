@@ -1,7 +1,7 @@
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { defaultKinds } from "@fm-rendezvous/domain"
-import { Cause, Effect, Layer, Logger } from "effect"
-import { CliOutput, Command } from "effect/cli"
+import { Cause, Context, Effect, Layer, Logger, Option } from "effect"
+import { CliOutput, Command, type HelpDoc } from "effect/cli"
 import { dbCommand } from "./commands/db.ts"
 import { executorCommands } from "./commands/executor.ts"
 import { inspectCommands } from "./commands/inspect.ts"
@@ -11,7 +11,7 @@ import { serveCommand } from "./commands/serve.ts"
 import { sitrepCommand } from "./commands/sitrep.ts"
 import { tokenCommand } from "./commands/token.ts"
 import { EXIT_DONE, type Failure, verdictOf } from "../shared/failure.ts"
-import { fm } from "./globalFlags.ts"
+import { fm, TakesFlags } from "./globalFlags.ts"
 import { toJsonText } from "../shared/jsonText.ts"
 import { Output, outputLayer, writeStderr, writeStdout } from "./output.ts"
 
@@ -31,6 +31,19 @@ export const fmCommand = fm.pipe(
   ])
 )
 
+/** A subcommand's help lists only the shared flags it takes (globalFlags.ts, TakesFlags). */
+const withTakenFlags = (doc: HelpDoc.HelpDoc): HelpDoc.HelpDoc => {
+  if (doc.inheritedFlags === undefined) return doc
+  const taken = Context.get(doc.annotations, TakesFlags)
+  return {
+    ...doc,
+    inheritedFlags: doc.inheritedFlags.flatMap((flag) => {
+      const own = taken[flag.name]
+      return own === undefined ? [] : [typeof own === "string" ? { ...flag, description: Option.some(own) } : flag]
+    })
+  }
+}
+
 /**
  * Help asked for goes to stdout; help shown because no command was given goes to stderr. Parse
  * errors are not rendered here: `reportFailure` prints them as one sentence like every failure.
@@ -41,7 +54,7 @@ const presenter: CliOutput.Presenter = {
       const formatter = CliOutput.defaultFormatter({ colors: false })
       switch (event._tag) {
         case "Help":
-          return yield* (event.reason === "Requested" ? writeStdout : writeStderr)(formatter.formatHelpDoc(event.helpDoc))
+          return yield* (event.reason === "Requested" ? writeStdout : writeStderr)(formatter.formatHelpDoc(withTakenFlags(event.helpDoc)))
         case "Version":
           return yield* writeStdout(formatter.formatVersion(event.name, event.version))
         case "InvalidInvocation":
@@ -50,14 +63,18 @@ const presenter: CliOutput.Presenter = {
     })
 }
 
-/** SPEC 7.2: one sentence on stderr; with --json also one error document, if none was printed. */
+/**
+ * SPEC 7.2: one sentence on stderr; with --json also one error document, if none was printed:
+ * the API's refusal envelope of SPEC 8.4, `{ "error": "<Reason>", "message": "<sentence>" }`
+ * (issue 25.8: one envelope; the exit code is the process's).
+ */
 const reportFailure = (cause: Cause.Cause<Failure>) =>
   Effect.gen(function*() {
     const output = yield* Output
     const verdict = verdictOf(cause)
     yield* writeStderr(verdict.sentence)
     if (output.json && !(yield* output.emitted)) {
-      yield* writeStdout(toJsonText({ error: { reason: verdict.reason, message: verdict.sentence, exitCode: verdict.exitCode } }))
+      yield* writeStdout(toJsonText({ error: verdict.reason, message: verdict.sentence }))
     }
     return verdict.exitCode
   })

@@ -6,10 +6,12 @@ import {
   Authorization,
   commentResource,
   deleteResource,
-  type DeleteOutcome,
+  ExecutorLeases,
+  type ExecutorProcess,
   type Explanation,
   explain,
   type Generation,
+  type HistoryEntry,
   pruneHistory,
   publishSitrep,
   ReportStore,
@@ -22,6 +24,7 @@ import {
   type SitrepHeader,
   ProgressStore,
   type Reconciled,
+  SitrepHistory,
   SitrepStore,
   type SitrepVersion
 } from "@fm-rendezvous/domain"
@@ -29,6 +32,8 @@ import { Context, Effect, Layer, Option } from "effect"
 import { ExecutorSettings } from "../config.ts"
 import type { Stores } from "../database/stores.ts"
 import { actorOf, type GlobalOptions } from "./globalFlags.ts"
+import { type DeleteReport, deleteReportOf } from "../shared/deleteReport.ts"
+import { forgetExecutor } from "../shared/executors.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 
 /**
@@ -39,8 +44,9 @@ import { lookUpSitrep } from "../shared/sitrepLookup.ts"
  */
 export interface PruneOutcome {
   readonly keep: number
-  readonly historyRemoved: number
-  readonly sitrepsRemoved: number
+  /** SPEC 8.3's names in both modes (the domain's PruneResult calls them historyRemoved/sitrepsRemoved). */
+  readonly removedVersions: number
+  readonly removedSitreps: number
   /** Null only from a server that answers SPEC 8.3's two counts alone. */
   readonly pages: number | null
   readonly history: { readonly oldest: SitrepVersion; readonly newest: SitrepVersion } | null
@@ -59,11 +65,19 @@ export interface StatusView {
   readonly reports: ReadonlyArray<ActivationReport>
   /** When each kind was last reconciled, by anyone (issue 18). */
   readonly reconciled: Readonly<Record<string, Reconciled>>
+  /** The process behind each executor name, from its lease (issue 25), by name. */
+  readonly processes: ReadonlyArray<ExecutorProcess>
 }
 
 /** What a list found: the rows, and whether more follow the last of them. */
 export interface ListPage {
   readonly rows: ReadonlyArray<Resource>
+  readonly more: boolean
+}
+
+/** What a page of sitrep history found (`fm sitrep list`): newest first, and whether older ones follow. */
+export interface HistoryPage {
+  readonly rows: ReadonlyArray<HistoryEntry>
   readonly more: boolean
 }
 
@@ -73,15 +87,16 @@ export const LIST_PAGE = 1000
 /**
  * The one cursor loop of both modes: pages of at most LIST_PAGE after the last row seen, until
  * `limit` rows (or, with no limit, the end). `fetch` answers the rows after a cursor and whether
- * more follow them.
+ * more follow them; `cursorOf` is where the next page starts after a row.
  */
-export const followPages = <E>(
+export const followCursor = <Row, C, E>(
   limit: number | undefined,
-  after: ResourceId | undefined,
-  fetch: (want: number, after: ResourceId | undefined) => Effect.Effect<ListPage, E>
-): Effect.Effect<ListPage, E> =>
+  after: C | undefined,
+  cursorOf: (row: Row) => C,
+  fetch: (want: number, after: C | undefined) => Effect.Effect<{ readonly rows: ReadonlyArray<Row>; readonly more: boolean }, E>
+): Effect.Effect<{ rows: Array<Row>; more: boolean }, E> =>
   Effect.gen(function*() {
-    const rows: Array<Resource> = []
+    const rows: Array<Row> = []
     let cursor = after
     for (;;) {
       const want = limit === undefined ? LIST_PAGE : Math.min(LIST_PAGE, limit - rows.length)
@@ -89,12 +104,17 @@ export const followPages = <E>(
       rows.push(...page.rows.slice(0, want))
       if (!page.more || rows.length === 0) return { rows, more: page.more && rows.length > 0 }
       if (limit !== undefined && rows.length >= limit) return { rows, more: true }
-      cursor = rows[rows.length - 1]!.id
+      cursor = cursorOf(rows[rows.length - 1]!)
     }
   })
 
-/** A delete's outcome; DeletedRemotely when a server's 204 does not say which (no fm-delete-outcome header). */
-export type DeleteView = DeleteOutcome | { readonly _tag: "DeletedRemotely" }
+/** `followCursor` over resources, in id order. */
+export const followPages = <E>(
+  limit: number | undefined,
+  after: ResourceId | undefined,
+  fetch: (want: number, after: ResourceId | undefined) => Effect.Effect<ListPage, E>
+): Effect.Effect<ListPage, E> => followCursor(limit, after, (row: Resource) => row.id, fetch)
+
 
 /** What an operator command can fail with, in either mode: typed to the edge (verdictOf). */
 export type OperationError = Exclude<Failure, CliError.CliError | EmbeddedDatabaseError>
@@ -102,6 +122,8 @@ export type OperationError = Exclude<Failure, CliError.CliError | EmbeddedDataba
 export class Operations extends Context.Service<Operations, {
   readonly publish: (document: unknown) => Effect.Effect<Published, OperationError>
   readonly sitrep: (version: Option.Option<number>, flag: string) => Effect.Effect<Sitrep, OperationError>
+  /** Up to `limit` history entries older than `before` (newest first; every one when undefined). */
+  readonly history: (limit: number | undefined, before: SitrepVersion | undefined) => Effect.Effect<HistoryPage, OperationError>
   readonly prune: (
     keep: Option.Option<number>,
     onPage: (soFar: { historyRemoved: number; sitrepsRemoved: number; pages: number }) => Effect.Effect<void>
@@ -109,10 +131,12 @@ export class Operations extends Context.Service<Operations, {
   /** Up to `limit` rows after `after` (every row when undefined), following pages as needed. */
   readonly list: (kind: ResourceKind, limit: number | undefined, after: ResourceId | undefined) => Effect.Effect<ListPage, OperationError>
   readonly show: (kind: ResourceKind, id: ResourceId) => Effect.Effect<Resource, OperationError>
-  readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteView, OperationError>
+  readonly remove: (kind: ResourceKind, id: ResourceId) => Effect.Effect<DeleteReport, OperationError>
   readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, OperationError>
   readonly explain: (id: ResourceId) => Effect.Effect<Explanation, OperationError>
   readonly status: Effect.Effect<StatusView, OperationError>
+  /** Issue 25: an old executor's report and ended lease removed (admin; refused while it runs). */
+  readonly forgetExecutor: (executor: string) => Effect.Effect<void, OperationError>
   /** Who acts, for the --json documents that name it. */
   readonly actorName: string | null
 }>()("fm/app/Operations") {}
@@ -133,6 +157,13 @@ export const directOperations = (global: GlobalOptions) =>
             return yield* publishSitrep(grant, document)
           })),
         sitrep: (version, flag) => run(lookUpSitrep(version, flag)),
+        history: (limit, before) =>
+          run(Effect.gen(function*() {
+            yield* (yield* Authorization).requireViewer(actor, "reading sitreps")
+            const history = yield* SitrepHistory
+            return yield* followCursor(limit, before, (e: HistoryEntry) => e.version, (want, cursor) =>
+              Effect.map(history.page(cursor ?? null, want + 1), (rows) => ({ rows: rows.slice(0, want), more: rows.length > want })))
+          })),
         prune: (keepFlag, onPage) =>
           run(Effect.gen(function*() {
             const settings = yield* ExecutorSettings
@@ -140,7 +171,7 @@ export const directOperations = (global: GlobalOptions) =>
             const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
             const result = yield* pruneHistory(grant, keep, settings.sweepPageSize, onPage)
             const history = Option.getOrNull(yield* (yield* SitrepStore).historyRange)
-            return { keep, ...result, history }
+            return { keep, removedVersions: result.historyRemoved, removedSitreps: result.sitrepsRemoved, pages: result.pages, history }
           })),
         list: (kind, limit, after) =>
           run(Effect.gen(function*() {
@@ -150,14 +181,16 @@ export const directOperations = (global: GlobalOptions) =>
               Effect.map(store.list(kind.name, { after: cursor, limit: want + 1 }), (rows) => ({ rows: rows.slice(0, want), more: rows.length > want })))
           })),
         show: (kind, id) => run(showResource(actor, kind, id)),
-        remove: (kind, id) => run(deleteResource(actor, kind, id)),
+        remove: (kind, id) => run(Effect.map(deleteResource(actor, kind, id), deleteReportOf)),
         comment: (kind, id, text) => run(commentResource(actor, kind, id, text)),
         explain: (id) => run(explain(id)),
+        forgetExecutor: (executor) => run(forgetExecutor(actor, executor)),
         status: run(Effect.gen(function*() {
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
-          return { current, reports, reconciled }
+          const processes = yield* (yield* ExecutorLeases).all
+          return { current, reports, reconciled, processes }
         }))
       })
     })

@@ -4,6 +4,7 @@ import {
   decodeStoredReport,
   type Explanation,
   type Generation,
+  type HistoryEntry,
   InvalidInput,
   type KindRegistry,
   NotAuthorized,
@@ -18,14 +19,15 @@ import {
 import { Config, Duration, Effect, Layer, Option, Result } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { ExecutorSettings } from "../config.ts"
-import { DELETE_OUTCOME_HEADER, decodeDeleteOutcome, kindGroup } from "../http/api.ts"
+import { DELETE_OUTCOME_HEADER, decodeDeleteReport } from "../shared/deleteReport.ts"
 import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "../http/client.ts"
+import { processFromJson } from "../render/process.ts"
 import { encodePageToken } from "../shared/pages.ts"
 import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "../shared/failure.ts"
 import { writeStderr } from "./output.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
-import { followPages, type OperationError, Operations } from "./operations.ts"
+import { followCursor, followPages, type OperationError, Operations } from "./operations.ts"
 
 /**
  * Remote mode (SPEC 8.5): the operations over the API, with the client derived from the API's
@@ -128,6 +130,16 @@ const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
   }))
 })
 
+const toHistoryEntry = (json: any): HistoryEntry => ({
+  id: json.id,
+  parentId: json.parentId,
+  version: json.version,
+  creatorId: json.creatorId,
+  timeCreated: new Date(json.timeCreated),
+  comment: json.comment,
+  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number | string>).map(([k, g]) => [k, BigInt(g)])) as never
+})
+
 const toReport = (json: any): ActivationReport => {
   const kinds = Object.fromEntries(Object.entries(json.kinds as Record<string, any>).map(([k, { lag: _lag, ...rest }]) => [k, rest]))
   const decoded = decodeStoredReport({ ...json, kinds })
@@ -202,12 +214,17 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
             ? Effect.fail(new Usage({ message: `${flag} takes a history version (1 or more), not ${version.value}.` }))
             : call(Option.isSome(version) ? client.sitreps.byVersion({ params: { version: String(version.value) } }) : client.sitreps.current())
               .pipe(Effect.map((json) => toSitrep(registry, json))),
+        history: (limit, before) =>
+          followCursor(limit, before, (e: HistoryEntry) => e.version, (want, cursor) =>
+            call(client.sitreps.history({
+              query: { limit: String(want), ...(cursor === undefined ? {} : { page_token: encodePageToken(String(cursor)) }) }
+            })).pipe(Effect.map((page) => ({ rows: page.items.map(toHistoryEntry), more: page.nextPageToken !== null })))),
         prune: (keepFlag) => {
           const keep = Option.getOrElse(keepFlag, () => settings.historyToKeep)
           return call(client.sitreps.prune({ payload: { keep } })).pipe(Effect.map((r) => ({
             keep,
-            historyRemoved: r.removedVersions,
-            sitrepsRemoved: r.removedSitreps,
+            removedVersions: r.removedVersions,
+            removedSitreps: r.removedSitreps,
             pages: r.pages,
             history: r.history === null ? null : { oldest: r.history.oldest as SitrepVersion, newest: r.history.newest as SitrepVersion }
           })))
@@ -220,12 +237,16 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
         show: (kind, id) => call(kinds(kind).get({ params: { id } })).pipe(Effect.map(toResource)),
         remove: (kind, id) =>
           call(kinds(kind).remove({ params: { id } })).pipe(Effect.map((answer) =>
-            decodeDeleteOutcome(answer.headers[DELETE_OUTCOME_HEADER]) ?? { _tag: "DeletedRemotely" as const })),
+            // A server from before issue 25.8 sends no report this reads: deleted, details unknown.
+            decodeDeleteReport(answer.headers[DELETE_OUTCOME_HEADER]) ?? { outcome: "deleted" as const, fmCreated: null })),
         comment: (kind, id, text) => call(kinds(kind).comment({ params: { id }, payload: { userComment: text } })).pipe(Effect.asVoid),
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
+        forgetExecutor: (name) => call(client.inspect.forgetExecutor({ params: { name } })).pipe(Effect.asVoid),
         status: call(client.inspect.status()).pipe(Effect.map((s) => ({
           current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),
           reports: s.executors.map(toReport),
+          // Issue 25: a server from before leases sends no `process`.
+          processes: s.executors.flatMap((e: any) => (e.process == null ? [] : [processFromJson(e.executor, e.process)])),
           // A server from before issue 18 does not send it: nothing known.
           reconciled: Object.fromEntries(Object.entries((s.reconciled ?? {}) as Record<string, { at: string; by: string }>)
             .map(([kind, r]) => [kind, { at: new Date(r.at), by: r.by }]))

@@ -34,3 +34,11 @@ export const staleKinds = (report: ActivationReport): ReadonlyArray<string> =>
 /** The nth activation of an executor (from 1) reconciles every `FM_RECONCILE_EVERY` (SPEC 3.4). */
 export const modeOfActivation = (n: number, settings: Pick<ExecutorSettings, "reconcileEvery">): ActivationMode =>
   n % settings.reconcileEvery === 0 ? ActivationMode.Reconcile() : ActivationMode.Routine()
+
+/**
+ * Issue 25, item 11: whether an activation changed or found anything worth an INFO line: it
+ * created resources, swept markers, met errors or a stale guard, or ran a reconciliation pass.
+ * An idle daemon's activations (everything already executed and swept) log at DEBUG.
+ */
+export const activationDidWork = (report: ActivationReport): boolean =>
+  Object.values(report.kinds).some((k) => k.created > 0 || k.markersSwept > 0 || k.errorCount > 0 || k.stale || k.reconciled)

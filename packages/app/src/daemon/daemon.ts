@@ -4,8 +4,9 @@ import type { ExecutorSettings } from "../config.ts"
 import { daemonMetrics } from "../observability/daemonMetrics.ts"
 import type { ListenAddress } from "../observability/listenAddress.ts"
 import { reportLogFields } from "../render/report.ts"
-import { activateUninterruptibly, modeOfActivation } from "./activation.ts"
+import { activateUninterruptibly, activationDidWork, modeOfActivation } from "./activation.ts"
 import { collectDestroyed, pruneOldHistory } from "./housekeeping.ts"
+import { holdExecutorName } from "./lease.ts"
 import { makeSitrepLoader } from "./loader.ts"
 
 const defectMessage = (d: unknown): string => (d instanceof Error ? d.message : String(d))
@@ -15,7 +16,9 @@ const defectMessage = (d: unknown): string => (d instanceof Error ? d.message : 
  * sitrep; every Nth activation also reconciles (SPEC 3.4). Housekeeping (bundle collector,
  * history pruner) runs beside it. Interrupting it (SIGINT/SIGTERM) waits for the activation in
  * flight, which is uninterruptible, then stops: nothing half-done is lost. With `metricsListen`,
- * SPEC 9's metrics are served there for as long as the daemon runs.
+ * SPEC 9's metrics are served there for as long as the daemon runs. The executor name's lease
+ * (lease.ts) is taken first, before anything else starts, and released last, once the activation
+ * in flight stored its report; losing it to another process stops the daemon (exit 1).
  */
 export const runDaemon = (
   executor: string,
@@ -24,6 +27,7 @@ export const runDaemon = (
   metricsListen: Option.Option<ListenAddress> = Option.none()
 ) =>
   Effect.gen(function*() {
+    const { lease, renewals } = yield* holdExecutorName(executor, settings.leaseTtl)
     if (Option.isSome(metricsListen)) yield* Layer.build(daemonMetrics(executor, metricsListen.value))
     const loader = yield* makeSitrepLoader()
     const activations = yield* Ref.make(0)
@@ -59,7 +63,8 @@ export const runDaemon = (
       lastActivation = now
       const n = yield* Ref.updateAndGet(activations, (x) => x + 1)
       const report = yield* activateUninterruptibly(executor, held.value, settings, modeOfActivation(n, settings))
-      yield* Effect.logInfo("activation").pipe(Effect.annotateLogs(reportLogFields(report)))
+      // An idle activation (nothing to create or sweep) is a DEBUG line, not INFO every period.
+      yield* (activationDidWork(report) ? Effect.logInfo : Effect.logDebug)("activation").pipe(Effect.annotateLogs(reportLogFields(report)))
       yield* onReport(report)
     }).pipe(
       Effect.catch((e) => Effect.logWarning(`activation failed: ${e.message}`)),
@@ -68,9 +73,10 @@ export const runDaemon = (
       Effect.catchDefect((d) => Effect.logError(`activation failed unexpectedly: ${defectMessage(d)}`))
     )
 
-    yield* Effect.logInfo(`executor ${executor} started`)
+    yield* Effect.logInfo(`executor ${executor} started as pid ${lease.pid} on ${lease.host}`)
     yield* Effect.onInterrupt(
-      Effect.forever(Effect.andThen(tick, Effect.sleep(settings.loaderPollInterval))),
+      // The loop runs until interrupted; the renewals end it only by finding the name taken over.
+      Effect.raceFirst(Effect.forever(Effect.andThen(tick, Effect.sleep(settings.loaderPollInterval))), renewals),
       () => Effect.logInfo(`executor ${executor} stopping`)
     )
   }).pipe(withMetricScope({ executor }), Effect.scoped)

@@ -1,6 +1,7 @@
 import type {
   Authorization,
   CollectionBacklog,
+  ExecutorLeases,
   Kinds,
   MarkerStore,
   ProgressStore,
@@ -16,7 +17,7 @@ import { sqlStores, type SqlStoresError } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
 /** Every port a command may use. */
-export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore | SitrepHistory
+export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore | SitrepHistory | ExecutorLeases
 
 /** What opening the stores can fail with: the SQL server's fault, a bad setting, or the embedded server's start. */
 export type StoresError = SqlStoresError | EmbeddedDatabaseError

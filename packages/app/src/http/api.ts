@@ -1,7 +1,8 @@
 import {
   type Actor,
+  ActivationReport,
   defaultKinds,
-  type DeleteOutcome,
+  KindReport,
   makeCaseDocument,
   makeRegistry,
   makeSitrepDelta,
@@ -9,6 +10,7 @@ import {
   type ResourceKind
 } from "@fm-rendezvous/domain"
 import { Context, Schema } from "effect"
+import { DELETE_OUTCOME_HEADER } from "../shared/deleteReport.ts"
 import {
   HttpApi,
   HttpApiEndpoint,
@@ -111,8 +113,60 @@ export class Authenticated extends HttpApiMiddleware.Service<Authenticated, { pr
 const Json = Schema.Unknown.pipe(Schema.annotate({ description: "A JSON value (SPEC 7.3 shapes)." }))
 /** A whole number as JSON writes it: finite, so no "Infinity"/"NaN" strings in the contract. */
 const Count = Schema.Finite.check(Schema.isInt())
+/** A generation as JSON writes it (SPEC 7.3): a number, or a decimal string above 2^53-1. */
+const GenerationJson = Schema.Union([Count, Schema.String.pipe(Schema.annotate({ description: "A generation above 2^53-1, in decimal." }))])
 const page = <S extends Schema.Top>(item: S) => Schema.Struct({ items: Schema.Array(item), nextPageToken: Schema.NullOr(Schema.String) })
-const Page = page(Json)
+
+/**
+ * A resource as `fm <kind> show --json` prints it (SPEC 7.3, render/resource.ts): the common
+ * columns, `state` for kinds with a lifecycle, and the kind's own fields (its `resourceSchema`).
+ */
+export const resourceSchema = (kind: ResourceKind) =>
+  Schema.Struct({
+    id: Schema.String,
+    kind: Schema.Literal(kind.name),
+    caseId: Schema.NullOr(Schema.String),
+    timeCreated: Schema.String,
+    ...(kind.lifecycle === null ? {} : { state: Schema.optionalKey(Schema.String) }),
+    ...kind.resourceSchema
+  }).pipe(Schema.annotate({ title: kind.singular }))
+
+/** SPEC 7.3 `fm explain --json` (render/explanation.ts). */
+const Explanation = Schema.Struct({
+  id: Schema.String,
+  kind: Schema.NullOr(Schema.String).pipe(Schema.annotate({ description: "Null for an id nothing knows." })),
+  exists: Schema.Boolean,
+  state: Schema.NullOr(Schema.String),
+  fmCreated: Schema.Boolean,
+  createdAtGeneration: Schema.NullOr(GenerationJson),
+  droppedAtGeneration: Schema.NullOr(GenerationJson),
+  deleted: Schema.NullOr(Schema.Struct({ at: Schema.String, by: Schema.NullOr(Schema.String) })),
+  requestedByCurrentSitrep: Schema.Boolean,
+  markerCollectible: Schema.Boolean,
+  reason: Schema.String
+})
+
+const Reconciled = Schema.Struct({ at: Schema.String, by: Schema.String })
+
+/**
+ * One entry of `executors` (SPEC 7.3, render/report.ts `statusReportToJson`): the domain's
+ * report fields, generations as JSON writes them, each kind with its `lag` and `lastReconciled`.
+ */
+const StatusKind = Schema.Struct({
+  ...KindReport.fields,
+  generation: Schema.NullOr(GenerationJson),
+  currentGeneration: Schema.NullOr(GenerationJson),
+  executedThrough: Schema.NullOr(GenerationJson),
+  lag: Schema.NullOr(Count).pipe(Schema.annotate({ description: "How far execution trailed the current generation at activation." })),
+  lastReconciled: Schema.NullOr(Reconciled)
+})
+const SitrepRef = Schema.Struct({ id: Schema.String, version: Count })
+const StatusReport = Schema.Struct({
+  ...ActivationReport.fields,
+  sitrep: SitrepRef,
+  currentSitrep: Schema.NullOr(SitrepRef),
+  kinds: Schema.Record(Schema.String, StatusKind)
+})
 
 /**
  * A body the handler decodes itself (with the use case's own schema, so refusals are its sentences,
@@ -136,36 +190,13 @@ export const kindPath = (kind: ResourceKind): string => kind.plural.trim().toLow
 /** A kind's group name, the key of its client methods. */
 export const kindGroup = (kind: ResourceKind): string => kindPath(kind)
 
-/**
- * What a delete did (SPEC 3.2), in a header of its 204 so the command line says what it says in
- * direct mode (SPEC 8.3 documents no body): the plan as JSON, non-ASCII escaped for the header.
- */
-export const DELETE_OUTCOME_HEADER = "fm-delete-outcome"
-
-export const encodeDeleteOutcome = (outcome: DeleteOutcome): string =>
-  JSON.stringify(outcome).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-
-/** The header's outcome, or undefined when it is absent or unreadable (a server without it). */
-export const decodeDeleteOutcome = (text: string | undefined): DeleteOutcome | undefined => {
-  try {
-    const o = JSON.parse(text ?? "")
-    switch (o?._tag) {
-      case "Remove":
-        return { _tag: "Remove", stampMarker: true, fmCreated: o.fmCreated !== false }
-      case "BeginDestroying":
-        return { _tag: "BeginDestroying", state: String(o.state), stampMarker: true, fmCreated: o.fmCreated !== false }
-      case "AlreadyDeleted":
-        return { _tag: "AlreadyDeleted", at: typeof o.at === "string" ? new Date(o.at) : null, by: typeof o.by === "string" ? o.by : null }
-      default:
-        return undefined
-    }
-  } catch {
-    return undefined
-  }
-}
+export { DELETE_OUTCOME_HEADER } from "../shared/deleteReport.ts"
 
 const Deleted = HttpApiSchema.WithHeaders(HttpApiSchema.NoContent, {
-  [DELETE_OUTCOME_HEADER]: Schema.String.pipe(Schema.annotate({ description: "What the delete did (SPEC 3.2), as JSON: Remove, BeginDestroying or AlreadyDeleted." }))
+  [DELETE_OUTCOME_HEADER]: Schema.String.pipe(Schema.annotate({
+    description:
+      "What the delete did (SPEC 3.2), as `fm <kind> delete --json` says it: an RFC 9651 structured item, the outcome (deleted, destroying or alreadyDeleted) with its details as parameters, e.g. `deleted;fm-created`, `destroying;state=\"destroying\";fm-created`, `alreadyDeleted;deleted-at=\"2026-11-24T10:00:00.000Z\";deleted-by=\"alice\"`."
+  }))
 })
 
 /** The role a route needs (SPEC 8.2), said in the OpenAPI document: its description and `x-fm-role`. */
@@ -175,15 +206,22 @@ const needs = (role: "viewer" | "admin") =>
     override: { "x-fm-role": role }
   })
 
-const listEndpoint = HttpApiEndpoint.get("list", "/", { query: pageQuery, success: Page, error: refusals }).annotateMerge(needs("viewer"))
-const getEndpoint = HttpApiEndpoint.get("get", "/:id", { params: idParams, success: Json, error: refusals }).annotateMerge(needs("viewer"))
+// A kind's endpoints, for the schema of its rows: the template's (typed as any JSON, what
+// handlers and clients see) and each kind's own (what the server encodes and the document says).
+const listOf = <S extends Schema.Top>(row: S) =>
+  HttpApiEndpoint.get("list", "/", { query: pageQuery, success: page(row), error: refusals }).annotateMerge(needs("viewer"))
+const getOf = <S extends Schema.Top>(row: S) => HttpApiEndpoint.get("get", "/:id", { params: idParams, success: row, error: refusals }).annotateMerge(needs("viewer"))
 const removeEndpoint = HttpApiEndpoint.delete("remove", "/:id", { params: idParams, success: Deleted, error: refusals }).annotateMerge(needs("admin"))
-const commentEndpoint = HttpApiEndpoint.put("comment", "/:id", {
-  params: idParams,
-  payload: Schema.Struct({ userComment: Schema.String }),
-  success: Json,
-  error: refusals
-}).annotateMerge(needs("admin"))
+const commentOf = <S extends Schema.Top>(row: S) =>
+  HttpApiEndpoint.put("comment", "/:id", {
+    params: idParams,
+    payload: Schema.Struct({ userComment: Schema.String }),
+    success: row,
+    error: refusals
+  }).annotateMerge(needs("admin"))
+const listEndpoint = listOf(Json)
+const getEndpoint = getOf(Json)
+const commentEndpoint = commentOf(Json)
 
 /**
  * Every kind's group has these endpoints (comment only for kinds with a user comment); its name
@@ -197,10 +235,14 @@ const uncommentedTemplate = <const Name extends string>(name: Name) =>
 /** The group of a kind without a user comment (no comment route): what its handlers are typed by. */
 export type UncommentedResourceGroup = ReturnType<typeof uncommentedTemplate<"resource">>
 
-/** The routes of one resource kind, from its descriptor alone (no route code per kind). */
+/**
+ * The routes of one resource kind, from its descriptor alone (no route code per kind): the
+ * template's endpoints, their answers typed by the kind's own resource schema.
+ */
 const resourceGroup = (kind: ResourceKind) => {
-  const base = HttpApiGroup.make(kindGroup(kind)).add(listEndpoint, getEndpoint, removeEndpoint)
-  const group = kind.userComment ? base.add(commentEndpoint) : base
+  const Row = resourceSchema(kind)
+  const base = HttpApiGroup.make(kindGroup(kind)).add(listOf(Row), getOf(Row), removeEndpoint)
+  const group = kind.userComment ? base.add(commentOf(Row)) : base
   return group.prefix(`/v1/${kindPath(kind)}`).middleware(Authenticated).annotateMerge(
     OpenApi.annotations({ title: kind.plural, description: `Operator view and delete of ${kind.plural}.` })
   )
@@ -240,8 +282,10 @@ const sitrepsGroup = (kinds: ReadonlyArray<ResourceKind>) => {
   HttpApiEndpoint.get("byVersion", "/:version", { params: { version: Schema.String }, success: Stored, error: refusals }).annotateMerge(needs("viewer")),
   HttpApiEndpoint.post("prune", "/prune", {
     payload: Schema.Struct({ keep: Count }),
-    // SPEC 8.3's two counts, and what `fm sitrep prune` prints besides: pages and what history holds now.
+    // SPEC 8.3's two counts, and what `fm sitrep prune --json` prints besides (the same document):
+    // the keep it pruned to, pages, and what history holds now.
     success: Schema.Struct({
+      keep: Count,
       removedVersions: Count,
       removedSitreps: Count,
       pages: Count,
@@ -253,27 +297,34 @@ const sitrepsGroup = (kinds: ReadonlyArray<ResourceKind>) => {
 }
 
 const inspect = HttpApiGroup.make("inspect").add(
-  HttpApiEndpoint.get("explain", "/explain/:id", { params: idParams, success: Json, error: refusals }).annotateMerge(needs("viewer")),
+  HttpApiEndpoint.get("explain", "/explain/:id", { params: idParams, success: Explanation, error: refusals }).annotateMerge(needs("viewer")),
   HttpApiEndpoint.get("status", "/status", {
+    // The document `fm status --json` prints (render/report.ts statusToJson).
     success: Schema.Struct({
-      currentSitrep: Schema.NullOr(Schema.Struct({ id: Schema.String, version: Count })),
-      executors: Schema.Array(Json),
+      currentSitrep: Schema.NullOr(SitrepRef),
+      executors: Schema.Array(StatusReport),
       /** Issue 18: when each kind was last reconciled, by anyone: `{ kind: { at, by } }`. */
-      reconciled: Schema.optional(Json)
+      reconciled: Schema.optional(Schema.Record(Schema.String, Reconciled))
     }),
     error: refusals
   }).annotateMerge(needs("viewer")),
+  // Issue 25: an old executor's report and ended lease removed; 409 while a live process holds the name.
+  HttpApiEndpoint.delete("forgetExecutor", "/status/executors/:name", {
+    params: { name: Schema.String },
+    success: HttpApiSchema.NoContent,
+    error: refusals
+  }).annotateMerge(needs("admin")),
   HttpApiEndpoint.get("history", "/status/history", {
     // What the console charts: fm serve's samples of the last hour (http/history.ts), oldest first.
     success: Schema.Struct({
-      periodSeconds: Schema.Number,
+      periodSeconds: Schema.Finite,
       samples: Schema.Array(Schema.Struct({
         at: Schema.String,
-        currentVersion: Schema.NullOr(Schema.Number),
+        currentVersion: Schema.NullOr(Count),
         kinds: Schema.Record(Schema.String, Schema.Struct({
-          lag: Schema.NullOr(Schema.Number),
-          awaiting: Schema.Number,
-          oldestAgeSeconds: Schema.Number
+          lag: Schema.NullOr(Count),
+          awaiting: Count,
+          oldestAgeSeconds: Schema.Finite
         }))
       }))
     }).pipe(Schema.annotate({

@@ -1,4 +1,5 @@
 import {
+  ExecutorLeases,
   Authorization,
   commentResource,
   decodeResourceId,
@@ -24,13 +25,15 @@ import { type HttpApi, HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/htt
 import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../shared/failure.ts"
+import { forgetExecutor } from "../shared/executors.ts"
 import { parseComment, parseResourceId } from "../shared/input.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
-import { reconciledToJson, statusReportToJson } from "../render/report.ts"
+import { statusToJson } from "../render/report.ts"
 import { resourceToJson } from "../render/resource.ts"
-import { sitrepToJson } from "../render/sitrep.ts"
-import { type Api, Caller, DELETE_OUTCOME_HEADER, encodeDeleteOutcome, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
+import { historyEntryToJson, sitrepToJson } from "../render/sitrep.ts"
+import { DELETE_OUTCOME_HEADER, deleteReportOf, encodeDeleteReport } from "../shared/deleteReport.ts"
+import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
 import { decodePage, encodePageToken } from "../shared/pages.ts"
 import { StatusHistory } from "./history.ts"
 import { readiness } from "./readiness.ts"
@@ -85,10 +88,7 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
           const rows = yield* (yield* SitrepHistory).page(before, page.limit + 1)
           const items = rows.slice(0, page.limit)
           return {
-            items: items.map((e) => {
-              const { cases: _cases, ...entry } = sitrepToJson(registry, { ...e, cases: [] })
-              return entry
-            }),
+            items: items.map((e) => historyEntryToJson(registry, e)),
             nextPageToken: rows.length > page.limit ? encodePageToken(String(items[items.length - 1]!.version)) : null
           }
         })))
@@ -112,6 +112,7 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
           const result = yield* pruneHistory(yield* grant("pruning sitrep history"), payload.keep, settings.sweepPageSize)
           const history = Option.getOrNull(yield* (yield* SitrepStore).historyRange)
           return {
+            keep: payload.keep,
             removedVersions: result.historyRemoved,
             removedSitreps: result.sitrepsRemoved,
             pages: result.pages,
@@ -134,13 +135,11 @@ const inspectHandlers = (api: Api) =>
           const reports = yield* (yield* ReportStore).latest
           const current = yield* (yield* SitrepStore).currentHeader
           const reconciled = yield* (yield* ProgressStore).readReconciled
-          return {
-            currentSitrep: Option.match(current, { onNone: () => null, onSome: (c) => ({ id: c.id, version: Number(c.version) }) }),
-            // The same entries as `fm status --json` (one shape in both modes).
-            executors: reports.map((r) => statusReportToJson(r, reconciled)),
-            reconciled: reconciledToJson(reconciled)
-          }
+          const processes = yield* (yield* ExecutorLeases).all
+          // The document `fm status --json` prints (one shape in both modes).
+          return statusToJson(Option.getOrNull(current), reports, reconciled, processes)
         })))
+      .handle("forgetExecutor", ({ params }) => asRefusal(Effect.flatMap(Caller, (caller) => forgetExecutor(caller, params.name))))
       .handle("history", () =>
         asRefusal(Effect.gen(function*() {
           yield* viewer("reading status")
@@ -185,7 +184,7 @@ const kindHandlers = (api: Api, kind: ResourceKind) => {
   const remove = HttpApiBuilder.handler(template, "resource", "remove", ({ params }) =>
     asRefusal(Effect.gen(function*() {
       const outcome = yield* deleteResource(yield* Caller, kind, yield* parseResourceId(params.id))
-      return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteOutcome(outcome) } })
+      return HttpApiSchema.withHeaders({ body: undefined, headers: { [DELETE_OUTCOME_HEADER]: encodeDeleteReport(deleteReportOf(outcome)) } })
     })))
   if (!kind.userComment) {
     return HttpApiBuilder.group(api as unknown as HttpApi.HttpApi<"fm", UncommentedResourceGroup>, name, (h) =>

@@ -2,6 +2,7 @@ import { describeSchemaError } from "@fm-rendezvous/domain"
 import { ByteSize, Cause, Context, Duration, Effect, Exit, Fiber, Metric, Option, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
+import { jsonSyntaxError } from "../shared/jsonSyntax.ts"
 import { toJsonText } from "../shared/jsonText.ts"
 import { statusOf } from "./api.ts"
 import { refusalOf } from "./handlers.ts"
@@ -57,8 +58,15 @@ const isJson = (contentType: string | undefined): boolean =>
   contentType !== undefined && contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
 
 /** The SPEC 8.4 response for a failure that escaped the handlers (a defect or a router error). */
-const responseOfCause = (cause: Cause.Cause<unknown>) => {
+const responseOfCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpServerRequest) => {
   const defect = cause.reasons.find(Cause.isDieReason)?.defect
+  if (HttpApiError.HttpApiSchemaError.is(defect) && defect.kind === "Payload") {
+    // A body that is not JSON: where it goes wrong, as the command line says it of a file. The
+    // body was read whole already (the read is cached), so this reads nothing more.
+    return Effect.map(Effect.orElseSucceed(request.text, () => ""), (text) =>
+      refusalResponse(400, "InvalidInput", (text === "" ? undefined : jsonSyntaxError(text, "The request body")) ??
+        describeSchemaError("The request body", defect.cause as Schema.SchemaError)))
+  }
   if (HttpApiError.HttpApiSchemaError.is(defect)) {
     const what = defect.kind === "Payload" ? "The request body" : defect.kind === "Query" ? "The query" : defect.kind === "Params" ? "The path" : "The request"
     return Effect.succeed(refusalResponse(400, "InvalidInput", describeSchemaError(what, defect.cause as Schema.SchemaError)))
@@ -146,7 +154,7 @@ export const aroundRequest = (options: RequestOptions) =>
             Effect.provideService(RequestActor, actor),
             // A body without a Content-Length (chunked) is cut at the limit while it is read.
             Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes)),
-            Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : responseOfCause(cause))
+            Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : responseOfCause(cause, request))
           ),
           request.method,
           options

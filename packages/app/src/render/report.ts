@@ -1,11 +1,13 @@
 import {
   type ActivationReport,
   encodeReport,
+  type ExecutorProcess,
   type KindRegistry,
   type KindReport,
   lag,
   type Reconciled
 } from "@fm-rendezvous/domain"
+import { processToJson } from "./process.ts"
 import { count, line, plural, renderRows, type Row, text } from "./table.ts"
 
 /**
@@ -18,11 +20,11 @@ export const lagOf = (k: KindReport): bigint | null => lag(k.executedThrough, k.
 
 /** SPEC 7.3: generations through the domain's JSON encoding, plus the lag per kind. */
 export const reportToJson = (report: ActivationReport) => {
-  const encoded = encodeReport(report) as unknown as { kinds: Record<string, Record<string, unknown>> } & Record<string, unknown>
-  const kinds: Record<string, unknown> = {}
+  const encoded = encodeReport(report)
+  const kinds: Record<string, (typeof encoded.kinds)[string] & { lag: number | null }> = {}
   for (const [name, k] of Object.entries(report.kinds)) {
     const lag = lagOf(k)
-    kinds[name] = { ...encoded.kinds[name], lag: lag === null ? null : Number(lag) }
+    kinds[name] = { ...encoded.kinds[name]!, lag: lag === null ? null : Number(lag) }
   }
   return { ...encoded, kinds }
 }
@@ -125,15 +127,40 @@ export const renderReportLine = (registry: KindRegistry, report: ActivationRepor
 export const reconciledToJson = (reconciled: Readonly<Record<string, Reconciled>>) =>
   Object.fromEntries(Object.entries(reconciled).map(([kind, r]) => [kind, { at: r.at.toISOString(), by: r.by }]))
 
-/** `fm status --json`: each report's kinds gain `lastReconciled` (the shared record now; SPEC 7.3 fields unchanged). */
-export const statusReportToJson = (report: ActivationReport, reconciled: Readonly<Record<string, Reconciled>>) => {
+/**
+ * `fm status --json`: each report's kinds gain `lastReconciled` (the shared record now; SPEC 7.3
+ * fields unchanged), and the report gains `process`, the lease of its name (issue 25; null when no
+ * process holds or held it since leases exist).
+ */
+export const statusReportToJson = (
+  report: ActivationReport,
+  reconciled: Readonly<Record<string, Reconciled>>,
+  process: ExecutorProcess | undefined
+) => {
   const json = reportToJson(report)
   const live = reconciledToJson(reconciled)
   return {
     ...json,
-    kinds: Object.fromEntries(Object.entries(json.kinds).map(([kind, k]) => [kind, { ...(k as object), lastReconciled: live[kind] ?? null }]))
+    process: process === undefined ? null : processToJson(process),
+    kinds: Object.fromEntries(Object.entries(json.kinds).map(([kind, k]) => [kind, { ...k, lastReconciled: live[kind] ?? null }]))
   }
 }
+
+/**
+ * `fm status --json` and `GET /v1/status`, one document (issue 25.8): the current sitrep, each
+ * executor's last report (SPEC 7.3, each kind with `lag` and `lastReconciled`, and the `process`
+ * behind its name, issue 25.7) and the shared reconciliation record.
+ */
+export const statusToJson = (
+  current: { readonly id: string; readonly version: number } | null,
+  reports: ReadonlyArray<ActivationReport>,
+  reconciled: Readonly<Record<string, Reconciled>>,
+  processes: ReadonlyArray<ExecutorProcess>
+) => ({
+  currentSitrep: current === null ? null : { id: current.id, version: Number(current.version) },
+  executors: reports.map((r) => statusReportToJson(r, reconciled, processes.find((p) => p.executor === r.executor))),
+  reconciled: reconciledToJson(reconciled)
+})
 
 /** `fm status` text: one line per kind, when it was last reconciled (issue 18). */
 export const renderReconciled = (kinds: KindRegistry, reconciled: Readonly<Record<string, Reconciled>>): string =>

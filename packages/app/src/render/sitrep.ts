@@ -1,5 +1,5 @@
-import { documentOf, documentToJson, type KindRegistry, type Sitrep } from "@fm-rendezvous/domain"
-import { plural, renderRows, text } from "./table.ts"
+import { documentOf, documentToJson, type HistoryEntry, type KindRegistry, type Sitrep } from "@fm-rendezvous/domain"
+import { plural, renderColumns, renderRows, text } from "./table.ts"
 
 /** A stored sitrep in the document shape of SPEC 7.1 (domain `documentOf`), plus what the history assigned. */
 export const sitrepToJson = (registry: KindRegistry, s: Sitrep) => {
@@ -7,6 +7,29 @@ export const sitrepToJson = (registry: KindRegistry, s: Sitrep) => {
   const { id, parentId, creatorId, comment, generations } = doc as typeof doc & { generations: Record<string, number | string> }
   return { id, parentId, version: s.version, creatorId, timeCreated: s.timeCreated.toISOString(), comment, generations, cases }
 }
+
+/** One entry of the history (SPEC 8.3 `GET /v1/sitreps`, `fm sitrep list`): a stored sitrep without its cases. */
+export const historyEntryToJson = (registry: KindRegistry, e: HistoryEntry) => {
+  const { cases: _cases, ...entry } = sitrepToJson(registry, { ...e, cases: [] })
+  return entry
+}
+
+/** The history newest first, one line per version. */
+export const renderHistory = (registry: KindRegistry, entries: ReadonlyArray<HistoryEntry>): string =>
+  entries.length === 0
+    ? "No sitrep has been published yet."
+    : renderColumns(
+      ["version", "id", "created", "by", "generations", "comment"],
+      entries.map((e) => [
+        String(e.version),
+        e.id,
+        e.timeCreated.toISOString(),
+        e.creatorId,
+        registry.all.map((k) => `${k.name} ${e.generations[k.name] ?? "-"}`).join(", "),
+        // A comment may hold newlines and tabs: one line per version.
+        e.comment.replace(/\s+/g, " ")
+      ])
+    )
 
 export const renderSitrep = (registry: KindRegistry, s: Sitrep): string => {
   const lines = renderRows([

@@ -5,7 +5,7 @@ import type { ResourceKind } from "./kind.ts"
 
 export const PAYLOAD_MAX_BYTES = 65536
 
-const Payload = Schema.Json.check(
+const Payload = Schema.Json.pipe(Schema.annotate({ description: `Any JSON value, at most ${PAYLOAD_MAX_BYTES} bytes once serialized.` })).check(
   Schema.makeFilter(jsonIsStorable, { message: "contains a NUL character or an unpaired surrogate, which cannot be stored" }),
   Schema.makeFilter((v: unknown) => utf8Length(JSON.stringify(v)) <= PAYLOAD_MAX_BYTES, {
     message: `is larger than ${PAYLOAD_MAX_BYTES} bytes once serialized`
@@ -19,6 +19,10 @@ export const alertKind: ResourceKind = {
   documentField: "alertRequests",
   requestFields: { class: Name(256), payload: Payload, comment: Comment },
   resourceFields: (r) => ({ class: r.body["class"], payload: r.body["payload"] }),
+  resourceSchema: {
+    class: Schema.String,
+    payload: Schema.Json.pipe(Schema.annotate({ description: "The request's payload, as the sitrep gave it: any JSON value." }))
+  },
   lifecycle: null,
   userComment: false,
   // One to three alerts per fault; a fault may partly resolve (one alert no longer wanted).

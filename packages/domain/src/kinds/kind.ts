@@ -51,6 +51,11 @@ export interface ResourceKind {
   readonly requestFields: Schema.Struct.Fields
   /** The kind-specific fields of the resource an executor creates for a request. */
   readonly resourceFields: (request: Request) => Readonly<Record<string, unknown>>
+  /**
+   * The JSON types of those fields as a resource row shows them (SPEC 7.3, `fm <kind> show
+   * --json`, `GET /v1/<kinds>/{id}`): what the API's contract types a row's own fields with.
+   */
+  readonly resourceSchema: Schema.Struct.Fields
   readonly lifecycle: Lifecycle | null
   /** Whether operators may attach a comment to a resource of this kind. */
   readonly userComment: boolean

@@ -1,3 +1,4 @@
+import { Schema } from "effect"
 import { KindName } from "../model/ids.ts"
 import { Comment } from "../model/text.ts"
 import type { Lifecycle, ResourceKind } from "./kind.ts"
@@ -19,6 +20,7 @@ export const supportBundleKind: ResourceKind = {
   documentField: "supportBundleRequests",
   requestFields: { reason: Comment, comment: Comment },
   resourceFields: (r) => ({ reason: r.body["reason"], userComment: null }),
+  resourceSchema: { reason: Schema.String, userComment: Schema.NullOr(Schema.String) },
   lifecycle: bundleLifecycle,
   userComment: true,
   // A support bundle for three faults in five.

@@ -3,11 +3,23 @@ import type { StoreError } from "../errors.ts"
 import type { KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import type { Generation, SitrepVersion } from "../model/generation.ts"
 import type { HeldSitrep, Sitrep, SitrepHeader, SitrepRequest } from "../model/sitrep.ts"
-import type { DroppedRequest } from "../rules/lineage.ts"
+import type { DroppedRequest, SitrepOutline } from "../rules/lineage.ts"
+import type { AddedRequest, CaseHeader } from "../rules/publishDelta.ts"
 import type { AdminGrant } from "./authorization.ts"
 
 /** A sitrep ready to publish: everything but the version, which the history assigns. */
 export type SitrepToPublish = Omit<Sitrep, "version">
+
+/**
+ * A sitrep to publish written as what changes against its parent (a delta document, issue 19):
+ * the header and cases, the requests it adds and those it drops; every other request of the
+ * parent is carried.
+ */
+export interface SitrepChange extends Omit<SitrepToPublish, "cases"> {
+  readonly cases: ReadonlyArray<CaseHeader>
+  readonly added: ReadonlyArray<AddedRequest>
+  readonly dropped: ReadonlyArray<DroppedRequest>
+}
 
 export type PublishOutcome =
   | { readonly _tag: "Published"; readonly version: SitrepVersion }
@@ -41,6 +53,32 @@ export class SitrepStore extends Context.Service<SitrepStore, {
     sitrep: SitrepToPublish,
     dropped: ReadonlyArray<DroppedRequest>
   ) => Effect.Effect<PublishOutcome, StoreError>
+  /**
+   * The same atomic step for a sitrep written as its change to the parent (`planDelta`): what it
+   * stores is what `publish` stores for the equivalent whole sitrep, without the parent's carried
+   * requests ever being read or passed.
+   */
+  readonly publishChanges: (grant: AdminGrant, change: SitrepChange) => Effect.Effect<PublishOutcome, StoreError>
+  /**
+   * The current sitrep without request bodies (issue 19): header, cases and every carried request's
+   * id, case, entry generation, position and digest (`requestDigest`), what `planChild` needs to
+   * check a full document against it. One snapshot.
+   */
+  readonly currentOutline: Effect.Effect<Option.Option<SitrepOutline>, StoreError>
+  /**
+   * The same outline, with only the carried requests a delta touches (`deltaTouches`): those among
+   * `ids` (any kind), and every request of `cases`. One snapshot.
+   */
+  readonly currentExcerpt: (
+    ids: ReadonlyArray<string>,
+    cases: ReadonlyArray<string>
+  ) => Effect.Effect<Option.Option<SitrepOutline>, StoreError>
+  /**
+   * The hash of the domain's digest rule (`requestDigest`: lowercase hex SHA-256 of the UTF-8 text
+   * given), which the outline's digests were computed with. The adapter's, since the domain has no
+   * synchronous SHA-256 of its own.
+   */
+  readonly sha256Hex: (text: string) => string
   /**
    * The highest generation each kind ever had in this lineage (issue 18): raised by every publish
    * in its atomic step, never lowered, kept when the sitreps that had it are pruned. Publishing

@@ -24,7 +24,7 @@ export interface ChildPlan {
 /** A case of the child before its generations are known: requests without their entry generation. */
 type DraftCase = Omit<Case, "requests"> & { readonly requests: Readonly<Record<string, ReadonlyArray<Request>>> }
 
-const casesFromDocument = (registry: KindRegistry, doc: SitrepDocument, parent: Sitrep | undefined) => {
+const casesFromDocument = (registry: KindRegistry, doc: SitrepDocument, parent: Pick<Sitrep, "cases"> | SitrepOutline | undefined) => {
   const parentCases = new Map((parent?.cases ?? []).map((c) => [c.id, c]))
   return doc.cases.map((c): DraftCase => {
     const requests: Record<string, ReadonlyArray<Request>> = {}
@@ -44,8 +44,6 @@ const casesFromDocument = (registry: KindRegistry, doc: SitrepDocument, parent: 
   })
 }
 
-const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x))
-
 /**
  * Validates a child document against its parent (SPEC 2, 7.1) and derives what publishing needs:
  * each kind's generation (the parent's, bumped with `next()` exactly when that kind's request
@@ -54,13 +52,19 @@ const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b
 export const planChild = (
   registry: KindRegistry,
   doc: SitrepDocument,
-  parent: Sitrep | undefined,
+  /**
+   * The parent: a whole sitrep (carried bodies compared structurally, through `canonicalJson`), or
+   * its outline without bodies (issue 19: carried bodies compared by digest, `digestOf`).
+   */
+  parent: Sitrep | SitrepOutline | undefined,
   /**
    * The highest generation each kind ever had in this lineage (the store's record, SPEC 2 and
    * issue 18): a kind's generation never goes back, even when the parent does not carry the kind
    * (a release that did not know it published in between). See `childGeneration`.
    */
-  highest: Readonly<Record<string, Generation>> = {}
+  highest: Readonly<Record<string, Generation>> = {},
+  /** The hash of the digest rule (`requestDigest`) the outline's digests were computed with; needed with an outline only. */
+  sha256Hex?: (text: string) => string
 ): Result.Result<ChildPlan, string> => {
   // Duplicate ids across the whole sitrep: cases and requests of every kind share one namespace.
   const seen = new Set<string>([doc.id])
@@ -84,7 +88,7 @@ export const planChild = (
   }
 
   const cases = casesFromDocument(registry, doc, parent)
-  const parentCases = new Map((parent?.cases ?? []).map((c) => [c.id, c]))
+  const parentCases = new Map<string, { readonly closed: boolean }>((parent?.cases ?? []).map((c) => [c.id, c]))
   for (const c of cases) {
     const before = parentCases.get(c.id)
     if (before?.closed === true && !c.closed) return Result.fail(`case ${c.id} was closed in the parent and cannot reopen`)
@@ -93,56 +97,89 @@ export const planChild = (
   const generations: Record<string, Generation> = {}
   const dropped: Array<DroppedRequest> = []
   const added: Array<{ kind: KindName; id: ResourceId }> = []
-  const entered = new Map<string, Generation>()
+  const carried = carriedOf(registry, parent)
+  const parentByKind = new Map<string, ReadonlyMap<string, ParentRequest>>()
   for (const kind of registry.all) {
     const childRequests = cases.flatMap((c) => c.requests[kind.name] ?? [])
-    const parentRequests = parent === undefined ? [] : requestsOf(parent, kind.name)
-    const parentById = new Map<string, SitrepRequest>(parentRequests.map((r) => [r.id, r]))
+    const parentRequests = carried.get(kind.name) ?? []
+    const parentById = new Map<string, ParentRequest>()
+    for (const r of parentRequests) parentById.set(r.id, r)
+    parentByKind.set(kind.name, parentById)
+    // The carried ones, in order, their bodies made canonical at once (`canonicalJsonAll`); the
+    // child's ids are distinct (checked above), so its set is the parent's exactly when it adds
+    // nothing and keeps every request.
+    const kept: Array<Request> = []
+    const keptParents: Array<ParentRequest> = []
     for (const r of childRequests) {
       const before = parentById.get(r.id)
       if (before === undefined) added.push({ kind: kind.name, id: r.id })
-      else if (before.caseId !== r.caseId || canonicalJson(before.body) !== canonicalJson(r.body)) {
-        return Result.fail(
-          `${kind.singular} request ${r.id} differs from the parent's; a request is immutable, give a changed request a new id`
-        )
+      else {
+        kept.push(r)
+        keptParents.push(before)
       }
     }
-    const childIds = new Set<string>(childRequests.map((r) => r.id))
-    const parentGeneration = parent?.generations[kind.name]
-    const derived = childGeneration(parentGeneration, highest[kind.name], sameSet(childIds, new Set(parentById.keys())))
-    if (Result.isFailure(derived)) return Result.fail(`${kind.plural}: ${derived.failure}`)
-    const generation = derived.success
-    const stated = given[kind.name]
-    if (stated !== undefined && stated !== generation) {
-      return Result.fail(
-        `generations.${kind.name} is ${stated}, but ${kind.plural} must be at generation ${generation} (${
-          generation === parentGeneration
-            ? "the request set did not change"
-            : parentGeneration !== undefined
-            ? "the request set changed"
-            : highest[kind.name] !== undefined
-            ? `the kind continues above ${highest[kind.name]}, the highest generation it had in this lineage`
-            : "a first sitrep starts at 1"
-        })`
-      )
+    const texts = canonicalJsonAll(kept.map((r) => r.body))
+    for (let i = 0; i < kept.length; i++) {
+      const r = kept[i]!
+      const before = keptParents[i]!
+      const same = "digest" in before ? before.digest === digestWith(sha256Hex, texts[i]!) : before.text === texts[i]
+      if (before.caseId !== r.caseId || !same) return Result.fail(changedRequest(kind.singular, r.id))
     }
+    const unchanged = kept.length === childRequests.length && kept.length === parentRequests.length
+    const parentGeneration = parent?.generations[kind.name]
+    const derived = kindGeneration(kind, parentGeneration, highest[kind.name], unchanged, given[kind.name])
+    if (Result.isFailure(derived)) return Result.fail(derived.failure)
+    const generation = derived.success
     generations[kind.name] = generation
-    // A carried request keeps the generation it entered at; a new one enters at this generation
-    // (which bumped, since the request set changed).
-    for (const r of childRequests) entered.set(r.id, parentById.get(r.id)?.enteredAt ?? generation)
-    if (generation !== parentGeneration) {
+    if (generation !== parentGeneration && kept.length < parentRequests.length) {
+      const keptIds = new Set<string>(kept.map((r) => r.id))
       for (const r of parentRequests) {
-        if (!childIds.has(r.id)) dropped.push({ kind: kind.name, id: r.id, droppedAtGeneration: generation })
+        if (!keptIds.has(r.id)) dropped.push({ kind: kind.name, id: r.id, droppedAtGeneration: generation })
       }
     }
   }
+  // A carried request keeps the generation it entered at; a new one enters at its kind's
+  // generation (which bumped, since the request set changed).
   const withEntries = cases.map((c): Case => ({
     ...c,
     requests: Object.fromEntries(
-      Object.entries(c.requests).map(([k, rs]) => [k, rs.map((r) => ({ ...r, enteredAt: entered.get(r.id)! }))])
+      Object.entries(c.requests).map(([k, rs]) => {
+        const before = parentByKind.get(k)
+        return [k, rs.map((r) => ({ ...r, enteredAt: before?.get(r.id)?.enteredAt ?? generations[k]! }))]
+      })
     )
   }))
   return Result.succeed({ generations, cases: withEntries, dropped, added })
+}
+
+/**
+ * A kind's generation in a child (`childGeneration`), checked against the one the document states:
+ * the refusals of `planChild` and `planDelta`, in the same words.
+ */
+export const kindGeneration = (
+  kind: { readonly name: string; readonly plural: string },
+  parentGeneration: Generation | undefined,
+  highest: Generation | undefined,
+  unchanged: boolean,
+  stated: bigint | undefined
+): Result.Result<Generation, string> => {
+  const derived = childGeneration(parentGeneration, highest, unchanged)
+  if (Result.isFailure(derived)) return Result.fail(`${kind.plural}: ${derived.failure}`)
+  const generation = derived.success
+  if (stated !== undefined && stated !== generation) {
+    return Result.fail(
+      `generations.${kind.name} is ${stated}, but ${kind.plural} must be at generation ${generation} (${
+        generation === parentGeneration
+          ? "the request set did not change"
+          : parentGeneration !== undefined
+          ? "the request set changed"
+          : highest !== undefined
+          ? `the kind continues above ${highest}, the highest generation it had in this lineage`
+          : "a first sitrep starts at 1"
+      })`
+    )
+  }
+  return Result.succeed(generation)
 }
 
 /**
@@ -164,11 +201,151 @@ export const childGeneration = (
   return highest === undefined ? Result.succeed(FIRST_GENERATION) : Result.mapError(nextGeneration(highest), (e) => e.message)
 }
 
-/** JSON text with object keys sorted: request bodies are compared structurally through it. */
-export const canonicalJson = (body: unknown): string => JSON.stringify(body, (_k, v) =>
-  v !== null && typeof v === "object" && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : v)
+/**
+ * JSON text with object keys sorted (by UTF-16 code units, as `Array.prototype.sort`; keys that
+ * are array indices first, ascending, as in any object rebuilt from sorted entries): request
+ * bodies are compared structurally through it, and digested (`requestDigest`). The text is what
+ * `JSON.stringify` with a replacer rebuilding every object from its sorted entries gives (the
+ * former definition, which stored digests were computed by: a test compares the two); written
+ * out by hand because that replacer cost about twice as much at R = 100,000.
+ */
+export const canonicalJson = (body: unknown): string => canonical(body) as string
+
+const canonical = (v: unknown): string | undefined => {
+  if (v === null || typeof v !== "object") return JSON.stringify(v)
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return canonical((v as { toJSON: () => unknown }).toJSON())
+  if (Array.isArray(v)) {
+    let out = "["
+    for (let i = 0; i < v.length; i++) out += (i > 0 ? "," : "") + (canonical(v[i]) ?? "null")
+    return out + "]"
+  }
+  // The order of an object rebuilt from sorted entries: array-index keys first, ascending (they
+  // lead `Object.keys` already), then the others sorted.
+  const keys = Object.keys(v)
+  let indexes = 0
+  while (indexes < keys.length && isArrayIndex(keys[indexes]!)) indexes++
+  const rest = keys.slice(indexes).sort()
+  keys.length = indexes
+  keys.push(...rest)
+  let out = "{"
+  let first = true
+  for (const k of keys) {
+    const text = canonical((v as Record<string, unknown>)[k])
+    if (text === undefined) continue
+    out += (first ? "" : ",") + JSON.stringify(k) + ":" + text
+    first = false
+  }
+  return out + "}"
+}
+
+const isArrayIndex = (k: string) => {
+  const n = Number(k)
+  return n >>> 0 === n && n !== 4294967295 && String(n) === k
+}
+
+/**
+ * `canonicalJson` of many values at once (issue 19: every carried body of a full document): the
+ * same texts, written by the native `JSON.stringify` with one sorted list of every key the values
+ * have (a property list orders each object's keys as the list does, and skips the ones it lacks),
+ * several times faster than one canonicalJson per value. Values with a `toJSON` take canonicalJson.
+ */
+export const canonicalJsonAll = (values: ReadonlyArray<unknown>): Array<string> => {
+  const keys = new Set<string>()
+  let plain = true
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== "object" || !plain) return
+    if (typeof (v as { toJSON?: unknown }).toJSON === "function") {
+      plain = false
+      return
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x)
+      return
+    }
+    for (const k of Object.keys(v)) {
+      keys.add(k)
+      walk((v as Record<string, unknown>)[k])
+    }
+  }
+  for (const v of values) walk(v)
+  if (!plain) return values.map(canonicalJson)
+  const all = [...keys]
+  const list = [...all.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...all.filter((k) => !isArrayIndex(k)).sort()]
+  return values.map((v) => JSON.stringify(v, list))
+}
+
+/**
+ * THE digest rule of a request (issue 19): the lowercase hex SHA-256 of the UTF-8 bytes of
+ * `canonicalJson(body)`. Stored with each request row, and what a publish compares a carried
+ * request's body by. The domain imports `effect` only and runs on Deno, where no synchronous
+ * SHA-256 is built in (Web Crypto's `subtle.digest` is asynchronous, and at R = 100,000 one call
+ * per request cost about ten times Node's `createHash`), so the adapter gives the hash function
+ * (`SitrepStore.sha256Hex`, from `node:crypto`, which Deno also has) and this function fixes what is hashed.
+ */
+export const requestDigest = (sha256Hex: (text: string) => string) => (body: Readonly<Record<string, unknown>>): string =>
+  sha256Hex(canonicalJson(body))
+
+/** `requestDigest` of many bodies at once (`canonicalJsonAll`). */
+export const requestDigests = (sha256Hex: (text: string) => string, bodies: ReadonlyArray<Readonly<Record<string, unknown>>>) =>
+  canonicalJsonAll(bodies).map(sha256Hex)
+
+/** The refusal of a carried request whose case or body changed: one sentence, whichever way the parent was read. */
+export const changedRequest = (singular: string, id: string) =>
+  `${singular} request ${id} differs from the parent's; a request is immutable, give a changed request a new id`
+
+/**
+ * A carried request as the store reads it without its body (issue 19): kind, id, case, entry
+ * generation, its place in its case's list of its kind (the defined order: entry generation, then
+ * position), and its digest (`requestDigest`; rows stored without one are digested on reading).
+ */
+export interface CarriedRequest {
+  readonly kind: KindName
+  readonly id: ResourceId
+  readonly caseId: CaseId
+  readonly enteredAt: Generation
+  readonly position: number
+  readonly digest: string
+}
+
+/** A sitrep without its requests' bodies: its header, cases and (all, or some of) its carried requests. */
+export interface SitrepOutline extends Omit<Sitrep, "cases" | "creatorId" | "timeCreated" | "comment"> {
+  readonly cases: ReadonlyArray<Omit<Case, "requests">>
+  /** In the defined order per kind (entry generation, then position); all of them, or those asked for. */
+  readonly carried: ReadonlyArray<CarriedRequest>
+}
+
+/** A parent's request as planChild compares it: the outline's, with its digest, or a whole sitrep's, with its body's canonical text. */
+type ParentRequest = CarriedRequest | {
+  readonly id: ResourceId
+  readonly caseId: CaseId
+  readonly enteredAt: Generation
+  readonly text: string
+}
+
+const digestWith = (sha256Hex: ((text: string) => string) | undefined, text: string) => {
+  if (sha256Hex === undefined) throw new Error("planChild: an outline parent needs the hash its digests were computed with")
+  return sha256Hex(text)
+}
+
+/** Per kind, the parent's requests in order, with what their bodies are compared by. */
+const carriedOf = (registry: KindRegistry, parent: Sitrep | SitrepOutline | undefined): Map<string, ReadonlyArray<ParentRequest>> => {
+  const out = new Map<string, Array<ParentRequest>>()
+  if (parent === undefined) return out
+  if ("carried" in parent) {
+    for (const r of parent.carried) {
+      let list = out.get(r.kind)
+      if (list === undefined) out.set(r.kind, (list = []))
+      list.push(r)
+    }
+    return out
+  }
+  for (const kind of registry.all) {
+    const requests = requestsOf(parent, kind.name)
+    const texts = canonicalJsonAll(requests.map((r) => r.body))
+    out.set(kind.name, requests.map((r: SitrepRequest, i) => ({ id: r.id, caseId: r.caseId, enteredAt: r.enteredAt, text: texts[i]! })))
+  }
+  return out
+}
 
 /** SPEC 2, publishing is a compare-and-swap: the parent must be the current sitrep. */
 export const parentIsCurrent = (parentId: SitrepId | null, current: { readonly id: SitrepId } | undefined): boolean =>

@@ -4,15 +4,17 @@ import { Kinds } from "../kinds/registry.ts"
 import type { KindRegistry } from "../kinds/registry.ts"
 import { decodeSitrepDelta, isSitrepDelta } from "../model/delta.ts"
 import { decodeSitrepDocument, type SitrepDocument } from "../model/document.ts"
-import type { SitrepVersion } from "../model/generation.ts"
+import type { Generation, SitrepVersion } from "../model/generation.ts"
+import type { ResourceId, SitrepId } from "../model/ids.ts"
 import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
 import type { AdminGrant } from "../ports/authorization.ts"
-import { SitrepStore } from "../ports/sitrepStore.ts"
+import { type PublishOutcome, SitrepStore } from "../ports/sitrepStore.ts"
+import { deltaTouches, planDelta } from "../rules/publishDelta.ts"
 import { applySitrepDelta, documentOf, sameSitrepDocument } from "../rules/delta.ts"
 import { parentIsCurrent, planChild } from "../rules/lineage.ts"
 import { now } from "./clock.ts"
 
-const notCurrent = (parentId: string | null, current: Option.Option<SitrepHeader>) =>
+const notCurrent = (parentId: string | null, current: Option.Option<Pick<SitrepHeader, "id" | "version">>) =>
   new ParentNotCurrent({
     message: Option.match(current, {
       onNone: () => `The parent ${parentId} is not current: no sitrep has been published yet, so parentId must be null.`,
@@ -39,36 +41,29 @@ const documentFrom = (kinds: KindRegistry, input: unknown, parent: Sitrep | unde
 
 /**
  * Publishes a sitrep document (SPEC 3.5, 7.1) or a delta document against the current sitrep
- * (7.1a, applied first, then exactly the same path): validate, derive generations, refuse ids the
- * lineage dropped earlier, then one atomic write ending with the history compare-and-swap.
- * Publishing changes what executors create, so it takes an admin's grant (SPEC 7.2).
+ * (7.1a): validate, derive generations, refuse ids the lineage dropped earlier, then one atomic
+ * write ending with the history compare-and-swap. Publishing changes what executors create, so it
+ * takes an admin's grant (SPEC 7.2). Neither path reads a carried request's body (issue 19): a
+ * full document is checked against the parent's outline (carried bodies compared by digest), a
+ * delta against the parent's cases and the requests it touches, and written as that change.
  */
 export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGrant, input: unknown) {
   const kinds = yield* Kinds
   const store = yield* SitrepStore
-  // A delta needs its parent before it can be validated; a full document is refused unread when invalid.
-  const early = isSitrepDelta(input) ? undefined : yield* documentFrom(kinds, input, undefined)
-  const current = yield* store.current
-  const parent = Option.getOrUndefined(current)
+  if (isSitrepDelta(input)) return yield* publishDelta(kinds, store, grant, input)
+  // A full document is refused unread when invalid.
+  const doc = yield* documentFrom(kinds, input, undefined)
+  const outline = yield* store.currentOutline
+  const parent = Option.getOrUndefined(outline)
   // SPEC 7.1: a publish retried after it succeeded (its answer lost) is answered as published.
-  const inputId = (input as { readonly id?: unknown }).id
-  if (parent !== undefined && inputId === parent.id) return yield* retried(kinds, store, input, early, parent)
-  const doc = early ?? (yield* documentFrom(kinds, input, parent))
-  if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, current)
-  const plan = planChild(kinds, doc, parent, yield* store.highestGenerations)
-  if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
-
-  for (const kind of kinds.all) {
-    const added = plan.success.added.filter((a) => a.kind === kind.name).map((a) => a.id)
-    if (added.length === 0) continue
-    const known = yield* store.knownRequestIds(kind.name, added)
-    if (known.length > 0) {
-      return yield* new InvalidInput({
-        message: `The sitrep cannot be published: ${kind.singular} request ${known[0]} was dropped earlier in the lineage, and a dropped id never reappears.`
-      })
-    }
+  if (parent !== undefined && doc.id === parent.id) {
+    const published = yield* store.byVersion(parent.version)
+    if (Option.isSome(published)) return yield* retried(kinds, store, input, doc, published.value)
   }
-
+  if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, outline)
+  const plan = planChild(kinds, doc, parent, yield* store.highestGenerations, store.sha256Hex)
+  if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
+  yield* refuseKnown(kinds, store, plan.success.added)
   const outcome = yield* store.publish(grant, {
     id: doc.id,
     parentId: doc.parentId,
@@ -78,20 +73,82 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
     generations: plan.success.generations,
     cases: plan.success.cases
   }, plan.success.dropped)
-  if (outcome._tag === "ParentNotCurrent") {
-    // Lost the race to the same document published at the same time: that is this publish's retry.
-    const winner = Option.getOrUndefined(outcome.current)
-    if (winner?.id === doc.id) {
-      const stored = yield* store.byVersion(winner.version)
-      if (Option.isSome(stored)) return yield* retried(kinds, store, input, doc, stored.value)
-    }
-    return yield* notCurrent(doc.parentId, outcome.current)
-  }
-  if (outcome._tag === "SitrepExists") {
-    return yield* new InvalidInput({ message: `The sitrep cannot be published: a sitrep with id ${doc.id} was published before.` })
-  }
-  return { id: doc.id, version: outcome.version as SitrepVersion, generations: plan.success.generations, alreadyPublished: false }
+  return yield* answer(kinds, store, input, doc, doc, plan.success.generations, outcome)
 })
+
+/**
+ * SPEC 7.1a by the change (issue 19): the delta is checked against the parent's cases and the
+ * carried requests it touches (`deltaTouches`, `planDelta`), never against the whole parent, and
+ * published as adds and drops. It answers exactly what the document it stands for would.
+ */
+const publishDelta = (kinds: KindRegistry, store: SitrepStore["Service"], grant: AdminGrant, input: unknown) =>
+  Effect.gen(function*() {
+    const header = yield* store.currentHeader
+    const inputId = (input as { readonly id?: unknown }).id
+    if (Option.isSome(header) && inputId === header.value.id) {
+      const published = yield* store.byVersion(header.value.version)
+      if (Option.isSome(published)) return yield* retried(kinds, store, input, undefined, published.value)
+    }
+    const decoded = decodeSitrepDelta(kinds)(input)
+    if (Result.isFailure(decoded)) return yield* new InvalidInput({ message: decoded.failure })
+    const delta = decoded.success
+    if (Option.isNone(header) || header.value.id !== delta.parentId) return yield* notCurrent(delta.parentId, header)
+    const touches = deltaTouches(kinds, delta)
+    const excerpt = yield* store.currentExcerpt(touches.ids, touches.removedCases)
+    if (Option.isNone(excerpt) || excerpt.value.id !== delta.parentId) return yield* notCurrent(delta.parentId, excerpt)
+    const plan = planDelta(kinds, delta, excerpt.value, yield* store.highestGenerations, store.sha256Hex)
+    if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
+    yield* refuseKnown(kinds, store, plan.success.added.map((a) => ({ kind: a.kind, id: a.request.id })))
+    const outcome = yield* store.publishChanges(grant, {
+      id: delta.id,
+      parentId: delta.parentId,
+      creatorId: delta.creatorId,
+      timeCreated: yield* now,
+      comment: delta.comment,
+      ...plan.success
+    })
+    return yield* answer(kinds, store, input, undefined, delta, plan.success.generations, outcome)
+  })
+
+/** SPEC 2: an id new to the parent that the lineage dropped earlier is refused (as far as detectable). */
+const refuseKnown = (kinds: KindRegistry, store: SitrepStore["Service"], added: ReadonlyArray<{ readonly kind: string; readonly id: ResourceId }>) =>
+  Effect.gen(function*() {
+    for (const kind of kinds.all) {
+      const ids = added.filter((a) => a.kind === kind.name).map((a) => a.id)
+      if (ids.length === 0) continue
+      const known = yield* store.knownRequestIds(kind.name, ids)
+      if (known.length > 0) {
+        return yield* new InvalidInput({
+          message: `The sitrep cannot be published: ${kind.singular} request ${known[0]} was dropped earlier in the lineage, and a dropped id never reappears.`
+        })
+      }
+    }
+  })
+
+/** The answer to a publish's outcome; a race lost to the same document is that publish's retry. */
+const answer = (
+  kinds: KindRegistry,
+  store: SitrepStore["Service"],
+  input: unknown,
+  doc: SitrepDocument | undefined,
+  sent: { readonly id: SitrepId; readonly parentId: SitrepId | null },
+  generations: Readonly<Record<string, Generation>>,
+  outcome: PublishOutcome
+) =>
+  Effect.gen(function*() {
+    if (outcome._tag === "ParentNotCurrent") {
+      const winner = Option.getOrUndefined(outcome.current)
+      if (winner?.id === sent.id) {
+        const stored = yield* store.byVersion(winner.version)
+        if (Option.isSome(stored)) return yield* retried(kinds, store, input, doc, stored.value)
+      }
+      return yield* notCurrent(sent.parentId, outcome.current)
+    }
+    if (outcome._tag === "SitrepExists") {
+      return yield* new InvalidInput({ message: `The sitrep cannot be published: a sitrep with id ${sent.id} was published before.` })
+    }
+    return { id: sent.id, version: outcome.version as SitrepVersion, generations, alreadyPublished: false }
+  })
 
 /**
  * The input names the current sitrep: the same document again (a delta is applied to the current

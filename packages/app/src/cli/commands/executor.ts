@@ -1,15 +1,17 @@
 import { ActivationMode, Kinds } from "@fm-rendezvous/domain"
 import { Config, Effect, Option, Ref } from "effect"
-import { Command, Flag } from "effect/cli"
+import { Argument, Command, Flag } from "effect/cli"
 import { ExecutorSettings } from "../../config.ts"
 import { activateUninterruptibly, staleKinds } from "../../daemon/activation.ts"
 import { parseListenAddress } from "../../observability/listenAddress.ts"
 import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
+import { holdExecutorName } from "../../daemon/lease.ts"
 import { renderReport, reportToJson } from "../../render/report.ts"
 import { Refused } from "../../shared/failure.ts"
 import { lookUpSitrep } from "../../shared/sitrepLookup.ts"
 import { Output } from "../output.ts"
-import { withStores, withStoresWhenReady } from "../session.ts"
+import { Operations } from "../operations.ts"
+import { withOperations, withStores, withStoresWhenReady } from "../session.ts"
 
 const executorFlag = Flag.String("executor").pipe(
   Flag.withDescription("This executor's name (else FM_EXECUTOR); status shows one report per name."),
@@ -35,8 +37,13 @@ const activateCommand = Command.make(
       const kinds = yield* Kinds
       const settings = yield* ExecutorSettings
       const held = yield* lookUpSitrep(sitrep, "--sitrep")
-      yield* output.progress(`activating ${executor} with sitrep version ${held.version}...`)
-      const report = yield* activateUninterruptibly(executor, held, settings, reconcile ? ActivationMode.Reconcile() : ActivationMode.Routine())
+      // Issue 25: a one-shot activation holds the executor name too, so it is refused while a
+      // daemon (or another `fm activate`) runs under it: their reports and progress would interleave.
+      const report = yield* Effect.scoped(Effect.gen(function*() {
+        const { renewals } = yield* holdExecutorName(executor, settings.leaseTtl)
+        yield* output.progress(`activating ${executor} with sitrep version ${held.version}...`)
+        return yield* Effect.raceFirst(activateUninterruptibly(executor, held, settings, reconcile ? ActivationMode.Reconcile() : ActivationMode.Routine()), renewals)
+      }))
       yield* output.emit(reportToJson(report), () => renderReport(kinds, report))
       const stale = staleKinds(report)
       if (stale.length > 0) {
@@ -87,4 +94,20 @@ const runCommand = Command.make(
     }))
 ).pipe(Command.withDescription("The executor daemon: activations periodically and whenever a new sitrep appears; stop with Ctrl-C or SIGTERM."))
 
-export const executorCommands = [activateCommand, runCommand] as const
+const forgetCommand = Command.make(
+  "forget",
+  { name: Argument.String("name").pipe(Argument.withDescription("The executor name whose report and ended lease go.")) },
+  ({ name }) =>
+    withOperations(Effect.gen(function*() {
+      const output = yield* Output
+      yield* (yield* Operations).forgetExecutor(name)
+      yield* output.emit({ executor: name, forgotten: true }, () => `Executor ${name} forgotten: its last report and its ended lease are removed from fm status.`)
+    }))
+).pipe(Command.withDescription("Remove an old executor's last report and ended lease from fm status (admin; refused while it runs)."))
+
+const executorCommand = Command.make("executor").pipe(
+  Command.withDescription("Executor names: forget one that no longer runs."),
+  Command.withSubcommands([forgetCommand])
+)
+
+export const executorCommands = [activateCommand, runCommand, executorCommand] as const

@@ -2,11 +2,13 @@ import { decodeResourceId, type ResourceKind } from "@fm-rendezvous/domain"
 import { Effect, Option, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { renderResource, renderResourceList, resourceToJson } from "../../render/resource.ts"
-import { type DeleteView, Operations } from "../operations.ts"
+import { Operations } from "../operations.ts"
+import type { DeleteReport } from "../../shared/deleteReport.ts"
 import { decodePageToken, DEFAULT_LIMIT, encodePageToken } from "../../shared/pages.ts"
 import { Usage } from "../../shared/failure.ts"
 import { Output, writeStderr } from "../output.ts"
 import { parseComment, parseResourceId } from "../../shared/input.ts"
+import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
 
 /**
@@ -16,21 +18,19 @@ import { withOperations } from "../session.ts"
  */
 const idArgument = Argument.String("id").pipe(Argument.withDescription("The resource id (a UUID)."))
 
-const deleteWords = (kind: ResourceKind, outcome: DeleteView): { outcome: string; sentence: string } => {
-  switch (outcome._tag) {
-    case "Remove":
-      return { outcome: "deleted", sentence: `Deleted ${kind.singular}${outcome.fmCreated ? "; its creation marker is now a tombstone" : " (FM did not create it; a tombstone now stands for it)"}, so FM will not re-create it.` }
-    case "BeginDestroying":
-      return { outcome: "destroying", sentence: `The ${kind.singular} is being destroyed (state ${outcome.state}); the collector removes it, and its tombstone keeps FM from re-creating it.` }
-    case "AlreadyDeleted":
-      return {
-        outcome: "alreadyDeleted",
-        sentence: `The ${kind.singular} was already deleted${outcome.at === null ? "" : ` at ${outcome.at.toISOString()}`}${outcome.by === null ? "" : ` by ${outcome.by}`}; nothing changed.`
-      }
-    case "NotFound":
-      return { outcome: "notFound", sentence: `There is no ${kind.singular} with that id.` }
-    case "DeletedRemotely":
-      return { outcome: "deleted", sentence: `Deleted ${kind.singular} (or it was deleted already); FM will not re-create it.` }
+/** The sentence for what a delete did, from the report its --json document prints (direct or remote alike). */
+const deleteSentence = (kind: ResourceKind, report: DeleteReport): string => {
+  switch (report.outcome) {
+    case "deleted":
+      return report.fmCreated === null
+        ? `Deleted ${kind.singular} (or it was deleted already); FM will not re-create it.`
+        : `Deleted ${kind.singular}${report.fmCreated ? "; its creation marker is now a tombstone" : " (FM did not create it; a tombstone now stands for it)"}, so FM will not re-create it.`
+    case "destroying":
+      return `The ${kind.singular} is being destroyed (state ${report.state}); the collector removes it, and its tombstone keeps FM from re-creating it.`
+    case "alreadyDeleted":
+      return `The ${kind.singular} was already deleted${report.deletedAt === null ? "" : ` at ${report.deletedAt}`}${report.deletedBy === null ? "" : ` by ${report.deletedBy}`}; nothing changed.`
+    case "notFound":
+      return `There is no ${kind.singular} with that id.`
   }
 }
 
@@ -70,23 +70,24 @@ export const resourceCommand = (kind: ResourceKind) => {
           )
         }
       }))
-  ).pipe(Command.withDescription(`List ${kind.plural}, in id order.`))
+  ).pipe(Command.withDescription(`List ${kind.plural}, in id order.`), hasApi)
 
   const show = Command.make("show", { id: idArgument }, ({ id }) =>
     withOperations(Effect.gen(function*() {
       const output = yield* Output
       const row = yield* (yield* Operations).show(kind, yield* parseResourceId(id))
       yield* output.emit(resourceToJson(row), () => renderResource(kind, row))
-    }))).pipe(Command.withDescription(`Show one ${kind.singular}; exit 1 when there is none.`))
+    }))).pipe(Command.withDescription(`Show one ${kind.singular}; exit 1 when there is none.`), hasApi)
 
   const remove = Command.make("delete", { id: idArgument }, ({ id }) =>
     withOperations(Effect.gen(function*() {
       const output = yield* Output
       const operations = yield* Operations
       const resourceId = yield* parseResourceId(id)
-      const words = deleteWords(kind, yield* operations.remove(kind, resourceId))
-      yield* output.emit({ id: resourceId, kind: kind.name, outcome: words.outcome, by: operations.actorName }, () => words.sentence)
-    }))).pipe(Command.withDescription(`Delete a ${kind.singular} (admin); FM never re-creates one it created.`))
+      const report = yield* operations.remove(kind, resourceId)
+      // The report's fields are the API's fm-delete-outcome header's (shared/deleteReport.ts).
+      yield* output.emit({ id: resourceId, kind: kind.name, ...report, by: operations.actorName }, () => deleteSentence(kind, report))
+    }))).pipe(Command.withDescription(`Delete a ${kind.singular} (admin); FM never re-creates one it created.`), hasApi)
 
   const subcommands = [list, show, remove]
   const comment = Command.make(
@@ -99,10 +100,11 @@ export const resourceCommand = (kind: ResourceKind) => {
         yield* (yield* Operations).comment(kind, resourceId, yield* parseComment(text))
         yield* output.emit({ id: resourceId, kind: kind.name, userComment: text }, () => `Comment set on ${kind.singular} ${resourceId}.`)
       }))
-  ).pipe(Command.withDescription(`Attach an operator comment to a ${kind.singular} (admin).`))
+  ).pipe(Command.withDescription(`Attach an operator comment to a ${kind.singular} (admin).`), hasApi)
 
   return Command.make(commandNameOf(kind)).pipe(
     Command.withDescription(`Operator view and delete of ${kind.plural}.`),
-    Command.withSubcommands(kind.userComment ? [...subcommands, comment] : subcommands)
+    Command.withSubcommands(kind.userComment ? [...subcommands, comment] : subcommands),
+    hasApi
   )
 }

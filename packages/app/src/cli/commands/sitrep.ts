@@ -1,10 +1,15 @@
 import * as fs from "node:fs"
-import { InvalidInput, isSitrepDelta, Kinds } from "@fm-rendezvous/domain"
-import { Effect } from "effect"
+import { InvalidInput, isSitrepDelta, Kinds, type SitrepVersion } from "@fm-rendezvous/domain"
+import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
-import { Output } from "../output.ts"
+import { historyEntryToJson, renderHistory, sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
+import { plural } from "../../render/table.ts"
+import { Usage } from "../../shared/failure.ts"
+import { decodePageToken, DEFAULT_LIMIT, encodePageToken } from "../../shared/pages.ts"
+import { parseJsonText } from "../../shared/jsonSyntax.ts"
+import { Output, writeStderr } from "../output.ts"
 import { Operations } from "../operations.ts"
+import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
 
 /** Reads the document of SPEC 7.1 from a file or stdin; unreadable or non-JSON input is exit 2. */
@@ -25,12 +30,7 @@ const readDocument = (file: string) =>
         catch: () => new InvalidInput({ message: `${file === "-" ? "stdin" : file} is not valid UTF-8.` })
       })
     ),
-    Effect.flatMap((textContent) =>
-      Effect.try({
-        try: () => JSON.parse(textContent) as unknown,
-        catch: (e) => new InvalidInput({ message: `${file === "-" ? "stdin" : file} is not valid JSON: ${(e as Error).message}.` })
-      })
-    )
+    Effect.flatMap((textContent) => parseJsonText(textContent, file === "-" ? "stdin" : file))
   )
 
 /** SPEC 7.1a: `--delta` reads a delta document; each form is refused where the other is expected. */
@@ -68,7 +68,7 @@ const publish = Command.make(
           kinds.all.map((k) => `${k.plural} generation ${published.generations[k.name]}`).join(", ")
         }).`)
     }))
-).pipe(Command.withDescription("Validate a sitrep document and make it current; prints the version it became."))
+).pipe(Command.withDescription("Validate a sitrep document and make it current; prints the version it became."), hasApi)
 
 const show = Command.make(
   "show",
@@ -80,7 +80,38 @@ const show = Command.make(
       const found = yield* (yield* Operations).sitrep(version, "sitrep show")
       yield* output.emit(sitrepToJson(kinds, found), () => renderSitrep(kinds, found))
     }))
-).pipe(Command.withDescription("Show the current sitrep, or the given history version."))
+).pipe(Command.withDescription("Show the current sitrep, or the given history version."), hasApi)
+
+/** A version in a page token: what `GET /v1/sitreps` gives out too (the same token works in both). */
+const isVersion = (after: string) => /^[1-9]\d{0,15}$/.test(after)
+
+const list = Command.make(
+  "list",
+  {
+    limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many versions (default 100)."), Flag.optional),
+    all: Flag.Boolean("all").pipe(Flag.withDescription("Every version history holds (instead of --limit)."), Flag.withDefault(false)),
+    pageToken: Flag.String("page-token").pipe(Flag.withDescription("Continue where a list ended (the nextPageToken of its --json output)."), Flag.optional)
+  },
+  ({ limit, all, pageToken }) =>
+    withOperations(Effect.gen(function*() {
+      const output = yield* Output
+      const kinds = yield* Kinds
+      if (Option.isSome(limit) && !(limit.value >= 1)) {
+        return yield* new Usage({ message: `--limit takes a whole number of 1 or more, not ${limit.value}; --all lists every version.` })
+      }
+      if (all && Option.isSome(limit)) return yield* new Usage({ message: "Give --limit or --all, not both." })
+      const before = Option.isSome(pageToken) ? Number(yield* decodePageToken(pageToken.value, isVersion)) as SitrepVersion : undefined
+      const page = yield* (yield* Operations).history(all ? undefined : Option.getOrElse(limit, () => DEFAULT_LIMIT), before)
+      const last = page.rows[page.rows.length - 1]
+      const nextPageToken = page.more && last !== undefined ? encodePageToken(String(last.version)) : null
+      yield* output.emit({ items: page.rows.map((e) => historyEntryToJson(kinds, e)), nextPageToken }, () => renderHistory(kinds, page.rows))
+      if (nextPageToken !== null) {
+        yield* writeStderr(
+          `Showing the newest ${plural(page.rows.length, "version")}; there are older ones: --all lists every one, --page-token ${nextPageToken} (the nextPageToken of --json) continues.`
+        )
+      }
+    }))
+).pipe(Command.withDescription("List sitrep history, newest first: version, id, time, author, generations, comment."), hasApi)
 
 const prune = Command.make(
   "prune",
@@ -97,13 +128,14 @@ const prune = Command.make(
         output.progress(`pruning: page ${soFar.pages}, ${soFar.historyRemoved} history versions and ${soFar.sitrepsRemoved} sitreps removed so far`))
       const { history: range, pages } = result
       yield* output.emit(result, () =>
-        `Pruned history to the newest ${result.keep} versions: ${result.historyRemoved} history versions and ${result.sitrepsRemoved} sitreps removed${
+        `Pruned history to the newest ${result.keep} versions: ${result.removedVersions} history versions and ${result.removedSitreps} sitreps removed${
           pages === null ? "" : ` in ${pages} pages`
         }${range === null ? "" : `; history now holds versions ${range.oldest} to ${range.newest}`}.`)
     }))
-).pipe(Command.withDescription("Prune sitrep history to the newest N versions and remove sitreps no longer in it."))
+).pipe(Command.withDescription("Prune sitrep history to the newest N versions and remove sitreps no longer in it."), hasApi)
 
 export const sitrepCommand = Command.make("sitrep").pipe(
-  Command.withDescription("Publish, show and prune sitreps."),
-  Command.withSubcommands([publish, show, prune])
+  Command.withDescription("Publish, show, list and prune sitreps."),
+  Command.withSubcommands([publish, show, list, prune]),
+  hasApi
 )

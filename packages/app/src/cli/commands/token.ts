@@ -4,7 +4,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { renderColumns } from "../../render/table.ts"
 import { issueToken, parseExpiresIn, revokeToken } from "../../tokens.ts"
 import { Usage } from "../../shared/failure.ts"
-import { fm } from "../globalFlags.ts"
+import { fm, takesAlso } from "../globalFlags.ts"
 import { Output, writeStderr } from "../output.ts"
 import { withStores } from "../session.ts"
 
@@ -45,7 +45,7 @@ const create = Command.make(
         }) created; it is shown only this once.`)
       }
     }))
-).pipe(Command.withDescription("Issue an API token with --role admin|viewer; prints it once."))
+).pipe(Command.withDescription("Issue an API token with --role admin|viewer (the role it grants); prints it once."), takesAlso({ role: "The role the new token grants: admin or viewer (required; FM_ROLE is not read)." }))
 
 const list = Command.make("list", {}, () =>
   withStores(Effect.gen(function*() {
