@@ -21,6 +21,7 @@ const profileSuites = [
   "test/sql/races.test.ts",
   "test/sql/model.test.ts",
   "test/sql/contract.test.ts",
+  "test/sql/parity.test.ts",
   "test/sql/ambiguous.test.ts",
   "test/sql/explain.test.ts",
   // FM_DATABASE_DIALECT=cockroachdb fm simulate against PostgreSQL: every invariant holds.

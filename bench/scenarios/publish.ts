@@ -105,6 +105,8 @@ export const publishScenarios = async (
       await createLegacyTable(db)
       const copyOld = (s: Sitrep) => copyLegacyVersion(db, s)
       await copyOld(held)
+      // The newest version the old storage holds a copy of (at R = 1,000,000 the first child's only).
+      let lastCopied: string = held.id
       const side = () => ({ st: [] as Array<number>, ms: [] as Array<number>, rows: [] as Array<number> })
       const pub = { full: side(), delta: side() }
       const legacy: Array<number> = []
@@ -154,13 +156,14 @@ export const publishScenarios = async (
           const t1 = performance.now()
           await copyOld(next)
           legacy.push(ms(t1))
+          lastCopied = next.id
         }
         held = next
       }
       const size = (table: string) =>
         sql(db, (s) => s<{ n: string }>`SELECT pg_total_relation_size(${table})::text AS n`).then((r) => Number(r[0]!.n))
       await sql(db, (s) => s.unsafe("VACUUM ANALYZE lineage_request, legacy_request"))
-      await sql(db, (s) => s`CREATE TABLE one_copy AS SELECT * FROM legacy_request WHERE sitrep_id = ${held.id}`)
+      await sql(db, (s) => s`CREATE TABLE one_copy AS SELECT * FROM legacy_request WHERE sitrep_id = ${lastCopied}`)
       await sql(db, (s) => s.unsafe("ALTER TABLE one_copy ADD PRIMARY KEY (sitrep_id, kind, id)"))
       await sql(db, (s) => s.unsafe("VACUUM ANALYZE one_copy"))
       out.push({

@@ -65,7 +65,10 @@ describe("the README's walk-through", () => {
     const env: Record<string, string> = {}
     const ran: Array<Ran> = []
     let daemonLog = () => ""
+    const timings: Array<string> = []
     for (const original of walkThrough()) {
+      const stepStarted = Date.now()
+      const took = () => timings.push(`${((Date.now() - stepStarted) / 1000).toFixed(1)} s  ${original.slice(0, 60)}`)
       const line = original.replaceAll(PLACEHOLDER_URL, databaseUrl()).replaceAll(PLACEHOLDER_LISTEN, `127.0.0.1:${port}`)
       const exported = /^export (\w+)=\$\((.*)\)$/.exec(line)
       if (exported !== null) {
@@ -75,6 +78,7 @@ describe("the README's walk-through", () => {
         expect(result.code, `${original}\n${result.stderr}`).toBe(0)
         env[exported[1]!] = result.stdout.trim()
         ran.push({ line: original, code: result.code, stdout: result.stdout, stderr: result.stderr })
+        took()
         continue
       }
       const argv = words(line.replace(/\s*&$/, ""), env)
@@ -97,6 +101,7 @@ describe("the README's walk-through", () => {
         expect(urls, original).toHaveLength(1)
         const response = await fetch(urls[0]!, { headers })
         ran.push({ line: original, code: response.ok ? 0 : 22, stdout: await response.text(), stderr: "" })
+        took()
         continue
       }
       const args = fmArgsOf(argv)
@@ -109,6 +114,7 @@ describe("the README's walk-through", () => {
         background.push({ child, log: () => stderr, exited })
         if (args[0] === "serve") await until("fm serve listening", () => stderr, (log) => /listening on http:\/\//.test(log))
         if (args[0] === "run") daemonLog = () => stderr
+        took()
         continue
       }
       // The demo runs on a database of its own: the embedded one in the README.
@@ -120,6 +126,7 @@ describe("the README's walk-through", () => {
       if (args[0] === "sitrep" && args[1] === "publish" && published !== null) {
         await until(`nexus-1's activation with version ${published[1]}`, daemonLog, (log) => new RegExp(`message=activation .*sitrepVersion=${published[1]} `).test(log))
       }
+      took()
     }
 
     // What each step must have said; every step named here is in the README.
@@ -139,6 +146,14 @@ describe("the README's walk-through", () => {
     expect(output("npx fm sitrep publish --delta")).toMatch(/ as version 2 /)
     expect(output("npx fm sitrep list").trim().split("\n").slice(1).map((l) => l.split(/\s+/)[0])).toEqual(["2", "1"])
     expect(output("npx fm sitrep prune")).toMatch(/history now holds versions 2 to 2\./)
+    // Issue 25.5: the audit record, newest first: the prune, the delta, the delete, the first publish, by alice.
+    const audit = output("npx fm audit").trim().split("\n").slice(1).map((l) => l.split(/\s{2,}/).slice(1).join(" | "))
+    expect(audit.slice(0, 4)).toEqual([
+      "alice | prune | history (keep 1: removed 1 version) | pruned",
+      expect.stringMatching(/^alice \| publish \| sitrep \S+ \(version 2\) \| published$/),
+      `alice | delete | alert ${deleted} | deleted`,
+      "alice | publish | sitrep 0d6c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e01 (version 1) | published"
+    ])
     const alerts = JSON.parse(output(`curl -H "Authorization`))
     expect(alerts.items.map((a: { id: string }) => a.id)).not.toContain(deleted)
     expect(alerts.items.length).toBeGreaterThan(0)
@@ -149,6 +164,6 @@ describe("the README's walk-through", () => {
     // "kill %1 %2": both stop gracefully on SIGTERM and exit 0.
     for (const b of background) b.child.kill("SIGTERM")
     expect(await Promise.all(background.map((b) => b.exited))).toEqual([0, 0])
-    console.log(`README walk-through: ${ran.length} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    console.log(`README walk-through: ${ran.length} steps in ${((Date.now() - started) / 1000).toFixed(1)} s\n${timings.join("\n")}`)
   })
 })

@@ -9,6 +9,8 @@ import {
   type HeldRequestsPage,
   type KindName,
   parentIsCurrent,
+  publishAudit,
+  pruneAudit,
   type PublishOutcome,
   type ResourceId,
   type Sitrep,
@@ -19,8 +21,9 @@ import {
   type SitrepOutline,
   type SitrepToPublish
 } from "@fm-rendezvous/domain"
-import { Data, Effect, Layer, Option } from "effect"
+import { Clock, Data, Effect, Layer, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
+import { insertAudit } from "./audit.ts"
 import { SqlKinds } from "./kinds.ts"
 import { SqlProfile } from "./profile.ts"
 import { ambiguous } from "./sqlstate.ts"
@@ -124,6 +127,7 @@ const loadSitrep = (sql: Sql, id: string, version: bigint, held?: Sitrep) =>
       parentId: row.parent_id as SitrepId | null,
       version: toVersion(version),
       creatorId: row.creator_id,
+      publishedBy: row.published_by ?? null,
       timeCreated: toDate(row.time_created),
       comment: row.comment,
       generations,
@@ -225,6 +229,7 @@ export const SqlSitrepStore = Layer.effect(
      * every marker those creations committed (docs/SQL.md, "Safety").
      */
     const publish = (
+      actor: string,
       s: SitrepChangeHeader,
       cases: ReadonlyArray<CaseHeader>,
       addedRows: (parentGenerations: Readonly<Record<string, Generation>>) => ReadonlyArray<S.RequestRow>,
@@ -237,6 +242,7 @@ export const SqlSitrepStore = Layer.effect(
         const current = Option.getOrUndefined(head)
         if (!parentIsCurrent(s.parentId, current)) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
+        yield* S.insertPublisher(sql, s.id, actor)
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
         if (cases.length > 0) yield* S.insertCases(sql, s.id, cases)
@@ -266,6 +272,7 @@ export const SqlSitrepStore = Layer.effect(
         if (version === undefined) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         // After the CAS, never before: see `markDropped`.
         for (const [[kind, generation], ids] of groups) yield* S.markDropped(sql, yield* kinds.lookup(kind), generation, ids)
+        yield* insertAudit(sql, publishAudit(actor, s, Number(version)))
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
         tx.readWrite,
@@ -276,13 +283,15 @@ export const SqlSitrepStore = Layer.effect(
             : Effect.map(loadHeader(sql), (current): PublishOutcome => ({ _tag: "ParentNotCurrent", current })))
       )
 
-    const prunePage = (keep: number, pageSize: number) =>
+    const prunePage = (actor: string, keep: number, pageSize: number) =>
       tx.readWrite(
         Effect.gen(function*() {
+          const at = new Date(yield* Clock.currentTimeMillis)
           const removed = (yield* S.pruneHistoryPage(sql, keep, pageSize)).map((r) => r.sitrep_id)
           if (removed.length > 0) {
             yield* S.deleteSitrepRows(sql, "sitrep_case", removed)
             yield* S.deleteSitrepRows(sql, "sitrep_generation", removed)
+            yield* S.deleteSitrepRows(sql, "sitrep_publisher", removed)
             yield* S.deleteSitreps(sql, removed)
           }
           // A request row goes once no retained version carries it: dropped at or below the
@@ -291,6 +300,9 @@ export const SqlSitrepStore = Layer.effect(
           for (const k of kinds.all) requestsRemoved = Math.max(requestsRemoved, (yield* S.pruneRequestsPage(sql, k.kind.name, pageSize)).length)
           // Every stored sitrep entered history when it was published, and leaves storage in the
           // transaction that removes its history row: the two counts are the same.
+          if (removed.length > 0) {
+            yield* insertAudit(sql, pruneAudit(actor, keep, { historyRemoved: removed.length, sitrepsRemoved: removed.length }, at))
+          }
           return {
             historyRemoved: removed.length,
             sitrepsRemoved: removed.length,
@@ -346,10 +358,10 @@ export const SqlSitrepStore = Layer.effect(
       }))
 
     return SitrepStore.of({
-      publish: (_grant, s, dropped) =>
-        publish(s, S.caseHeaders(s), (parent) => S.addedRequestRows(s, parent), dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
-      publishChanges: (_grant, change) =>
-        publish(change, change.cases, () => S.changeRequestRows(change.added), change.dropped).pipe(
+      publish: (grant, s, dropped) =>
+        publish(grant.actor, s, S.caseHeaders(s), (parent) => S.addedRequestRows(s, parent), dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      publishChanges: (grant, change) =>
+        publish(grant.actor, change, change.cases, () => S.changeRequestRows(change.added), change.dropped).pipe(
           storeError(`publishing sitrep ${change.id}`)
         ),
       currentOutline: outline().pipe(storeError("reading the current sitrep's outline")),
@@ -397,7 +409,7 @@ export const SqlSitrepStore = Layer.effect(
           const known = new Set((yield* withRetry(S.selectKnownIds(sql, k, ids))).map((r) => r.id))
           return ids.filter((id) => known.has(id))
         }).pipe(storeError(`looking up ${kind} request ids`)),
-      prunePage: (_grant, keep, pageSize) => prunePage(keep, pageSize).pipe(storeError("pruning sitrep history")),
+      prunePage: (grant, keep, pageSize) => prunePage(grant.actor, keep, pageSize).pipe(storeError("pruning sitrep history")),
       historyRange: withRetry(S.selectHistoryRange(sql)).pipe(
         Effect.map((rows) => {
           const r = rows[0]

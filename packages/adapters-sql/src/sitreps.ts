@@ -18,6 +18,11 @@ export const insertSitrep = (sql: Sql, s: Omit<SitrepToPublish, "cases">) =>
     ON CONFLICT (id) DO NOTHING
     RETURNING id`
 
+/** Issue 25.4: who published the sitrep (the grant's actor), in the publish's transaction. */
+export const insertPublisher = (sql: Sql, id: SitrepId, publishedBy: string) =>
+  sql`INSERT INTO sitrep_publisher (sitrep_id, published_by) VALUES (${id}, ${publishedBy})
+    ON CONFLICT (sitrep_id) DO NOTHING`
+
 export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<Record<string, Generation>>) => {
   const kinds = Object.keys(generations)
   return sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation)
@@ -199,8 +204,9 @@ export const selectVersion = (sql: Sql, version: number) =>
   sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE version = ${BigInt(version)}`
 
 export const selectSitrep = (sql: Sql, id: string) =>
-  sql<{ id: string; parent_id: string | null; creator_id: string; time_created: Date; comment: string }>`
-    SELECT id, parent_id, creator_id, time_created, comment FROM sitrep WHERE id = ${id}`
+  sql<{ id: string; parent_id: string | null; creator_id: string; published_by: string | null; time_created: Date; comment: string }>`
+    SELECT s.id, s.parent_id, s.creator_id, p.published_by, s.time_created, s.comment
+    FROM sitrep s LEFT JOIN sitrep_publisher p ON p.sitrep_id = s.id WHERE s.id = ${id}`
 
 export const selectGenerations = (sql: Sql, id: string) =>
   sql<{ kind: string; generation: bigint }>`SELECT kind, generation FROM sitrep_generation WHERE sitrep_id = ${id}`
@@ -272,8 +278,8 @@ export const selectOutline = (sql: Sql, id: string) =>
     SELECT r.kind, r.id, r.case_id, r.entered_at_generation, r.position, r.digest,
       CASE WHEN r.digest IS NULL THEN r.body END AS body
     FROM sitrep_generation g
-    JOIN lineage_request r ON r.kind = g.kind AND r.entered_at_generation <= g.generation
-    WHERE g.sitrep_id = ${id} AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)
+    JOIN lineage_request r ON r.kind = g.kind AND ${carriedAt(sql, "r", sql`g.generation`)}
+    WHERE g.sitrep_id = ${id}
     ORDER BY r.kind, r.entered_at_generation, r.position`
 
 /**
@@ -286,8 +292,7 @@ export const selectCarriedByIds = (sql: Sql, id: string, ids: ReadonlyArray<stri
       CASE WHEN r.digest IS NULL THEN r.body END AS body
     FROM sitrep_generation g
     JOIN lineage_request r ON r.kind = g.kind AND r.id = ANY(${textArray(ids)}::uuid[])
-    WHERE g.sitrep_id = ${id} AND r.entered_at_generation <= g.generation
-      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > g.generation)`
+    WHERE g.sitrep_id = ${id} AND ${carriedAt(sql, "r", sql`g.generation`)}`
 
 /**
  * What an executor holding generation `from` of a kind reads to move to `to` (issue 19): the
@@ -410,7 +415,7 @@ export const pruneHistoryPage = (sql: Sql, keep: number, pageSize: number) =>
     RETURNING sitrep_id`
 
 /** The sitreps that just left history, with their children; one statement per table. */
-export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case", ids: ReadonlyArray<string>) =>
+export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case" | "sitrep_publisher", ids: ReadonlyArray<string>) =>
   sql`DELETE FROM ${sql(table)} WHERE sitrep_id = ANY(${textArray(ids)}::uuid[])`
 
 export const deleteSitreps = (sql: Sql, ids: ReadonlyArray<string>) =>

@@ -34,7 +34,13 @@ export interface Sitrep {
   readonly id: SitrepId
   readonly parentId: SitrepId | null
   readonly version: SitrepVersion
+  /** The planner's own label for itself, as the document gave it (SPEC 7.1): not who published. */
   readonly creatorId: string
+  /**
+   * Who published it (issue 25.4): the token's name (API) or the direct-mode actor, as the store
+   * recorded it from the publish's grant; null for sitreps published before it was recorded.
+   */
+  readonly publishedBy: string | null
   readonly timeCreated: Date
   readonly comment: string
   readonly generations: Readonly<Record<string, Generation>>

@@ -7,8 +7,11 @@ import type { DroppedRequest, SitrepOutline } from "../rules/lineage.ts"
 import type { AddedRequest, CaseHeader } from "../rules/publishDelta.ts"
 import type { AdminGrant } from "./authorization.ts"
 
-/** A sitrep ready to publish: everything but the version, which the history assigns. */
-export type SitrepToPublish = Omit<Sitrep, "version">
+/**
+ * A sitrep ready to publish: everything but the version, which the history assigns, and who
+ * publishes it, which the store takes from the publish's grant (issue 25.4).
+ */
+export type SitrepToPublish = Omit<Sitrep, "version" | "publishedBy">
 
 /**
  * A sitrep to publish written as what changes against its parent (a delta document, issue 19):
@@ -45,8 +48,9 @@ export class SitrepStore extends Context.Service<SitrepStore, {
    * ones it drops: a request is stored once per lineage), then the history
    * compare-and-swap, then mark the existing markers of `dropped` with the generation that dropped
    * them (the GC candidates of SPEC 3.4; an id that never got a marker needs no record), and raise
-   * each kind's highest generation (`highestGenerations`). Nothing
-   * is written when the parent is not current.
+   * each kind's highest generation (`highestGenerations`), and append the `publish` entry of the
+   * audit record, with the grant's actor as the sitrep's `publishedBy`. Nothing is written when
+   * the parent is not current.
    */
   readonly publish: (
     grant: AdminGrant,
@@ -125,7 +129,10 @@ export class SitrepStore extends Context.Service<SitrepStore, {
    * (or that was never created) is no longer known.
    */
   readonly knownRequestIds: (kind: KindName, ids: ReadonlyArray<ResourceId>) => Effect.Effect<ReadonlyArray<ResourceId>, StoreError>
-  /** One page of pruning: trim history to the newest `keep` versions, remove unreferenced sitreps. */
+  /**
+   * One page of pruning: trim history to the newest `keep` versions, remove unreferenced sitreps.
+   * A page that removed history appends a `prune` entry to the audit record in its atomic step.
+   */
   readonly prunePage: (grant: AdminGrant, keep: number, pageSize: number) => Effect.Effect<PruneResult & { readonly done: boolean }, StoreError>
   readonly historyRange: Effect.Effect<Option.Option<{ readonly oldest: SitrepVersion; readonly newest: SitrepVersion }>, StoreError>
   /** Whether the current sitrep requests this id of this kind: one index lookup (`fm explain`). */

@@ -308,7 +308,7 @@ export interface CarriedRequest {
 }
 
 /** A sitrep without its requests' bodies: its header, cases and (all, or some of) its carried requests. */
-export interface SitrepOutline extends Omit<Sitrep, "cases" | "creatorId" | "timeCreated" | "comment"> {
+export interface SitrepOutline extends Omit<Sitrep, "cases" | "creatorId" | "publishedBy" | "timeCreated" | "comment"> {
   readonly cases: ReadonlyArray<Omit<Case, "requests">>
   /** In the defined order per kind (entry generation, then position); all of them, or those asked for. */
   readonly carried: ReadonlyArray<CarriedRequest>

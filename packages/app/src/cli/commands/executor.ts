@@ -10,6 +10,7 @@ import { renderReport, reportToJson } from "../../render/report.ts"
 import { Refused } from "../../shared/failure.ts"
 import { lookUpSitrep } from "../../shared/sitrepLookup.ts"
 import { Output } from "../output.ts"
+import { hasApi } from "../globalFlags.ts"
 import { Operations } from "../operations.ts"
 import { withOperations, withStores, withStoresWhenReady } from "../session.ts"
 
@@ -103,11 +104,12 @@ const forgetCommand = Command.make(
       yield* (yield* Operations).forgetExecutor(name)
       yield* output.emit({ executor: name, forgotten: true }, () => `Executor ${name} forgotten: its last report and its ended lease are removed from fm status.`)
     }))
-).pipe(Command.withDescription("Remove an old executor's last report and ended lease from fm status (admin; refused while it runs)."))
+).pipe(Command.withDescription("Remove an old executor's last report and ended lease from fm status (admin; refused while it runs)."), hasApi)
 
 const executorCommand = Command.make("executor").pipe(
   Command.withDescription("Executor names: forget one that no longer runs."),
-  Command.withSubcommands([forgetCommand])
+  Command.withSubcommands([forgetCommand]),
+  hasApi
 )
 
 export const executorCommands = [activateCommand, runCommand, executorCommand] as const
