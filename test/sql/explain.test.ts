@@ -157,6 +157,10 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["publish: drop requests", S.dropRequests(sql, "alert", held, [id, "00000000-0000-4000-8000-000000000002"])],
   ["move: requests entered between two generations", S.selectEnteredBetween(sql, "alert", 2n as Generation, held)],
   ["move: requests dropped between two generations", S.selectDroppedBetween(sql, "alert", 2n as Generation, held)],
+  ["held: count of a move between two generations", S.selectCountMove(sql, "alert", 2n as Generation, held)],
+  ["held: count at the first load", S.selectCountMove(sql, "alert", 0n as Generation, held)],
+  ["held: requests to execute, first page", S.selectHeldRequestsPage(sql, "alert", 2n as Generation, held, { enteredAt: 2n as Generation, ...S.FIRST_HELD_KEY }, 5000)],
+  ["held: requests to execute, next page", S.selectHeldRequestsPage(sql, "alert", 0n as Generation, held, { enteredAt: held, position: 7, id }, 5000)],
   ["prune: requests no retained version carries", S.pruneRequestsPage(sql, "alert", 100)],
   ["prune: cases", S.deleteSitrepRows(sql, "sitrep_case", [id])],
   ["prune: generations", S.deleteSitrepRows(sql, "sitrep_generation", [id])],
@@ -169,6 +173,7 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["publish: an ambiguous commit resolved", S.selectHistoryVersionOf(sql, id)],
   ["progress read", P.selectProgress(sql)],
   ["progress advance", P.recordProgress(sql, "executed", "alert" as never, { generation: held, at: now, by: "e" })],
+  ["progress advance, committed asynchronously (PostgreSQL)", P.recordProgress(sql, "swept", "alert" as never, { generation: held, at: now, by: "e" }, { asyncAdvisoryCommit: true })],
   ["reports", P.selectReports(sql)]
 ]
 
@@ -302,7 +307,7 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("a move, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
+    it.effect("a move, an executor's held counts and pages, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -312,6 +317,10 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
             [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
             [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
+            [S.selectCountMove(sql, "alert", from, held), "lineage_request_by_entry"],
+            [S.selectCountMove(sql, "alert", from, held), "lineage_request_dropped"],
+            [S.selectHeldRequestsPage(sql, "alert", from, held, { enteredAt: from, ...S.FIRST_HELD_KEY }, 5000), "lineage_request_by_entry"],
+            [S.selectHeldRequestsPage(sql, "alert", 0n as Generation, held, { enteredAt: held, position: 7, id }, 5000), "lineage_request_by_entry"],
             [S.selectRequests(sql, id), "lineage_request_by_entry"],
             [S.selectOutline(sql, id), "lineage_request_by_entry"],
             [S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"]

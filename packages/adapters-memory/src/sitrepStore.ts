@@ -6,11 +6,13 @@ import {
   type SitrepOutline,
   type SitrepRequest,
   headerOf,
+  heldOf,
   parentIsCurrent,
   type PublishOutcome,
   publishAudit,
   pruneAudit,
   requestsOf,
+  requestsToExecute,
   type Sitrep,
   SitrepStore,
   type SitrepToPublish,
@@ -165,6 +167,27 @@ export const MemorySitrepStore = Layer.effect(
       current,
       // The memory store holds whole sitreps: a move by the delta is a read of the current one.
       currentFrom: () => current,
+      currentHeld: (from) =>
+        read((db) =>
+          Option.map(Option.fromNullishOr(currentSitrep(db)), (c) =>
+            Option.isSome(from) && from.value.id === c.id ? from.value : heldOf(c))
+        ),
+      // The stored sitrep held (or, pruned, one with the same generation of the kind: it carries
+      // the same requests of it), its requests in order through the domain's rule, paged by offset.
+      heldRequests: (held, kind, after, cursor, limit) =>
+        read((db) => {
+          const generation = held.generations[kind]
+          const named = db.sitreps.get(held.id)
+          const stored = generation === undefined
+            ? undefined
+            : named?.generations[kind] === generation
+            ? named
+            : [...db.sitreps.values()].find((s) => s.generations[kind] === generation)
+          if (stored === undefined) return { requests: [], cursor: null }
+          const all = requestsToExecute(after === null ? { _tag: "All" } : { _tag: "After", executed: after }, requestsOf(stored, kind))
+          const start = cursor === null ? 0 : Number(cursor)
+          return { requests: all.slice(start, start + limit), cursor: start + limit < all.length ? String(start + limit) : null }
+        }),
       byVersion: (version) =>
         read((db) => {
           const row = db.history.find((h) => h.version === version)

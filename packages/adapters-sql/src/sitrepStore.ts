@@ -5,6 +5,8 @@ import {
   type CaseId,
   type DroppedRequest,
   type Generation,
+  type HeldSitrep,
+  type HeldRequestsPage,
   type KindName,
   parentIsCurrent,
   publishAudit,
@@ -139,6 +141,47 @@ const loadAt = (sql: Sql, head: S.HistoryRow | undefined, held?: Sitrep) =>
     : held !== undefined && held.id === head.sitrep_id
     ? Effect.succeed(Option.some(held))
     : loadSitrep(sql, head.sitrep_id, head.version, held)
+
+const count = (v: bigint | number | string): number => Number(v)
+
+/**
+ * The current sitrep as an executor holds it (issue 19), read in one snapshot: the header, and
+ * per kind the count of its requests. A kind whose generation did not move since `from` keeps
+ * its count; one that moved from a held generation at or below counts only the rows entered or
+ * dropped in between (`selectCountMove`, O(Delta)); any other (no `from`, a kind new to it)
+ * counts from generation 0, every carried row (the first load), and so does every kind when
+ * `from` is no longer stored (pruned: the rows dropped since may be gone too).
+ */
+const loadHeld = (sql: Sql, from: HeldSitrep | undefined) =>
+  Effect.gen(function*() {
+    const header = yield* loadHeader(sql)
+    if (Option.isNone(header)) return Option.none<HeldSitrep>()
+    const h = header.value
+    if (from !== undefined && from.id === h.id) return Option.some(from)
+    // Pruning removes the rows dropped at or below the oldest retained generation: counted from a
+    // held version no longer stored, the drops in between could be missing, so count afresh.
+    const moving = from !== undefined && from.version < h.version && (yield* S.selectSitrepExists(sql, from.id)).length > 0
+      ? from
+      : undefined
+    const requested: Record<string, number> = {}
+    for (const [kind, to] of Object.entries(h.generations) as Array<[KindName, Generation]>) {
+      const held = moving?.generations[kind]
+      const base = held !== undefined && held <= to ? { generation: held, count: moving!.requested[kind] ?? 0 } : { generation: 0n as Generation, count: 0 }
+      if (base.generation === to) requested[kind] = base.count
+      else {
+        const moved = (yield* S.selectCountMove(sql, kind, base.generation, to))[0]!
+        requested[kind] = base.count + count(moved.entered) - count(moved.dropped)
+      }
+    }
+    return Option.some<HeldSitrep>({ ...h, requested })
+  })
+
+/** `heldRequests`' cursor: the last row's key, `generation:position:id`. */
+const encodeKey = (r: S.HeldRequestRow) => `${r.entered_at_generation}:${r.position}:${r.id}`
+const decodeKey = (cursor: string) => {
+  const [g, p, id] = cursor.split(":")
+  return { enteredAt: toGeneration(BigInt(g!)), position: Number(p), id: id! }
+}
 
 /**
  * A publish whose outcome the client could not learn: CockroachDB's 40003 ("statement completion
@@ -336,6 +379,25 @@ export const SqlSitrepStore = Layer.effect(
         tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0], held))).pipe(
           storeError("reading the current sitrep")
         ),
+      currentHeld: (from) =>
+        tx.snapshot(loadHeld(sql, Option.getOrUndefined(from))).pipe(storeError("reading the current sitrep")),
+      heldRequests: (held, kind, after, cursor, limit) =>
+        Effect.gen(function*() {
+          const to = held.generations[kind]
+          if (to === undefined) return { requests: [], cursor: null }
+          const from = after ?? (0n as Generation)
+          const key = cursor === null ? { enteredAt: from, ...S.FIRST_HELD_KEY } : decodeKey(cursor)
+          const rows = yield* withRetry(S.selectHeldRequestsPage(sql, kind, from, to, key, limit))
+          const share = sharing()
+          const requests = rows.map((r): SitrepRequest => ({
+            id: r.id as ResourceId,
+            caseId: share.caseId(r.case_id),
+            body: r.body,
+            enteredAt: share.entry(BigInt(r.entered_at_generation))
+          }))
+          const last = rows[rows.length - 1]
+          return { requests, cursor: rows.length < limit || last === undefined ? null : encodeKey(last) } satisfies HeldRequestsPage
+        }).pipe(storeError(`reading the ${kind} requests of sitrep ${held.id}`)),
       byVersion: (version) =>
         tx.snapshot(Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
           storeError(`reading sitrep version ${version}`)

@@ -112,7 +112,8 @@ const toExplanation = (json: any): Explanation => ({
   history: ((json.history ?? []) as Array<AuditEntryJson>).map(auditEntryFromJson)
 })
 
-const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
+/** A history entry (a stored sitrep's header) from the API's JSON. */
+const toHistoryEntry = (json: any): HistoryEntry => ({
   id: json.id,
   parentId: json.parentId,
   version: json.version,
@@ -121,7 +122,11 @@ const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
   publishedBy: json.publishedBy ?? null,
   timeCreated: new Date(json.timeCreated),
   comment: json.comment,
-  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number>).map(([k, g]) => [k, BigInt(g)])) as never,
+  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number | string>).map(([k, g]) => [k, BigInt(g)])) as never
+})
+
+const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
+  ...toHistoryEntry(json),
   cases: (json.cases as Array<any>).map((c) => ({
     id: c.id,
     comment: c.comment,
@@ -134,17 +139,6 @@ const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
       ((c[k.documentField] ?? []) as Array<any>).map(({ id, ...body }) => ({ id, caseId: c.id, body, enteredAt: BigInt(json.generations[k.name] ?? 1) as Generation }))
     ]))
   }))
-})
-
-const toHistoryEntry = (json: any): HistoryEntry => ({
-  id: json.id,
-  parentId: json.parentId,
-  version: json.version,
-  creatorId: json.creatorId,
-  publishedBy: json.publishedBy ?? null,
-  timeCreated: new Date(json.timeCreated),
-  comment: json.comment,
-  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number | string>).map(([k, g]) => [k, BigInt(g)])) as never
 })
 
 const toReport = (json: any): ActivationReport => {

@@ -2,7 +2,7 @@ import { Context, type Effect, type Option } from "effect"
 import type { StoreError } from "../errors.ts"
 import type { KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import type { Generation, SitrepVersion } from "../model/generation.ts"
-import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
+import type { HeldSitrep, Sitrep, SitrepHeader, SitrepRequest } from "../model/sitrep.ts"
 import type { DroppedRequest, SitrepOutline } from "../rules/lineage.ts"
 import type { AddedRequest, CaseHeader } from "../rules/publishDelta.ts"
 import type { AdminGrant } from "./authorization.ts"
@@ -29,6 +29,12 @@ export type PublishOutcome =
   | { readonly _tag: "ParentNotCurrent"; readonly current: Option.Option<SitrepHeader> }
   /** A sitrep with this id was published before (ids are never reused). */
   | { readonly _tag: "SitrepExists" }
+
+/** One page of a held sitrep's requests (`heldRequests`) and where the next one starts (null: none). */
+export interface HeldRequestsPage {
+  readonly requests: ReadonlyArray<SitrepRequest>
+  readonly cursor: string | null
+}
 
 export interface PruneResult {
   readonly historyRemoved: number
@@ -92,6 +98,29 @@ export class SitrepStore extends Context.Service<SitrepStore, {
    * is still current.
    */
   readonly currentFrom: (held: Sitrep) => Effect.Effect<Option.Option<Sitrep>, StoreError>
+  /**
+   * The current sitrep as an executor holds it (issue 19, `HeldSitrep`): without `from`, its
+   * header and per-kind request counts (the first load counts the kind's requests); from `from`,
+   * an older version of the lineage the caller holds, a kind whose generation did not move keeps
+   * its count and one that moved counts only the rows that entered or were dropped in between.
+   * `from` itself when it is still current.
+   */
+  readonly currentHeld: (from: Option.Option<HeldSitrep>) => Effect.Effect<Option.Option<HeldSitrep>, StoreError>
+  /**
+   * One page of the requests of `kind` that `held` carries (at its generation of the kind) and
+   * that entered the lineage after `after` (every one when null: SPEC 3.6, issue 13): what an
+   * activation executes, read when it executes them rather than kept with the held sitrep. Pages
+   * of at most `limit`, from `cursor` (null: the first), in the defined order of the store.
+   * Asked only while `held` is current for the kind (an activation stale for it executes
+   * nothing), so its requests are still stored.
+   */
+  readonly heldRequests: (
+    held: SitrepHeader,
+    kind: KindName,
+    after: Generation | null,
+    cursor: string | null,
+    limit: number
+  ) => Effect.Effect<HeldRequestsPage, StoreError>
   readonly byVersion: (version: SitrepVersion) => Effect.Effect<Option.Option<Sitrep>, StoreError>
   /**
    * Of `ids` (new to the parent), those the lineage knew before: carried by any stored sitrep or

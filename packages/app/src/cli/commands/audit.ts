@@ -6,6 +6,7 @@ import { Usage } from "../../shared/failure.ts"
 import { DEFAULT_LIMIT } from "../../shared/pages.ts"
 import { Operations } from "../operations.ts"
 import { Output, writeStderr } from "../output.ts"
+import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
 
 /**
@@ -47,4 +48,4 @@ export const auditCommand = Command.make(
         )
       }
     }))
-).pipe(Command.withDescription("The audit record of operator actions (publish, prune, delete, comment, token create and revoke), newest first."))
+).pipe(Command.withDescription("The audit record of operator actions (publish, prune, delete, comment, token create and revoke), newest first."), hasApi)

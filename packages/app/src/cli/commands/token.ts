@@ -4,7 +4,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { renderColumns } from "../../render/table.ts"
 import { DATABASE_OWNER, issueToken, parseExpiresIn, revokeToken } from "../../tokens.ts"
 import { Usage } from "../../shared/failure.ts"
-import { fm, takesAlso } from "../globalFlags.ts"
+import { databaseOnly, fm } from "../globalFlags.ts"
 import { Output, writeStderr } from "../output.ts"
 import { withStores } from "../session.ts"
 
@@ -46,7 +46,7 @@ const create = Command.make(
         }) created; it is shown only this once.`)
       }
     }))
-).pipe(Command.withDescription("Issue an API token with --role admin|viewer (the role it grants); prints it once."), takesAlso({ role: "The role the new token grants: admin or viewer (required; FM_ROLE is not read)." }))
+).pipe(Command.withDescription("Issue an API token with --role admin|viewer (the role it grants); prints it once."), databaseOnly({ role: "The role the new token grants: admin or viewer (required; FM_ROLE is not read)." }))
 
 const list = Command.make("list", {}, () =>
   withStores(Effect.gen(function*() {
@@ -67,16 +67,17 @@ const list = Command.make("list", {}, () =>
           ["name", "role", "created", "expires", "last used", "revoked"],
           rows.map((r) => [r.name, r.role, r.createdAt, r.expiresAt ?? "never", r.lastUsedAt ?? "never", r.revokedAt ?? "no"])
         ))
-  }))).pipe(Command.withDescription("List API tokens (never their secrets)."))
+  }))).pipe(Command.withDescription("List API tokens (never their secrets)."), databaseOnly())
 
 const revoke = Command.make("revoke", { name: nameArgument }, ({ name }) =>
   withStores(Effect.gen(function*() {
     const output = yield* Output
     yield* revokeToken(name, Option.getOrElse((yield* fm).actor, () => DATABASE_OWNER))
     yield* output.emit({ name, revoked: true }, () => `Token ${name} is revoked; requests with it are refused from now on.`)
-  }))).pipe(Command.withDescription("Revoke an API token; the next request with it is refused."))
+  }))).pipe(Command.withDescription("Revoke an API token; the next request with it is refused."), databaseOnly())
 
 export const tokenCommand = Command.make("token").pipe(
   Command.withDescription("Issue, list and revoke API tokens (direct-database mode)."),
+  databaseOnly(),
   Command.withSubcommands([create, list, revoke])
 )
