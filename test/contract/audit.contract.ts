@@ -120,5 +120,12 @@ export const auditContract = (test: ContractTest) =>
         const left = (yield* log.page({}, null, 1000)).map((e) => String(e.detail["userComment"]))
         assert.strictEqual(left[0], "note 6")
         assert.deepStrictEqual(left.slice(1).sort(), ["note 3", "note 4", "note 5"])
+        // Entries appended after a prune get ids of their own: every id stays distinct, and the
+        // newest page still starts with the newest entry.
+        yield* TestClock.adjust(1_000)
+        for (const i of [7, 8]) yield* commentResource(admin, bundles, rid(B(1)), `note ${i}`)
+        const after = yield* log.page({}, null, 1000)
+        assert.strictEqual(new Set(after.map((e) => e.id)).size, after.length)
+        assert.deepStrictEqual(after.slice(0, 2).map((e) => String(e.detail["userComment"])).sort(), ["note 7", "note 8"])
       }))
   })

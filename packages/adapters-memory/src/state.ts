@@ -22,6 +22,8 @@ export interface MemoryDb {
   readonly tokens: Map<string, TokenRecord>
   /** The audit record (issue 25.5), in the order entries were appended. */
   readonly audit: Array<AuditEntry>
+  /** Audit entries ever appended: the next id's number, never lowered by a prune. */
+  readonly auditAppended: { count: number }
   /** Executor name leases (issue 25); `live` is judged when read. */
   readonly leases: Map<string, Omit<ExecutorProcess, "live">>
 }
@@ -37,6 +39,7 @@ export const emptyDb = (): MemoryDb => ({
   reports: new Map(),
   tokens: new Map(),
   audit: [],
+  auditAppended: { count: 0 },
   leases: new Map()
 })
 
@@ -46,7 +49,7 @@ export const emptyDb = (): MemoryDb => ({
  * order is a valid one).
  */
 export const appendAudit = (db: MemoryDb, entry: NewAuditEntry): void => {
-  const n = db.audit.length + 1
+  const n = ++db.auditAppended.count
   db.audit.push({ ...entry, id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}` })
 }
 

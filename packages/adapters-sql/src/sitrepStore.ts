@@ -250,6 +250,14 @@ export const SqlSitrepStore = Layer.effect(
         // generation; carried ones are written nowhere. Each must hit exactly the rows it names,
         // else an id reappeared or a publish from the same parent won: abort, nothing written.
         const added = addedRows(current?.generations ?? {})
+        // A request enters at its kind's generation in this sitrep, above the parent's: a row
+        // entered lower would appear in older versions and escape executors' delta reads.
+        const misplaced = added.find((r) =>
+          r.enteredAt !== s.generations[r.kind] || (current?.generations[r.kind] ?? -1n) >= r.enteredAt
+        )
+        if (misplaced !== undefined) {
+          return yield* Effect.die(new Error(`publish planned ${misplaced.kind} request ${misplaced.id} to enter at generation ${misplaced.enteredAt}, not at this sitrep's new generation`))
+        }
         if (added.length > 0 && (yield* S.insertRequests(sql, added)).length !== added.length) {
           return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         }
