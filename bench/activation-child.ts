@@ -5,15 +5,11 @@
  */
 import { activate, ActivationMode, alertKind, SitrepStore } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
+import { liveHeap } from "./support/heap.ts"
 import { openDatabase } from "./support/server.ts"
 
 const url = process.argv[2]
 if (url === undefined) throw new Error("usage: node bench/activation-child.ts DATABASE_URL")
-/** The live heap after a full collection (the parent runs this process with --expose-gc). */
-const liveHeap = () => {
-  ;(globalThis as { gc?: () => void }).gc?.()
-  return process.memoryUsage().heapUsed
-}
 const rssAtStartKiB = process.memoryUsage().rss / 1024
 const db = openDatabase(url)
 const heapBefore = liveHeap()

@@ -8,15 +8,11 @@ import { ActivationMode, alertKind, SitrepStore } from "@fm-rendezvous/domain"
 import { activateUninterruptibly } from "@fm-rendezvous/app/daemon/activation"
 import { makeSitrepLoader } from "@fm-rendezvous/app/daemon/loader"
 import { Effect, Option } from "effect"
+import { liveHeap } from "./support/heap.ts"
 import { openDatabase } from "./support/server.ts"
 
 const url = process.argv[2]
 if (url === undefined) throw new Error("usage: node bench/executor-child.ts DATABASE_URL")
-/** The live heap after a full collection (the parent runs this process with --expose-gc). */
-const liveHeap = () => {
-  ;(globalThis as { gc?: () => void }).gc?.()
-  return process.memoryUsage().heapUsed
-}
 const rssAtStartKiB = process.memoryUsage().rss / 1024
 const db = openDatabase(url)
 // The pool and the runtime exist before the baseline, so the held figure is the sitrep alone.
