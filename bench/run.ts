@@ -15,6 +15,7 @@ import { DELTA, deltaScenarios } from "./scenarios/delta.ts"
 import { ADDED, DROPPED, publishScenarios } from "./scenarios/publish.ts"
 import { STORAGE_ADDED, STORAGE_DROPPED, storageScenario } from "./scenarios/storage.ts"
 import { SWEEPS, sweepScenarios } from "./scenarios/sweep.ts"
+import { executorScenario } from "./scenarios/executor.ts"
 import { progress, type Summary } from "./support/stats.ts"
 import { serverFacts, startServer } from "./support/server.ts"
 
@@ -34,6 +35,7 @@ const config = quick
     startupRounds: 3,
     publish: { sizes: [1_000, 10_000], publishes: 2 },
     storage: { requested: 2_000, publishes: 10, keep: 5 },
+    executor: { requested: 10_000, runs: 3, memoryRuns: 1 },
     api: API_QUICK
   }
   : {
@@ -57,6 +59,7 @@ const config = quick
     startupRounds: 15,
     publish: { sizes: [1_000, 100_000, 1_000_000], publishes: 5 },
     storage: { requested: 100_000, publishes: 50, keep: 5 },
+    executor: { requested: 100_000, runs: 7, memoryRuns: 3 },
     api: API_FULL
   }
 
@@ -75,6 +78,7 @@ try {
   const api = await apiScenarios(server, config.api)
   const publish = await publishScenarios(server, config.publish.sizes, config.publish.publishes)
   const storage = await storageScenario(server, config.storage)
+  const executor = await executorScenario(server, config.executor)
 
   // ---- targets, every ratio from figures of this one run ----
   const steadyCounts = activation.steady.flatMap((s) => [s.statements.min, s.statements.max])
@@ -91,6 +95,21 @@ try {
   const publishLarge = publish.find((p) => p.requested === 100_000) ?? publish[publish.length - 1]!
   const deltaRatio = publishLarge.delta.ms.median / publishSmall.delta.ms.median
   const targets = [
+    {
+      target: `issue 19 (section 12): the first activation after a publish of Delta = 10 reads O(Delta) rows (R = ${executor.requested.toLocaleString("en")})`,
+      value: `${executor.firstAfterPublish.tupReturned.median} rows returned, ${executor.firstAfterPublish.tupFetched.median} fetched (pg_stat_database; the steady state: ${executor.steady.tupReturned.median})`,
+      met: executor.firstAfterPublish.tupReturned.median <= 10 * 10
+    },
+    {
+      target: `issue 19 (section 12): that activation within 2x of the steady state (R = ${executor.requested.toLocaleString("en")})`,
+      value: `${r(executor.firstOverSteady)} (${executor.firstAfterPublish.ms.median.toFixed(1)} ms against ${executor.steady.ms.median.toFixed(1)} ms)`,
+      met: executor.firstOverSteady.median <= 2
+    },
+    {
+      target: `issue 19 (section 12): an executor holding R = ${executor.requested.toLocaleString("en")}: peak RSS and live heap per held request`,
+      value: `${executor.memory.peakRssMiB.median.toFixed(0)} MiB peak (${executor.memory.rssAtStartMiB.median.toFixed(0)} MiB at start), ${executor.memory.heldBytesPerRequest.median.toFixed(1)} bytes per request held`,
+      met: executor.memory.heldBytesPerRequest.median <= 263 / 2 && executor.memory.peakRssMiB.median <= 300 / 2
+    },
     ...publish.flatMap((p) => (["full", "delta"] as const).map((form) => ({
       target: `issue 19: a publish of Delta = ${ADDED + DROPPED} (${form} document) writes <= 2 x Delta + cases + 10 rows (R = ${p.requested.toLocaleString("en")})`,
       value: `${p[form].rowsWritten.max} rows (${Math.ceil(p.requested / 1000) + 1} cases; the old copy wrote ${p.legacyCopy.rowsWritten.toLocaleString("en")})`,
@@ -198,6 +217,7 @@ try {
     api,
     publish,
     storage,
+    executor,
     targets
   }
   writeFileSync(here("./results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -317,6 +337,12 @@ try {
   line(`one copy of R (newest version, PK (kind, id) ${mib(st.oneCopy.indexBytes)})`, mib(st.oneCopy.bytes), st.oneCopy.rows.toLocaleString("en"), "1", "", "")
   line("old per-version copy (emulated)", mib(st.legacy.bytes), st.legacy.rows.toLocaleString("en"), (st.legacy.bytes / st.oneCopy.bytes).toFixed(1), "", st.legacy.rowsAfterPrune.toLocaleString("en"))
   rows.push(`   the prune removed ${st.pruned.removed} request rows (${st.pruned.expected} were carried by no retained version) with ${st.pruned.versionsRemoved} versions; ${st.afterPrune.lineage.dropped} dropped rows stay for the retained versions that carry them`)
+  rows.push("")
+  rows.push(`12. issue 19, the executor's side: the daemon's tick (loader, activation) right after a publish of Delta = 10 against the same tick in the steady state; an executor process holding R`)
+  line("R", "first statements", "first ms", "first rows returned", "first rows fetched", "steady statements", "steady ms", "steady rows returned", "first/steady", "peak RSS MiB", "RSS at start MiB", "held bytes/request")
+  line(executor.requested.toLocaleString("en"), n(executor.firstAfterPublish.statements), f(executor.firstAfterPublish.ms, 1), n(executor.firstAfterPublish.tupReturned),
+    n(executor.firstAfterPublish.tupFetched), n(executor.steady.statements), f(executor.steady.ms, 1), n(executor.steady.tupReturned), r(executor.firstOverSteady),
+    f(executor.memory.peakRssMiB, 0), f(executor.memory.rssAtStartMiB, 0), f(executor.memory.heldBytesPerRequest, 1))
   rows.push("")
   rows.push("targets")
   for (const t of targets) rows.push(`  ${t.met ? "met   " : "MISSED"}  ${t.target}: ${t.value}`)

@@ -50,11 +50,11 @@ export const serverFacts = (serverUrl: string) =>
     ))
 
 /** The layer the bench runs the project's code on: every port over a counted client pool. */
-const benchLayer = (url: string) => {
+const benchLayer = (url: string, maxConnections = 4) => {
   const u = new URL(url)
   const client = PgClient.layer({
     url: Redacted.make(url),
-    maxConnections: 4,
+    maxConnections,
     stream: countingStream(u.hostname, u.port === "" ? 5432 : Number(u.port))
   })
   return sqlLayer().pipe(Layer.provideMerge(Layer.merge(client, SqlProfile.layer("postgresql"))))
@@ -70,8 +70,8 @@ export interface BenchDatabase {
 }
 
 /** The project's layers on an existing database (the memory child process uses this). */
-export const openDatabase = (url: string) => {
-  const runtime = ManagedRuntime.make(benchLayer(url))
+export const openDatabase = (url: string, maxConnections?: number) => {
+  const runtime = ManagedRuntime.make(benchLayer(url, maxConnections))
   return {
     run: <A, E>(effect: Effect.Effect<A, E, BenchServices>): Promise<A> => runtime.runPromise(effect),
     dispose: () => runtime.dispose()

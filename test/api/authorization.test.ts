@@ -45,6 +45,7 @@ const routes: ReadonlyArray<Route> = [
   { method: "GET", path: "/v1/status/history", need: "viewer", ok: 200 },
   { method: "DELETE", path: "/v1/status/executors/nobody", need: "admin", ok: 404 },
   { method: "GET", path: "/v1/me", need: "viewer", ok: 200 },
+  { method: "GET", path: "/v1/audit", need: "admin", ok: 200 },
   { method: "GET", path: "/openapi.json", need: "none", ok: 200 },
   { method: "GET", path: "/healthz", need: "none", ok: 200 },
   { method: "GET", path: "/readyz", need: "none", ok: 200 },

@@ -220,12 +220,14 @@ describe("fm --server", () => {
     const all = await remote(["sitrep", "list", "--json"])
     expect(all.json().items.map((e: any) => e.version)).toEqual([3, 2, 1])
     expect(all.json().nextPageToken).toBeNull()
-    expect(Object.keys(all.json().items[0]).sort()).toEqual(["comment", "creatorId", "generations", "id", "parentId", "timeCreated", "version"])
+    expect(Object.keys(all.json().items[0]).sort()).toEqual(["comment", "creatorId", "generations", "id", "parentId", "publishedBy", "timeCreated", "version"])
+    // Issue 25.4: the publisher is the token's name, the document's creatorId the planner's label.
+    expect([all.json().items[0].publishedBy, all.json().items[0].creatorId]).toEqual(["alice", "planner-1"])
     // The API's page is the same document.
     const api = await call(world.server().base, "GET", "/v1/sitreps", { token: world.viewer() })
     expect(api.json()).toEqual(all.json())
     const text = await direct(["sitrep", "list"])
-    expect(text.stdout.split("\n")[0]).toMatch(/^version +id +created +by +generations +comment$/)
+    expect(text.stdout.split("\n")[0]).toMatch(/^version +id +created +by +planner's label +generations +comment$/)
     expect(text.stdout).toContain(`3        ${ids.sitrep3}`)
     expect(text.stdout).toContain("second line")
 

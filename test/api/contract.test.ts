@@ -43,6 +43,7 @@ describe("the API contract", () => {
       "GET /readyz open",
       "GET /v1/alerts",
       "GET /v1/alerts/{id}",
+      "GET /v1/audit",
       "GET /v1/explain/{id}",
       "GET /v1/me",
       "GET /v1/sitreps",

@@ -62,7 +62,10 @@ describe("fm run, idle (issue 25.11)", () => {
       FM_ACTIVATION_PERIOD: "300 millis",
       FM_LOADER_POLL_INTERVAL: "100 millis",
       FM_RECONCILE_EVERY: "1000",
-      FM_RECONCILE_INTERVAL: "1 hour"
+      FM_RECONCILE_INTERVAL: "1 hour",
+      // Housekeeping every 300 ms keeping one version: a line when it prunes, none when it does not.
+      FM_HOUSEKEEPING_PERIOD: "300 millis",
+      FM_HISTORY_KEEP: "1"
     })
     let stderr = ""
     daemon.stderr.on("data", (d) => (stderr += d))
@@ -87,5 +90,7 @@ describe("fm run, idle (issue 25.11)", () => {
     daemon.kill("SIGTERM")
     expect(await exited).toBe(0)
     expect(stderr.split("\n").filter((l) => l.includes("message=activation "))).toHaveLength(1)
+    // Version 1 pruned at start, version 2 once 3 was published: two lines, for a dozen runs or more.
+    expect(stderr.split("\n").filter((l) => l.includes('message="history pruned"'))).toHaveLength(2)
   })
 })

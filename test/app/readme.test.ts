@@ -146,6 +146,14 @@ describe("the README's walk-through", () => {
     expect(output("npx fm sitrep publish --delta")).toMatch(/ as version 2 /)
     expect(output("npx fm sitrep list").trim().split("\n").slice(1).map((l) => l.split(/\s+/)[0])).toEqual(["2", "1"])
     expect(output("npx fm sitrep prune")).toMatch(/history now holds versions 2 to 2\./)
+    // Issue 25.5: the audit record, newest first: the prune, the delta, the delete, the first publish, by alice.
+    const audit = output("npx fm audit").trim().split("\n").slice(1).map((l) => l.split(/\s{2,}/).slice(1).join(" | "))
+    expect(audit.slice(0, 4)).toEqual([
+      "alice | prune | history (keep 1: removed 1 version) | pruned",
+      expect.stringMatching(/^alice \| publish \| sitrep \S+ \(version 2\) \| published$/),
+      `alice | delete | alert ${deleted} | deleted`,
+      "alice | publish | sitrep 0d6c9a8e-2f1b-4c4e-9d55-3b1c2a7f8e01 (version 1) | published"
+    ])
     const alerts = JSON.parse(output(`curl -H "Authorization`))
     expect(alerts.items.map((a: { id: string }) => a.id)).not.toContain(deleted)
     expect(alerts.items.length).toBeGreaterThan(0)

@@ -15,7 +15,7 @@ const leaves = (command: Command.Command.Any, path: ReadonlyArray<string> = []):
 }
 
 // What the commands are, said here independently of how the command line marks them.
-const WITH_API = ["sitrep publish", "sitrep show", "sitrep list", "sitrep prune", "status", "explain", "executor forget", "alert list", "alert show", "alert delete", "bundle list", "bundle show", "bundle delete", "bundle comment"]
+const WITH_API = ["sitrep publish", "sitrep show", "sitrep list", "sitrep prune", "status", "explain", "executor forget", "audit", "alert list", "alert show", "alert delete", "bundle list", "bundle show", "bundle delete", "bundle comment"]
 const API_FLAGS = ["--actor", "--role", "--server", "--token", "--token-file"]
 
 /** The flags a help's INHERITED FLAGS section names. */

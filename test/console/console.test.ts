@@ -149,7 +149,8 @@ describe("the operator console in Chromium", () => {
     await row.waitFor()
     expect(await row.textContent()).toContain("stale")
     expect(await page.locator('[data-executor="nexus-1"]').textContent()).toContain("current")
-    expect(await page.getByTestId("current-sitrep").textContent()).toContain("planner-1")
+    expect(await page.getByTestId("current-sitrep").textContent()).toContain("Published byalice")
+    expect(await page.getByTestId("current-sitrep").textContent()).toContain("Planner's labelplanner-1")
     // It refreshes by itself and says when.
     const first = await page.getByTestId("refreshed").textContent()
     await expect.poll(() => page.getByTestId("refreshed").textContent(), { timeout: 8000 }).not.toBe(first)
@@ -230,7 +231,10 @@ describe("the operator console in Chromium", () => {
     await expect.poll(() => rows.count()).toBe(2)
     expect(await rows.nth(0).textContent()).toContain("+0 / −1")
     expect(await rows.nth(1).textContent()).toContain("+12 / −0")
-    expect(await rows.nth(0).locator("td").nth(2).textContent()).toBe(XSS)
+    // Issue 25.4: who published it (the token's name), then the planner's own label, then the comment.
+    expect(await rows.nth(0).locator("td").nth(0).textContent()).toBe("alice")
+    expect(await rows.nth(0).locator("td").nth(1).textContent()).toBe("planner-1")
+    expect(await rows.nth(0).locator("td").nth(3).textContent()).toBe(XSS)
     await shot(page, "sitreps")
     await rows.nth(0).getByRole("link").click()
     await expect.poll(() => page.getByTestId("sitrep-comment").textContent()).toBe(XSS)

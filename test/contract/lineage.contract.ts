@@ -1,5 +1,17 @@
 import { describe } from "@effect/vitest"
-import { deleteResource, type Sitrep, SitrepStore, sweepKind } from "@fm-rendezvous/domain"
+import {
+  deleteResource,
+  type Generation,
+  type HeldRequestsPage,
+  type HeldSitrep,
+  heldOf,
+  type KindName,
+  requestsOf,
+  requestsToExecute,
+  type Sitrep,
+  SitrepStore,
+  sweepKind
+} from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import type { CaseSpec } from "../support/documents.ts"
 import { publishAsAdmin, pruneAsAdmin } from "../support/ports.ts"
@@ -78,6 +90,55 @@ export const lineageContract = (test: ContractTest) =>
         assert.isTrue(Option.isNone(yield* (yield* SitrepStore).byVersion(3 as never)))
         assert.isTrue(yield* (yield* SitrepStore).currentRequests(alert, rid(A(9))))
         assert.isFalse(yield* (yield* SitrepStore).currentRequests(alert, rid(A(3))))
+      }))
+
+    test("an executor's held sitrep (issue 19): counts moved by the delta equal a full count; its pages are what an activation executes", () =>
+      Effect.gen(function*() {
+        const store = yield* SitrepStore
+        const helds: Array<HeldSitrep> = []
+        for (const [i, cases] of chain.entries()) {
+          yield* publish({ id: S(i + 1), parentId: i === 0 ? null : S(i), cases })
+          const current = yield* currentSitrep
+          const first = Option.getOrThrow(yield* store.currentHeld(Option.none()))
+          assert.deepStrictEqual(first, heldOf(current), `the first load of version ${i + 1}`)
+          for (const older of helds) {
+            assert.deepStrictEqual(Option.getOrThrow(yield* store.currentHeld(Option.some(older))), first, `a move from version ${older.version}`)
+          }
+          assert.strictEqual(Option.getOrThrow(yield* store.currentHeld(Option.some(first))), first, "still current: held as it is")
+          helds.push(first)
+          // Every page walk, from every earlier generation of the kind and from none, gives
+          // exactly the requests the execution plan selects, in pages of at most the limit.
+          for (const kind of [alert, "support_bundle" as KindName]) {
+            const generations = [...new Set(helds.map((h) => h.generations[kind]).filter((g) => g !== undefined))] as Array<Generation>
+            for (const after of [null, ...generations]) {
+              const want = requestsToExecute(after === null ? { _tag: "All" } : { _tag: "After", executed: after }, requestsOf(current, kind))
+              for (const limit of [1, 2, 100]) {
+                const got: Array<string> = []
+                let cursor: string | null = null
+                for (let page = 0; page === 0 || cursor !== null; page++) {
+                  assert.isBelow(page, 20, "the walk terminates")
+                  const p: HeldRequestsPage = yield* store.heldRequests(first, kind, after, cursor, limit)
+                  assert.isAtMost(p.requests.length, limit)
+                  for (const r of p.requests) {
+                    const same = want.find((w) => w.id === r.id)
+                    assert.deepStrictEqual(r, same, `${kind} ${r.id} read as the sitrep carries it`)
+                    got.push(r.id)
+                  }
+                  cursor = p.cursor
+                }
+                assert.deepStrictEqual(got.toSorted(), want.map((r) => r.id).toSorted(), `${kind} after ${after} in pages of ${limit}`)
+              }
+            }
+          }
+        }
+        assert.strictEqual(helds[4]!.requested["alert"], 5)
+        assert.strictEqual(helds[3]!.requested["support_bundle"], 1)
+        // Pruned: the rows the versions in between dropped are gone, so a move from a held version
+        // no longer stored must not count by them (it counts afresh).
+        yield* pruneAsAdmin(2, 1)
+        for (const older of helds.slice(0, 3)) {
+          assert.deepStrictEqual(Option.getOrThrow(yield* store.currentHeld(Option.some(older))), helds[4], `a move from pruned version ${older.version}`)
+        }
       }))
 
     test("pruning removes a request once no retained version carries it, and only then", () =>

@@ -9,6 +9,7 @@ import { progressContract } from "./progress.contract.ts"
 import { historyContract } from "./history.contract.ts"
 import { explanationsContract } from "./explain.contract.ts"
 import { lineageContract } from "./lineage.contract.ts"
+import { auditContract } from "./audit.contract.ts"
 import { leasesContract } from "./leases.contract.ts"
 import { contractTest } from "./fixtures.ts"
 
@@ -29,5 +30,6 @@ export const portContract = (target: PortTarget) =>
     historyContract(test)
     explanationsContract(test)
     lineageContract(test)
+    auditContract(test)
     leasesContract(test)
   })

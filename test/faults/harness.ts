@@ -198,9 +198,10 @@ export interface FaultWorld {
   readonly holdLock: (lockStatement: string) => Promise<() => Promise<void>>
   /**
    * Terminates the daemon's backends that wait for a lock inside a transaction, on a statement
-   * matching `pattern` (not the transaction's first statement); how many.
+   * matching `pattern` (not the transaction's first statement); how many. With `anywhere`, also
+   * those waiting on a statement of its own (no transaction).
    */
-  readonly killBlockedInTransaction: (pattern: string) => Promise<number>
+  readonly killBlockedInTransaction: (pattern: string, anywhere?: boolean) => Promise<{ readonly inTransaction: number; readonly alone: number }>
   readonly close: () => Promise<void>
 }
 
@@ -330,14 +331,17 @@ export const faultWorld = async (options: { readonly server?: string } = {}): Pr
         await holder
       }
     },
-    killBlockedInTransaction: (pattern) =>
+    killBlockedInTransaction: (pattern, anywhere = false) =>
       onServer(server, (s) =>
         Effect.map(
-          s<{ killed: boolean }>`
-            SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+          s<{ killed: boolean; in_transaction: boolean }>`
+            SELECT pg_terminate_backend(pid) AS killed, xact_start < query_start AS in_transaction FROM pg_stat_activity
             WHERE datname = ${name} AND application_name = ${DAEMON_APP} AND state = 'active'
-              AND wait_event_type = 'Lock' AND xact_start < query_start AND query ~ ${pattern}`,
-          (rows) => rows.filter((r) => r.killed).length
+              AND wait_event_type = 'Lock' AND (xact_start < query_start OR ${anywhere}) AND query ~ ${pattern}`,
+          (rows) => ({
+            inTransaction: rows.filter((r) => r.killed && r.in_transaction).length,
+            alone: rows.filter((r) => r.killed && !r.in_transaction).length
+          })
         )),
     close: async () => {
       if (sampler !== undefined) clearInterval(sampler)

@@ -78,8 +78,8 @@ describe("an ambiguous token creation is resolved by the stored digest (issue 20
         // The first attempt's INSERT committed; its answer never came back.
         yield* sql`INSERT INTO fm_api_token (name, role, lookup, digest, created_at, expires_at)
           VALUES (${mine.name}, ${mine.role}, ${mine.lookup}, ${mine.digest}, now(), NULL)`
-        assert.isTrue(yield* store.create(mine), "its own committed row was reported as a name that exists")
-        assert.isFalse(yield* store.create(token("ci-bot", "b".repeat(64))), "another token's row was taken for this one's")
+        assert.isTrue(yield* store.create(mine, "owner"), "its own committed row was reported as a name that exists")
+        assert.isFalse(yield* store.create(token("ci-bot", "b".repeat(64)), "owner"), "another token's row was taken for this one's")
       }))
 
     it.effect("not committed (40003 at COMMIT): run again and created once", () =>
@@ -87,11 +87,14 @@ describe("an ambiguous token creation is resolved by the stored digest (issue 20
         const sql = yield* SqlClient.SqlClient
         yield* raiseOnce(sql, "fm_test_ambiguous_token", `CREATE CONSTRAINT TRIGGER $fn AFTER INSERT ON fm_api_token
           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION $fn()`)
-        assert.isTrue(yield* (yield* TokenStore).create(token("deploy", "c".repeat(64))))
+        assert.isTrue(yield* (yield* TokenStore).create(token("deploy", "c".repeat(64)), "owner"))
         const fired = yield* sql<{ n: bigint }>`SELECT last_value AS n FROM fm_test_ambiguous_token`
         assert.strictEqual(Number(fired[0]!.n), 2, "the first attempt failed with 40003, the re-run committed")
         const rows = yield* sql<{ digest: string }>`SELECT digest FROM fm_api_token WHERE name = 'deploy'`
         assert.deepStrictEqual(rows.map((r) => r.digest), ["c".repeat(64)])
+        // Issue 25.5: the audit entry went with the row, once: the failed attempt left neither.
+        const audit = yield* sql<{ n: bigint }>`SELECT count(*) AS n FROM fm_audit WHERE action = 'token.create' AND subject = 'deploy'`
+        assert.strictEqual(Number(audit[0]!.n), 1)
         yield* sql.unsafe("DROP TRIGGER fm_test_ambiguous_token ON fm_api_token")
       }))
   })

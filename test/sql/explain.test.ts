@@ -11,6 +11,7 @@ import * as R from "../../packages/adapters-sql/src/resources.ts"
 import * as S from "../../packages/adapters-sql/src/sitreps.ts"
 import * as H from "../../packages/adapters-sql/src/sitrepHistory.ts"
 import * as T from "../../packages/adapters-sql/src/tokenStore.ts"
+import * as AU from "../../packages/adapters-sql/src/audit.ts"
 import * as L from "../../packages/adapters-sql/src/executorLeases.ts"
 import type { SqlKind } from "../../packages/adapters-sql/src/kind.ts"
 import { testDatabaseLayer } from "../support/postgres.ts"
@@ -65,6 +66,7 @@ const allowances = (k: SqlKind | null): Readonly<Record<string, Allowance>> => {
     // The page's "after the last one moved": the largest key of lineage_request, ORDER BY ... DESC LIMIT 1.
     "migration: move a page of requests into lineage_request": first("lineage_request"),
     "api: history page, first": first("sitrep_history"),
+    "audit: newest page": first("fm_audit"),
     "progress read": { why: "one row per kind", reads: ["execution_progress"] },
     "reports": { why: "one row per kind", reads: ["activation_report"] },
     "status: executor leases": { why: "one row per kind", reads: ["executor_lease"] }
@@ -155,9 +157,15 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["publish: drop requests", S.dropRequests(sql, "alert", held, [id, "00000000-0000-4000-8000-000000000002"])],
   ["move: requests entered between two generations", S.selectEnteredBetween(sql, "alert", 2n as Generation, held)],
   ["move: requests dropped between two generations", S.selectDroppedBetween(sql, "alert", 2n as Generation, held)],
+  ["held: count of a move between two generations", S.selectCountMove(sql, "alert", 2n as Generation, held)],
+  ["held: count at the first load", S.selectCountMove(sql, "alert", 0n as Generation, held)],
+  ["held: requests to execute, first page", S.selectHeldRequestsPage(sql, "alert", 2n as Generation, held, { enteredAt: 2n as Generation, ...S.FIRST_HELD_KEY }, 5000)],
+  ["held: requests to execute, next page", S.selectHeldRequestsPage(sql, "alert", 0n as Generation, held, { enteredAt: held, position: 7, id }, 5000)],
   ["prune: requests no retained version carries", S.pruneRequestsPage(sql, "alert", 100)],
   ["prune: cases", S.deleteSitrepRows(sql, "sitrep_case", [id])],
   ["prune: generations", S.deleteSitrepRows(sql, "sitrep_generation", [id])],
+  ["prune: publishers", S.deleteSitrepRows(sql, "sitrep_publisher", [id])],
+  ["publish: the publisher", S.insertPublisher(sql, sitrepId, "alice")],
   ["prune: sitreps", S.deleteSitreps(sql, [id])],
   ["history range", S.selectHistoryRange(sql)],
   ["sitrep exists", S.selectSitrepExists(sql, id)],
@@ -165,14 +173,31 @@ const shared = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> 
   ["publish: an ambiguous commit resolved", S.selectHistoryVersionOf(sql, id)],
   ["progress read", P.selectProgress(sql)],
   ["progress advance", P.recordProgress(sql, "executed", "alert" as never, { generation: held, at: now, by: "e" })],
+  ["progress advance, committed asynchronously (PostgreSQL)", P.recordProgress(sql, "swept", "alert" as never, { generation: held, at: now, by: "e" }, { asyncAdvisoryCommit: true })],
   ["reports", P.selectReports(sql)]
 ]
 
 /** What the API adds (SPEC 8.3): history pages and the token lookup of every request. */
 const api = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>]> => [
+  ...auditStatements(sql).map(([name, statement]) => [name, statement] as const),
   ["api: history page, first", H.selectHistoryPage(sql, null, 101)],
   ["api: history page, next", H.selectHistoryPage(sql, 50, 101)],
   ["api: token by lookup", T.selectTokenByLookup(sql, "0123456789abcdef")]
+]
+
+/** Issue 25.5: the audit record's pages (each filter `fm audit` has) and its retention prune, with the index each must use. */
+const auditCursor = { at: now, id }
+const auditStatements = (sql: Sql): ReadonlyArray<readonly [string, Statement<unknown>, string]> => [
+  ["audit: newest page", AU.selectAuditPage(sql, {}, null, 101), "fm_audit_by_time"],
+  ["audit: next page", AU.selectAuditPage(sql, {}, auditCursor, 101), "fm_audit_by_time"],
+  ["audit: since", AU.selectAuditPage(sql, { since: now }, null, 101), "fm_audit_by_time"],
+  ["audit: one id", AU.selectAuditPage(sql, { subject: id }, null, 101), "fm_audit_by_subject"],
+  ["audit: one id, next page", AU.selectAuditPage(sql, { subject: id }, auditCursor, 101), "fm_audit_by_subject"],
+  // Either of the two equality indexes bounds it; the planner picks by its estimates.
+  ["audit: one id by one actor since", AU.selectAuditPage(sql, { subject: id, actor: "alice", since: now }, null, 101), "fm_audit_by_subject|fm_audit_by_actor"],
+  ["audit: one actor", AU.selectAuditPage(sql, { actor: "alice" }, null, 101), "fm_audit_by_actor"],
+  ["audit: one actor, next page", AU.selectAuditPage(sql, { actor: "alice" }, auditCursor, 101), "fm_audit_by_actor"],
+  ["audit: retention prune", AU.pruneAuditPage(sql, now, 1000), "fm_audit_by_time"]
 ]
 
 /** Issue 25: the executor name leases (claimed and renewed periodically by every executor, read by status). */
@@ -205,6 +230,15 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* allBounded(sql, null, api(sql))
+      }))
+
+    it.effect("the audit record's pages and retention prune read through the index their filter names (issue 25.5)", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        for (const [name, statement, index] of auditStatements(sql)) {
+          const { plan } = yield* explain(sql, (yield* SqlProfile).server, statement)
+          assert.isTrue(index.split("|").some((i) => usesIndex(plan, i)), `${name} should read ${index}:\n${planText(plan)}`)
+        }
       }))
 
     it.effect("executor leases: every statement by the executor name's key (the status read is one row per name)", () =>
@@ -273,7 +307,7 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
         }
       }))
 
-    it.effect("a move, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
+    it.effect("a move, an executor's held counts and pages, pruning and a publish's parent read the lineage's requests through their entry, drop and primary-key indexes", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const server = (yield* SqlProfile).server
@@ -283,6 +317,10 @@ describe("EXPLAIN: every periodic and operator query has an index path (SPEC 3.4
             [S.selectEnteredBetween(sql, "alert", from, held), "lineage_request_by_entry"],
             [S.selectDroppedBetween(sql, "alert", from, held), "lineage_request_dropped"],
             [S.pruneRequestsPage(sql, "alert", 100), "lineage_request_dropped"],
+            [S.selectCountMove(sql, "alert", from, held), "lineage_request_by_entry"],
+            [S.selectCountMove(sql, "alert", from, held), "lineage_request_dropped"],
+            [S.selectHeldRequestsPage(sql, "alert", from, held, { enteredAt: from, ...S.FIRST_HELD_KEY }, 5000), "lineage_request_by_entry"],
+            [S.selectHeldRequestsPage(sql, "alert", 0n as Generation, held, { enteredAt: held, position: 7, id }, 5000), "lineage_request_by_entry"],
             [S.selectRequests(sql, id), "lineage_request_by_entry"],
             [S.selectOutline(sql, id), "lineage_request_by_entry"],
             [S.selectCarriedByIds(sql, id, [id, "00000000-0000-4000-8000-000000000002"]), "lineage_request_pkey"]

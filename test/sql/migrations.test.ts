@@ -20,7 +20,7 @@ describe("migrations: versioned, idempotent, upgradable", () => {
 
         // The database as the first release left it: core at 1, the two production kinds at
         // version 1, with their separate GC candidate ledgers, and no API tokens yet.
-        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0, lineage: 0, executors: 0 })
+        const old = yield* migrate(allKinds.slice(0, 2), { core: 1, "kind:alert": 1, "kind:support_bundle": 1, tokens: 0, lineage: 0, executors: 0, audit: 0 })
         assert.deepStrictEqual(old.map((s) => `${s.component}@${s.version}`), [
           "core@1",
           "kind:alert@1",
@@ -52,7 +52,8 @@ describe("migrations: versioned, idempotent, upgradable", () => {
           "tokens@1",
           "lineage@1",
           "lineage@2",
-          "executors@1"
+          "executors@1",
+          "audit@1"
         ])
         assert.isTrue(yield* tableExists("execution_progress"))
         // Requests are stored once per lineage (core 4); the per-version table is gone.
@@ -72,6 +73,9 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         ])
         const kept = yield* sql<{ comment: string }>`SELECT comment FROM sitrep`
         assert.strictEqual(kept[0]?.comment, "kept across the upgrade")
+        // Issue 25.5 and 25.4: the audit record, and who published each sitrep from now on.
+        assert.isTrue(yield* tableExists("fm_audit"))
+        assert.isTrue(yield* tableExists("sitrep_publisher"))
 
         // Re-running changes nothing, not even the time a step was applied.
         assert.deepStrictEqual(yield* migrate(allKinds), [])
@@ -96,7 +100,7 @@ describe("migrations: versioned, idempotent, upgradable", () => {
         const sql = yield* SqlClient.SqlClient
         const fast = { pollMillis: 10 }
         // Another migrator holds an unexpired lease: nothing is migrated until it lets go.
-        yield* migrate([], { core: 0, tokens: 0, lineage: 0, executors: 0 }, { ...fast, holder: "setup" })
+        yield* migrate([], { core: 0, tokens: 0, lineage: 0, executors: 0, audit: 0 }, { ...fast, holder: "setup" })
         yield* sql`INSERT INTO fm_migration_lock (singleton, holder, expires_at) VALUES (TRUE, 'other', now() + INTERVAL '1 hour')`
         const waiting = yield* Effect.forkChild(migrate(allKinds, {}, { ...fast, holder: "second" }))
         yield* Effect.sleep("300 millis")

@@ -1,5 +1,6 @@
 import { Kinds, type ResourceKind, RoleAuthorization } from "@fm-rendezvous/domain"
 import { Layer } from "effect"
+import { MemoryAuditLog } from "./auditLog.ts"
 import { MemoryCollectionBacklog } from "./collectionBacklog.ts"
 import { MemoryDatabase } from "./database.ts"
 import { MemoryExecutorLeases } from "./executorLeases.ts"
@@ -15,6 +16,6 @@ export type { MemoryDb } from "./state.ts"
 
 /** Every port in memory, over one fresh database, with the given kinds registered. */
 export const memoryLayer = (kinds?: ReadonlyArray<ResourceKind>) => {
-  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog, MemoryTokenStore, MemorySitrepHistory, MemoryExecutorLeases)
+  const stores = Layer.mergeAll(MemorySitrepStore, MemoryResourceStore, MemoryMarkerStore, MemoryProgressStore, MemoryReportStore, MemoryCollectionBacklog, MemoryTokenStore, MemorySitrepHistory, MemoryExecutorLeases, MemoryAuditLog)
   return stores.pipe(Layer.provideMerge(MemoryDatabase.layer), Layer.provideMerge(Kinds.layer(kinds)), Layer.merge(RoleAuthorization))
 }

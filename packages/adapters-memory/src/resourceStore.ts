@@ -11,12 +11,14 @@ import {
   type Resource,
   ResourceStore,
   type ResourceKind,
+  commentAudit,
+  deleteAudit,
   tombstoneFor
 } from "@fm-rendezvous/domain"
 import type { Generation, KindName } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer, Option, SynchronizedRef } from "effect"
 import { MemoryDatabase } from "./database.ts"
-import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
+import { appendAudit, currentSitrep, type MemoryDb, tableOf } from "./state.ts"
 
 const createGuarded = (
   db: MemoryDb,
@@ -80,7 +82,9 @@ export const MemoryResourceStore = Layer.effect(
           const row = rows.get(id)
           const marker = markers.get(id)
           const plan = deletePlan(kindOf(kind), row, marker)
-          if (plan._tag === "NotFound" || plan._tag === "AlreadyDeleted") return plan
+          if (plan._tag === "NotFound") return plan
+          appendAudit(db, deleteAudit(grant.actor, kind, id, plan, now))
+          if (plan._tag === "AlreadyDeleted") return plan
           if (plan._tag === "Remove") rows.delete(id)
           else if (row) rows.set(id, { ...row, state: plan.state })
           // Every delete leaves a tombstone (issue 18): FM's marker stamped, or one written for a
@@ -95,12 +99,13 @@ export const MemoryResourceStore = Layer.effect(
           markers.set(id, tombstone)
           return plan
         }),
-      setUserComment: (_grant, kind, id, comment) =>
-        step((db) => {
+      setUserComment: (grant, kind, id, comment) =>
+        step((db, now) => {
           const rows = tableOf(db.resources, kind)
           const row = rows.get(id)
           if (row === undefined || !kindOf(kind).userComment) return false
           rows.set(id, { ...row, fields: { ...row.fields, userComment: comment } })
+          appendAudit(db, commentAudit(grant.actor, kind, id, comment, now))
           return true
         }),
       finishDestroying: (kind, limit) =>

@@ -6,17 +6,21 @@ import {
   type SitrepOutline,
   type SitrepRequest,
   headerOf,
+  heldOf,
   parentIsCurrent,
   type PublishOutcome,
+  publishAudit,
+  pruneAudit,
   requestsOf,
+  requestsToExecute,
   type Sitrep,
   SitrepStore,
   type SitrepToPublish,
   type SitrepVersion
 } from "@fm-rendezvous/domain"
-import { Effect, Layer, Option, SynchronizedRef } from "effect"
+import { Clock, Effect, Layer, Option, SynchronizedRef } from "effect"
 import { hash } from "node:crypto"
-import { currentSitrep, type MemoryDb, tableOf } from "./state.ts"
+import { appendAudit, currentSitrep, type MemoryDb, tableOf } from "./state.ts"
 import { MemoryDatabase } from "./database.ts"
 
 /**
@@ -90,6 +94,7 @@ const applyChange = (parent: Sitrep | undefined, change: SitrepChange): SitrepTo
 
 const publish = (
   db: MemoryDb,
+  actor: string,
   sitrep: SitrepToPublish | SitrepChange,
   dropped: ReadonlyArray<DroppedRequest>
 ): PublishOutcome => {
@@ -100,7 +105,7 @@ const publish = (
   if (db.sitreps.has(sitrep.id)) return { _tag: "SitrepExists" }
   const version = ((current?.version ?? 0) + 1) as SitrepVersion
   const stored = "added" in sitrep ? applyChange(current, sitrep) : inDefinedOrder(sitrep, current)
-  db.sitreps.set(sitrep.id, { ...stored, version })
+  db.sitreps.set(sitrep.id, { ...stored, version, publishedBy: actor })
   db.history.push({ version, sitrepId: sitrep.id })
   for (const [kind, generation] of Object.entries(sitrep.generations)) {
     const highest = db.highestGenerations.get(kind)
@@ -115,10 +120,11 @@ const publish = (
       markers.set(d.id, { ...marker, droppedAtGeneration: d.droppedAtGeneration })
     }
   }
+  appendAudit(db, publishAudit(actor, sitrep, version))
   return { _tag: "Published", version }
 }
 
-const prunePage = (db: MemoryDb, keep: number, pageSize: number) => {
+const prunePage = (db: MemoryDb, actor: string, keep: number, pageSize: number, now: Date) => {
   const newest = db.history[db.history.length - 1]?.version ?? 0
   keep = Math.max(keep, 1) // the current sitrep is never removed (SPEC 3.5)
   let historyRemoved = 0
@@ -135,6 +141,7 @@ const prunePage = (db: MemoryDb, keep: number, pageSize: number) => {
       sitrepsRemoved += 1
     }
   }
+  if (historyRemoved > 0 || sitrepsRemoved > 0) appendAudit(db, pruneAudit(actor, keep, { historyRemoved, sitrepsRemoved }, now))
   return { historyRemoved, sitrepsRemoved, pages: 1, done: historyRemoved < pageSize && sitrepsRemoved < pageSize }
 }
 
@@ -145,8 +152,8 @@ export const MemorySitrepStore = Layer.effect(
     const read = <A>(f: (db: MemoryDb) => A) => SynchronizedRef.modify(ref, (db) => [f(db), db] as const)
     const current = read((db) => Option.fromNullishOr(currentSitrep(db)))
     return SitrepStore.of({
-      publish: (_grant, sitrep, dropped) => read((db) => publish(db, sitrep, dropped)),
-      publishChanges: (_grant, change) => read((db) => publish(db, change, change.dropped)),
+      publish: (grant, sitrep, dropped) => read((db) => publish(db, grant.actor, sitrep, dropped)),
+      publishChanges: (grant, change) => read((db) => publish(db, grant.actor, change, change.dropped)),
       currentOutline: read((db) => Option.map(Option.fromNullishOr(currentSitrep(db)), (s) => outlineOf(s))),
       currentExcerpt: (ids, cases) =>
         read((db) => {
@@ -160,6 +167,27 @@ export const MemorySitrepStore = Layer.effect(
       current,
       // The memory store holds whole sitreps: a move by the delta is a read of the current one.
       currentFrom: () => current,
+      currentHeld: (from) =>
+        read((db) =>
+          Option.map(Option.fromNullishOr(currentSitrep(db)), (c) =>
+            Option.isSome(from) && from.value.id === c.id ? from.value : heldOf(c))
+        ),
+      // The stored sitrep held (or, pruned, one with the same generation of the kind: it carries
+      // the same requests of it), its requests in order through the domain's rule, paged by offset.
+      heldRequests: (held, kind, after, cursor, limit) =>
+        read((db) => {
+          const generation = held.generations[kind]
+          const named = db.sitreps.get(held.id)
+          const stored = generation === undefined
+            ? undefined
+            : named?.generations[kind] === generation
+            ? named
+            : [...db.sitreps.values()].find((s) => s.generations[kind] === generation)
+          if (stored === undefined) return { requests: [], cursor: null }
+          const all = requestsToExecute(after === null ? { _tag: "All" } : { _tag: "After", executed: after }, requestsOf(stored, kind))
+          const start = cursor === null ? 0 : Number(cursor)
+          return { requests: all.slice(start, start + limit), cursor: start + limit < all.length ? String(start + limit) : null }
+        }),
       byVersion: (version) =>
         read((db) => {
           const row = db.history.find((h) => h.version === version)
@@ -171,7 +199,8 @@ export const MemorySitrepStore = Layer.effect(
           for (const s of db.sitreps.values()) for (const r of requestsOf(s as Sitrep, kind)) known.add(r.id)
           return ids.filter((id) => known.has(id))
         }),
-      prunePage: (_grant, keep, pageSize) => read((db) => prunePage(db, keep, pageSize)),
+      prunePage: (grant, keep, pageSize) =>
+        Effect.flatMap(Clock.currentTimeMillis, (ms) => read((db) => prunePage(db, grant.actor, keep, pageSize, new Date(ms)))),
       historyRange: read((db) =>
         db.history.length === 0
           ? Option.none()

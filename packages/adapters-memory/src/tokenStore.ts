@@ -1,33 +1,37 @@
-import { type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
+import { tokenCreateAudit, tokenRevokeAudit, TokenStore } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option, SynchronizedRef } from "effect"
+import { MemoryDatabase } from "./database.ts"
+import { appendAudit, type MemoryDb } from "./state.ts"
 
 /** API tokens in memory (SPEC 8.2), the reference behaviour of the SQL token table. */
 export const MemoryTokenStore = Layer.effect(
   TokenStore,
   Effect.gen(function*() {
-    const ref = yield* SynchronizedRef.make(new Map<string, TokenRecord>())
-    const step = <A>(f: (tokens: Map<string, TokenRecord>) => A) => SynchronizedRef.modify(ref, (t) => [f(t), t] as const)
+    const { ref } = yield* MemoryDatabase
+    const step = <A>(f: (db: MemoryDb) => A) => SynchronizedRef.modify(ref, (db) => [f(db), db] as const)
     return TokenStore.of({
-      create: (token) =>
-        step((t) => {
-          if (t.has(token.name)) return false
-          t.set(token.name, { ...token, lastUsedAt: null, revokedAt: null })
+      create: (token, actor) =>
+        step((db) => {
+          if (db.tokens.has(token.name)) return false
+          db.tokens.set(token.name, { ...token, lastUsedAt: null, revokedAt: null })
+          appendAudit(db, tokenCreateAudit(actor, token))
           return true
         }),
-      list: step((t) => [...t.values()].sort((a, b) => (a.name < b.name ? -1 : 1))),
-      revoke: (name, at) =>
-        step((t) => {
-          const found = t.get(name)
+      list: step((db) => [...db.tokens.values()].sort((a, b) => (a.name < b.name ? -1 : 1))),
+      revoke: (name, at, actor) =>
+        step((db) => {
+          const found = db.tokens.get(name)
           if (found === undefined) return false
-          if (found.revokedAt === null) t.set(name, { ...found, revokedAt: at })
+          if (found.revokedAt === null) db.tokens.set(name, { ...found, revokedAt: at })
+          appendAudit(db, tokenRevokeAudit(actor, name, found.revokedAt !== null, at))
           return true
         }),
-      byLookup: (lookup) => step((t) => Option.fromNullishOr([...t.values()].find((r) => r.lookup === lookup))),
+      byLookup: (lookup) => step((db) => Option.fromNullishOr([...db.tokens.values()].find((r) => r.lookup === lookup))),
       touch: (name, at, olderThan) =>
-        step((t) => {
-          const found = t.get(name)
+        step((db) => {
+          const found = db.tokens.get(name)
           if (found !== undefined && (found.lastUsedAt === null || found.lastUsedAt < olderThan)) {
-            t.set(name, { ...found, lastUsedAt: at })
+            db.tokens.set(name, { ...found, lastUsedAt: at })
           }
         })
     })

@@ -1,6 +1,7 @@
 import { Kinds, RoleAuthorization } from "@fm-rendezvous/domain"
 import { Layer } from "effect"
 import { defaultSqlKinds, type SqlKind } from "./kind.ts"
+import { SqlAuditLog } from "./audit.ts"
 import { SqlCollectionBacklog } from "./backlog.ts"
 import { SqlExecutorLeases } from "./executorLeases.ts"
 import { SqlKinds } from "./kinds.ts"
@@ -13,7 +14,8 @@ import { SqlTokenStore } from "./tokenStore.ts"
 
 export { alertSqlKind, defaultSqlKinds, type SqlColumn, type SqlKind, sqlKind, supportBundleSqlKind } from "./kind.ts"
 export { makeSqlKindRegistry, SqlKinds, type SqlKindRegistry } from "./kinds.ts"
-export { addCheck, type AppliedStep, coreTrack, DEFAULT_LEASE_MILLIS, executorTrack, type GuardedStatement, kindTrack, lineageTrack, migrate, type MigrateOptions, type MigrationStatement, migrationTables, type PagedStatement, runningSchemaChanges, schemaState, type SchemaState, schemaVersions, tokenTrack } from "./migrations.ts"
+export { insertAudit, pruneAuditPage, selectAuditPage, SqlAuditLog } from "./audit.ts"
+export { addCheck, type AppliedStep, auditTrack, coreTrack, DEFAULT_LEASE_MILLIS, executorTrack, type GuardedStatement, kindTrack, lineageTrack, migrate, type MigrateOptions, type MigrationStatement, migrationTables, type PagedStatement, runningSchemaChanges, schemaState, type SchemaState, schemaVersions, tokenTrack } from "./migrations.ts"
 export { selectHistoryPage, SqlSitrepHistory } from "./sitrepHistory.ts"
 export { selectTokenByLookup, SqlTokenStore } from "./tokenStore.ts"
 export { pgLayer, type PgOptions } from "./pool.ts"
@@ -35,7 +37,7 @@ export interface SqlLayerOptions {
  */
 export const sqlLayer = (options?: SqlLayerOptions) => {
   const kinds = options?.kinds ?? defaultSqlKinds
-  const stores = Layer.mergeAll(SqlSitrepStore, SqlResourceStore, SqlMarkerStore, SqlProgressStore, SqlReportStore, SqlCollectionBacklog, SqlTokenStore, SqlSitrepHistory, SqlExecutorLeases)
+  const stores = Layer.mergeAll(SqlSitrepStore, SqlResourceStore, SqlMarkerStore, SqlProgressStore, SqlReportStore, SqlCollectionBacklog, SqlTokenStore, SqlSitrepHistory, SqlExecutorLeases, SqlAuditLog)
   return stores.pipe(
     Layer.provideMerge(SqlKinds.layer(kinds)),
     Layer.provideMerge(Kinds.layer(kinds.map((k) => k.kind))),

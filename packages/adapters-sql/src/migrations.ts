@@ -305,6 +305,48 @@ export const lineageTrack: MigrationTrack = {
 }
 
 /**
+ * The audit record of operator actions and who published each sitrep (issue 25), on a track of
+ * their own so the core, kind, token and lineage tracks are not touched. One DDL per step.
+ */
+export const auditTrack: MigrationTrack = {
+  component: "audit",
+  steps: [{
+    version: 1,
+    name: "the audit record of operator actions, and who published each sitrep",
+    statements: [
+      // Append-only; pruned by age (FM_AUDIT_RETENTION). No foreign keys: an entry outlives what it names.
+      `CREATE TABLE IF NOT EXISTS fm_audit (
+        id UUID NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        kind TEXT,
+        subject TEXT NOT NULL,
+        version INT8,
+        outcome TEXT NOT NULL,
+        detail JSONB NOT NULL,
+        CONSTRAINT fm_audit_pkey PRIMARY KEY (id)
+      )`,
+      // Newest first over everything, `--since`, and the retention prune (oldest first).
+      `CREATE INDEX IF NOT EXISTS fm_audit_by_time ON fm_audit (at, id)`,
+      // What happened to one id (`fm audit --id`, `fm explain`).
+      `CREATE INDEX IF NOT EXISTS fm_audit_by_subject ON fm_audit (subject, at, id)`,
+      // What one actor did (`fm audit --by`).
+      `CREATE INDEX IF NOT EXISTS fm_audit_by_actor ON fm_audit (actor, at, id)`,
+      // Issue 25.4: the publisher is the grant's actor, not the document's creatorId; a sitrep
+      // published before this step has no row (not recorded). A table of its own rather than a
+      // column of \`sitrep\`: it leaves the core track alone, and a wider \`sitrep\` row changed the
+      // plans of the history page on the test tables' default estimates.
+      `CREATE TABLE IF NOT EXISTS sitrep_publisher (
+        sitrep_id UUID NOT NULL,
+        published_by TEXT NOT NULL,
+        CONSTRAINT sitrep_publisher_pkey PRIMARY KEY (sitrep_id)
+      )`
+    ]
+  }]
+}
+
+/**
  * Executor name leases (issue 25, item 7), on a track of their own: one row per executor name,
  * the process that holds it (host, pid, a random instance id), when it took it, when it last
  * renewed it, when it expires (the database's clock) and when it was released.
@@ -541,7 +583,7 @@ const awaitSchemaChanges = (tables: ReadonlyArray<string>, pollMillis: number) =
   })
 
 /** Every track this program migrates, in the order they are applied. */
-export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack, executorTrack]
+export const tracksOf = (kinds: ReadonlyArray<SqlKind>): ReadonlyArray<MigrationTrack> => [coreTrack, ...kinds.map(kindTrack), tokenTrack, lineageTrack, executorTrack, auditTrack]
 
 /**
  * Brings the schema to the newest version of every track (or, for tests of upgrades, to

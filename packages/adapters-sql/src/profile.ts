@@ -61,6 +61,13 @@ export interface Profile {
   readonly beginSnapshot: string
   /** Session variables every connection starts with (sent as `options=-c name=value`). */
   readonly sessionSettings: Readonly<Record<string, string>>
+  /**
+   * Whether advisory writes (execution progress) commit without waiting for the WAL flush
+   * (`synchronous_commit` off for their own transaction; PostgreSQL only): SPEC 2 makes progress
+   * advisory, and a mark lost in a crash is one set behind, which only makes activations do more
+   * (docs/SQL.md, "Advisory writes"; issue 19).
+   */
+  readonly asyncAdvisoryCommit: boolean
 }
 
 export const SERIALIZABLE = "BEGIN ISOLATION LEVEL SERIALIZABLE"
@@ -73,7 +80,8 @@ export const profileOf = (dialect: Dialect, server: Dialect = dialect): Profile 
       shareLock: true,
       beginReadWrite: undefined,
       beginSnapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-      sessionSettings: {}
+      sessionSettings: {},
+      asyncAdvisoryCommit: true
     }
     : {
       dialect,
@@ -86,7 +94,8 @@ export const profileOf = (dialect: Dialect, server: Dialect = dialect): Profile 
       sessionSettings: {
         default_transaction_isolation: "serializable",
         ...(server === "postgresql" ? { plan_cache_mode: "force_generic_plan" } : {})
-      }
+      },
+      asyncAdvisoryCommit: false
     }
 
 /** Which server `SELECT version()` names: CockroachDB says so ("CockroachDB CCL v24.3.1 ..."). */

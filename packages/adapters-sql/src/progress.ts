@@ -11,6 +11,7 @@ import {
 } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { type Profile, SqlProfile } from "./profile.ts"
 import { withRetry } from "./retry.ts"
 import { toDate, toGeneration } from "./rows.ts"
 import { storeError } from "./wording.ts"
@@ -41,13 +42,25 @@ export const selectProgress = (sql: Sql) =>
  * a lower or equal generation keeps the stored mark). In ON CONFLICT DO UPDATE every expression
  * reads the row as it was, so the CASE sees the old generation in all three.
  */
-export const recordProgress = (sql: Sql, which: "executed" | "swept", kind: KindName, mark: ProgressMark) => {
+export const recordProgress = (
+  sql: Sql,
+  which: "executed" | "swept",
+  kind: KindName,
+  mark: ProgressMark,
+  profile: Pick<Profile, "asyncAdvisoryCommit"> = { asyncAdvisoryCommit: false }
+) => {
   const g = sql(`${which}_generation`)
   const at = sql(`${which}_at`)
   const by = sql(`${which}_by`)
   const newer = sql`(execution_progress.${g} IS NULL OR execution_progress.${g} < excluded.${g})`
+  // PostgreSQL: this statement's own transaction commits without waiting for the WAL flush
+  // (`set_config(..., true)` is local to it; commit reads the setting before it is reset).
+  const values = profile.asyncAdvisoryCommit
+    ? sql`SELECT CAST(${kind} AS TEXT), CAST(${mark.generation} AS INT8), CAST(${mark.at} AS TIMESTAMPTZ), CAST(${mark.by} AS TEXT)
+      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS advisory`
+    : sql`VALUES (${kind}, ${mark.generation}, ${mark.at}, ${mark.by})`
   return sql`INSERT INTO execution_progress (kind, ${g}, ${at}, ${by})
-    VALUES (${kind}, ${mark.generation}, ${mark.at}, ${mark.by})
+    ${values}
     ON CONFLICT (kind) DO UPDATE SET
       ${g} = CASE WHEN ${newer} THEN excluded.${g} ELSE execution_progress.${g} END,
       ${at} = CASE WHEN ${newer} THEN excluded.${at} ELSE execution_progress.${at} END,
@@ -80,6 +93,7 @@ export const SqlProgressStore = Layer.effect(
   ProgressStore,
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const profile = yield* SqlProfile
     return ProgressStore.of({
       readAll: withRetry(selectProgress(sql)).pipe(
         Effect.map((rows) => {
@@ -95,9 +109,9 @@ export const SqlProgressStore = Layer.effect(
         storeError("reading execution progress")
       ),
       recordExecuted: (kind, m) =>
-        withRetry(recordProgress(sql, "executed", kind, m)).pipe(Effect.asVoid, storeError(`recording ${kind} execution progress`)),
+        withRetry(recordProgress(sql, "executed", kind, m, profile)).pipe(Effect.asVoid, storeError(`recording ${kind} execution progress`)),
       recordSwept: (kind, m) =>
-        withRetry(recordProgress(sql, "swept", kind, m)).pipe(Effect.asVoid, storeError(`recording ${kind} sweep progress`)),
+        withRetry(recordProgress(sql, "swept", kind, m, profile)).pipe(Effect.asVoid, storeError(`recording ${kind} sweep progress`)),
       readReconciled: withRetry(selectReconciled(sql)).pipe(
         Effect.map((rows) => Object.fromEntries(rows.map((r) => [r.kind, { at: toDate(r.reconciled_at), by: r.reconciled_by }]))),
         storeError("reading when each kind was last reconciled")

@@ -1,5 +1,7 @@
 import {
   type CaseId,
+  commentAudit,
+  deleteAudit,
   deletePlan,
   distinctRequests,
   type GuardedBatchResult,
@@ -14,6 +16,7 @@ import { Clock, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlKind } from "./kind.ts"
 import { SqlKinds } from "./kinds.ts"
+import { insertAudit } from "./audit.ts"
 import { toMarker } from "./markerStore.ts"
 import type { MarkerRow } from "./markers.ts"
 import * as R from "./resources.ts"
@@ -102,7 +105,10 @@ export const SqlResourceStore = Layer.effect(
               const row = rows[0] === undefined ? undefined : toResource(k, rows[0])
               const marker = markers[0] === undefined ? undefined : toMarker(k.kind.name, markers[0])
               const plan = deletePlan(k.kind, row, marker)
-              if (plan._tag === "NotFound" || plan._tag === "AlreadyDeleted") return plan
+              if (plan._tag === "NotFound") return plan
+              // Issue 25.5: the audit entry in the delete's own transaction (a repeat says alreadyDeleted).
+              yield* insertAudit(sql, deleteAudit(grant.actor, k.kind.name, id, plan, at))
+              if (plan._tag === "AlreadyDeleted") return plan
               if (plan._tag === "Remove") yield* R.deleteResourceRow(sql, k, id)
               else yield* R.setResourceState(sql, k, id, plan.state)
               // Every delete leaves a tombstone (issue 18): FM's marker stamped, or one written for
@@ -118,12 +124,18 @@ export const SqlResourceStore = Layer.effect(
             })
           )
         }).pipe(storeError(`deleting ${kind} ${id}`)),
-      setUserComment: (_grant, kind, id, comment) =>
+      // The UPDATE and its audit entry in one transaction (issue 25.5); no row, nothing written.
+      setUserComment: (grant, kind, id, comment) =>
         Effect.gen(function*() {
           const k = yield* kinds.lookup(kind)
           const column = k.columns.find((c) => c.field === "userComment")
           if (!k.kind.userComment || column === undefined) return false
-          return (yield* withRetry(R.updateUserComment(sql, k, column.column, id, comment))).length > 0
+          const at = yield* now
+          return yield* tx.readWrite(Effect.gen(function*() {
+            if ((yield* R.updateUserComment(sql, k, column.column, id, comment)).length === 0) return false
+            yield* insertAudit(sql, commentAudit(grant.actor, k.kind.name, id, comment, at))
+            return true
+          }))
         }).pipe(storeError(`commenting on ${kind} ${id}`)),
       finishDestroying: (kind, limit) =>
         Effect.gen(function*() {

@@ -9,6 +9,7 @@ interface EntryRow {
   readonly id: string
   readonly parent_id: string | null
   readonly creator_id: string
+  readonly published_by: string | null
   readonly time_created: Date
   readonly comment: string
   /** kind -> generation as text (INT8 values beyond 2^53 survive JSON as strings). */
@@ -20,7 +21,8 @@ interface EntryRow {
  * its generations aggregated by a correlated read of their primary key (SQL.md: common subset).
  */
 export const selectHistoryPage = (sql: SqlClient.SqlClient, before: number | null, limit: number) =>
-  sql<EntryRow>`SELECT h.version, s.id, s.parent_id, s.creator_id, s.time_created, s.comment,
+  sql<EntryRow>`SELECT h.version, s.id, s.parent_id, s.creator_id,
+      (SELECT p.published_by FROM sitrep_publisher p WHERE p.sitrep_id = s.id) AS published_by, s.time_created, s.comment,
       (SELECT jsonb_object_agg(g.kind, CAST(g.generation AS TEXT)) FROM sitrep_generation g WHERE g.sitrep_id = s.id) AS generations
     FROM sitrep_history h JOIN sitrep s ON s.id = h.sitrep_id
     WHERE ${before === null ? sql`TRUE` : sql`h.version < ${BigInt(before)}`}
@@ -41,6 +43,7 @@ export const SqlSitrepHistory = Layer.effect(
                 parentId: r.parent_id as never,
                 version: toVersion(r.version),
                 creatorId: r.creator_id,
+                publishedBy: r.published_by ?? null,
                 timeCreated: toDate(r.time_created),
                 comment: r.comment,
                 generations: Object.fromEntries(Object.entries(generations as Record<string, string>).map(([k, g]) => [k, toGeneration(BigInt(g))]))

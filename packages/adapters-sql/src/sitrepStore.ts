@@ -5,8 +5,12 @@ import {
   type CaseId,
   type DroppedRequest,
   type Generation,
+  type HeldSitrep,
+  type HeldRequestsPage,
   type KindName,
   parentIsCurrent,
+  publishAudit,
+  pruneAudit,
   type PublishOutcome,
   type ResourceId,
   type Sitrep,
@@ -17,8 +21,9 @@ import {
   type SitrepOutline,
   type SitrepToPublish
 } from "@fm-rendezvous/domain"
-import { Data, Effect, Layer, Option } from "effect"
+import { Clock, Data, Effect, Layer, Option } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
+import { insertAudit } from "./audit.ts"
 import { SqlKinds } from "./kinds.ts"
 import { SqlProfile } from "./profile.ts"
 import { ambiguous } from "./sqlstate.ts"
@@ -122,6 +127,7 @@ const loadSitrep = (sql: Sql, id: string, version: bigint, held?: Sitrep) =>
       parentId: row.parent_id as SitrepId | null,
       version: toVersion(version),
       creatorId: row.creator_id,
+      publishedBy: row.published_by ?? null,
       timeCreated: toDate(row.time_created),
       comment: row.comment,
       generations,
@@ -135,6 +141,47 @@ const loadAt = (sql: Sql, head: S.HistoryRow | undefined, held?: Sitrep) =>
     : held !== undefined && held.id === head.sitrep_id
     ? Effect.succeed(Option.some(held))
     : loadSitrep(sql, head.sitrep_id, head.version, held)
+
+const count = (v: bigint | number | string): number => Number(v)
+
+/**
+ * The current sitrep as an executor holds it (issue 19), read in one snapshot: the header, and
+ * per kind the count of its requests. A kind whose generation did not move since `from` keeps
+ * its count; one that moved from a held generation at or below counts only the rows entered or
+ * dropped in between (`selectCountMove`, O(Delta)); any other (no `from`, a kind new to it)
+ * counts from generation 0, every carried row (the first load), and so does every kind when
+ * `from` is no longer stored (pruned: the rows dropped since may be gone too).
+ */
+const loadHeld = (sql: Sql, from: HeldSitrep | undefined) =>
+  Effect.gen(function*() {
+    const header = yield* loadHeader(sql)
+    if (Option.isNone(header)) return Option.none<HeldSitrep>()
+    const h = header.value
+    if (from !== undefined && from.id === h.id) return Option.some(from)
+    // Pruning removes the rows dropped at or below the oldest retained generation: counted from a
+    // held version no longer stored, the drops in between could be missing, so count afresh.
+    const moving = from !== undefined && from.version < h.version && (yield* S.selectSitrepExists(sql, from.id)).length > 0
+      ? from
+      : undefined
+    const requested: Record<string, number> = {}
+    for (const [kind, to] of Object.entries(h.generations) as Array<[KindName, Generation]>) {
+      const held = moving?.generations[kind]
+      const base = held !== undefined && held <= to ? { generation: held, count: moving!.requested[kind] ?? 0 } : { generation: 0n as Generation, count: 0 }
+      if (base.generation === to) requested[kind] = base.count
+      else {
+        const moved = (yield* S.selectCountMove(sql, kind, base.generation, to))[0]!
+        requested[kind] = base.count + count(moved.entered) - count(moved.dropped)
+      }
+    }
+    return Option.some<HeldSitrep>({ ...h, requested })
+  })
+
+/** `heldRequests`' cursor: the last row's key, `generation:position:id`. */
+const encodeKey = (r: S.HeldRequestRow) => `${r.entered_at_generation}:${r.position}:${r.id}`
+const decodeKey = (cursor: string) => {
+  const [g, p, id] = cursor.split(":")
+  return { enteredAt: toGeneration(BigInt(g!)), position: Number(p), id: id! }
+}
 
 /**
  * A publish whose outcome the client could not learn: CockroachDB's 40003 ("statement completion
@@ -182,6 +229,7 @@ export const SqlSitrepStore = Layer.effect(
      * every marker those creations committed (docs/SQL.md, "Safety").
      */
     const publish = (
+      actor: string,
       s: SitrepChangeHeader,
       cases: ReadonlyArray<CaseHeader>,
       addedRows: (parentGenerations: Readonly<Record<string, Generation>>) => ReadonlyArray<S.RequestRow>,
@@ -194,6 +242,7 @@ export const SqlSitrepStore = Layer.effect(
         const current = Option.getOrUndefined(head)
         if (!parentIsCurrent(s.parentId, current)) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         if ((yield* S.insertSitrep(sql, s)).length === 0) return yield* new PublishConflict({ outcome: "SitrepExists" })
+        yield* S.insertPublisher(sql, s.id, actor)
         yield* S.insertGenerations(sql, s.id, s.generations)
         if (Object.keys(s.generations).length > 0) yield* K.raiseHighestGenerations(sql, s.generations)
         if (cases.length > 0) yield* S.insertCases(sql, s.id, cases)
@@ -223,6 +272,7 @@ export const SqlSitrepStore = Layer.effect(
         if (version === undefined) return yield* new PublishConflict({ outcome: "ParentNotCurrent" })
         // After the CAS, never before: see `markDropped`.
         for (const [[kind, generation], ids] of groups) yield* S.markDropped(sql, yield* kinds.lookup(kind), generation, ids)
+        yield* insertAudit(sql, publishAudit(actor, s, Number(version)))
         return { _tag: "Published", version: toVersion(version) } as PublishOutcome
       }).pipe(
         tx.readWrite,
@@ -233,13 +283,15 @@ export const SqlSitrepStore = Layer.effect(
             : Effect.map(loadHeader(sql), (current): PublishOutcome => ({ _tag: "ParentNotCurrent", current })))
       )
 
-    const prunePage = (keep: number, pageSize: number) =>
+    const prunePage = (actor: string, keep: number, pageSize: number) =>
       tx.readWrite(
         Effect.gen(function*() {
+          const at = new Date(yield* Clock.currentTimeMillis)
           const removed = (yield* S.pruneHistoryPage(sql, keep, pageSize)).map((r) => r.sitrep_id)
           if (removed.length > 0) {
             yield* S.deleteSitrepRows(sql, "sitrep_case", removed)
             yield* S.deleteSitrepRows(sql, "sitrep_generation", removed)
+            yield* S.deleteSitrepRows(sql, "sitrep_publisher", removed)
             yield* S.deleteSitreps(sql, removed)
           }
           // A request row goes once no retained version carries it: dropped at or below the
@@ -248,6 +300,9 @@ export const SqlSitrepStore = Layer.effect(
           for (const k of kinds.all) requestsRemoved = Math.max(requestsRemoved, (yield* S.pruneRequestsPage(sql, k.kind.name, pageSize)).length)
           // Every stored sitrep entered history when it was published, and leaves storage in the
           // transaction that removes its history row: the two counts are the same.
+          if (removed.length > 0) {
+            yield* insertAudit(sql, pruneAudit(actor, keep, { historyRemoved: removed.length, sitrepsRemoved: removed.length }, at))
+          }
           return {
             historyRemoved: removed.length,
             sitrepsRemoved: removed.length,
@@ -303,10 +358,10 @@ export const SqlSitrepStore = Layer.effect(
       }))
 
     return SitrepStore.of({
-      publish: (_grant, s, dropped) =>
-        publish(s, S.caseHeaders(s), (parent) => S.addedRequestRows(s, parent), dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
-      publishChanges: (_grant, change) =>
-        publish(change, change.cases, () => S.changeRequestRows(change.added), change.dropped).pipe(
+      publish: (grant, s, dropped) =>
+        publish(grant.actor, s, S.caseHeaders(s), (parent) => S.addedRequestRows(s, parent), dropped).pipe(storeError(`publishing sitrep ${s.id}`)),
+      publishChanges: (grant, change) =>
+        publish(grant.actor, change, change.cases, () => S.changeRequestRows(change.added), change.dropped).pipe(
           storeError(`publishing sitrep ${change.id}`)
         ),
       currentOutline: outline().pipe(storeError("reading the current sitrep's outline")),
@@ -324,6 +379,25 @@ export const SqlSitrepStore = Layer.effect(
         tx.snapshot(Effect.flatMap(S.selectCurrentVersion(sql), (rows) => loadAt(sql, rows[0], held))).pipe(
           storeError("reading the current sitrep")
         ),
+      currentHeld: (from) =>
+        tx.snapshot(loadHeld(sql, Option.getOrUndefined(from))).pipe(storeError("reading the current sitrep")),
+      heldRequests: (held, kind, after, cursor, limit) =>
+        Effect.gen(function*() {
+          const to = held.generations[kind]
+          if (to === undefined) return { requests: [], cursor: null }
+          const from = after ?? (0n as Generation)
+          const key = cursor === null ? { enteredAt: from, ...S.FIRST_HELD_KEY } : decodeKey(cursor)
+          const rows = yield* withRetry(S.selectHeldRequestsPage(sql, kind, from, to, key, limit))
+          const share = sharing()
+          const requests = rows.map((r): SitrepRequest => ({
+            id: r.id as ResourceId,
+            caseId: share.caseId(r.case_id),
+            body: r.body,
+            enteredAt: share.entry(BigInt(r.entered_at_generation))
+          }))
+          const last = rows[rows.length - 1]
+          return { requests, cursor: rows.length < limit || last === undefined ? null : encodeKey(last) } satisfies HeldRequestsPage
+        }).pipe(storeError(`reading the ${kind} requests of sitrep ${held.id}`)),
       byVersion: (version) =>
         tx.snapshot(Effect.flatMap(S.selectVersion(sql, version), (rows) => loadAt(sql, rows[0]))).pipe(
           storeError(`reading sitrep version ${version}`)
@@ -335,7 +409,7 @@ export const SqlSitrepStore = Layer.effect(
           const known = new Set((yield* withRetry(S.selectKnownIds(sql, k, ids))).map((r) => r.id))
           return ids.filter((id) => known.has(id))
         }).pipe(storeError(`looking up ${kind} request ids`)),
-      prunePage: (_grant, keep, pageSize) => prunePage(keep, pageSize).pipe(storeError("pruning sitrep history")),
+      prunePage: (grant, keep, pageSize) => prunePage(grant.actor, keep, pageSize).pipe(storeError("pruning sitrep history")),
       historyRange: withRetry(S.selectHistoryRange(sql)).pipe(
         Effect.map((rows) => {
           const r = rows[0]

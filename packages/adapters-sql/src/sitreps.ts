@@ -18,6 +18,11 @@ export const insertSitrep = (sql: Sql, s: Omit<SitrepToPublish, "cases">) =>
     ON CONFLICT (id) DO NOTHING
     RETURNING id`
 
+/** Issue 25.4: who published the sitrep (the grant's actor), in the publish's transaction. */
+export const insertPublisher = (sql: Sql, id: SitrepId, publishedBy: string) =>
+  sql`INSERT INTO sitrep_publisher (sitrep_id, published_by) VALUES (${id}, ${publishedBy})
+    ON CONFLICT (sitrep_id) DO NOTHING`
+
 export const insertGenerations = (sql: Sql, id: SitrepId, generations: Readonly<Record<string, Generation>>) => {
   const kinds = Object.keys(generations)
   return sql`INSERT INTO sitrep_generation (sitrep_id, kind, generation)
@@ -199,8 +204,9 @@ export const selectVersion = (sql: Sql, version: number) =>
   sql<HistoryRow>`SELECT version, sitrep_id FROM sitrep_history WHERE version = ${BigInt(version)}`
 
 export const selectSitrep = (sql: Sql, id: string) =>
-  sql<{ id: string; parent_id: string | null; creator_id: string; time_created: Date; comment: string }>`
-    SELECT id, parent_id, creator_id, time_created, comment FROM sitrep WHERE id = ${id}`
+  sql<{ id: string; parent_id: string | null; creator_id: string; published_by: string | null; time_created: Date; comment: string }>`
+    SELECT s.id, s.parent_id, s.creator_id, p.published_by, s.time_created, s.comment
+    FROM sitrep s LEFT JOIN sitrep_publisher p ON p.sitrep_id = s.id WHERE s.id = ${id}`
 
 export const selectGenerations = (sql: Sql, id: string) =>
   sql<{ kind: string; generation: bigint }>`SELECT kind, generation FROM sitrep_generation WHERE sitrep_id = ${id}`
@@ -307,6 +313,57 @@ export const selectDroppedBetween = (sql: Sql, kind: string, from: Generation, t
       AND r.entered_at_generation <= ${from}`
 
 /**
+ * How a held count of a kind's requests moves from generation `from` to `to` (issue 19, the
+ * executor's `currentHeld`): the rows that entered in between and are still carried at `to`,
+ * through `lineage_request_by_entry`, and the rows carried at `from` that were dropped in
+ * between, through the partial index of drops. ONE statement, reading O(Delta) index entries;
+ * with `from` = 0 (the first load) the first count is every request carried at `to`.
+ */
+export const selectCountMove = (sql: Sql, kind: string, from: Generation, to: Generation) =>
+  sql<{ entered: bigint | number | string; dropped: bigint | number | string }>`SELECT
+    (SELECT count(*) FROM lineage_request r
+      WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND r.entered_at_generation <= ${to}
+        AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > ${to})) AS entered,
+    (SELECT count(*) FROM lineage_request r
+      WHERE r.kind = ${kind} AND r.dropped_at_generation IS NOT NULL
+        AND r.dropped_at_generation > ${from} AND r.dropped_at_generation <= ${to}
+        AND r.entered_at_generation <= ${from}) AS dropped`
+
+export interface HeldRequestRow {
+  readonly id: string
+  readonly case_id: string
+  readonly body: Record<string, unknown>
+  readonly entered_at_generation: bigint
+  readonly position: number
+}
+
+/** The first key of `selectHeldRequestsPage`'s order: below every stored row. */
+export const FIRST_HELD_KEY = { position: -1, id: "00000000-0000-0000-0000-000000000000" } as const
+
+/**
+ * ONE page of what an activation executes (issue 19, `heldRequests`): the requests of a kind
+ * carried at generation `to` that entered after `after`, in the order (entry generation,
+ * position, id), after the key of the previous page's last row (`FIRST_HELD_KEY` at `after` for
+ * the first). Through `lineage_request_by_entry`: a page after a publish reads the Delta rows
+ * that entered, a full execution walks the kind's rows a page at a time.
+ */
+export const selectHeldRequestsPage = (
+  sql: Sql,
+  kind: string,
+  after: Generation,
+  to: Generation,
+  key: { readonly enteredAt: Generation; readonly position: number; readonly id: string },
+  limit: number
+) =>
+  sql<HeldRequestRow>`
+    SELECT r.id, r.case_id, r.body, r.entered_at_generation, r.position FROM lineage_request r
+    WHERE r.kind = ${kind} AND r.entered_at_generation > ${after} AND r.entered_at_generation <= ${to}
+      AND (r.entered_at_generation, r.position, r.id) > (${key.enteredAt}, ${key.position}, CAST(${key.id} AS UUID))
+      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > ${to})
+    ORDER BY r.entered_at_generation, r.position, r.id
+    LIMIT ${limit}`
+
+/**
  * Pruning (SPEC 3.5): ONE page of the rows of a kind no retained version carries, those dropped
  * at or below the oldest retained version's generation of the kind (retained history is a suffix
  * of the lineage, so every retained version has at least that generation). No history: nothing.
@@ -358,7 +415,7 @@ export const pruneHistoryPage = (sql: Sql, keep: number, pageSize: number) =>
     RETURNING sitrep_id`
 
 /** The sitreps that just left history, with their children; one statement per table. */
-export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case", ids: ReadonlyArray<string>) =>
+export const deleteSitrepRows = (sql: Sql, table: "sitrep_generation" | "sitrep_case" | "sitrep_publisher", ids: ReadonlyArray<string>) =>
   sql`DELETE FROM ${sql(table)} WHERE sitrep_id = ANY(${textArray(ids)}::uuid[])`
 
 export const deleteSitreps = (sql: Sql, ids: ReadonlyArray<string>) =>

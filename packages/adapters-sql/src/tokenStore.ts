@@ -1,7 +1,10 @@
-import { type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
+import { type Role, tokenCreateAudit, type TokenRecord, tokenRevokeAudit, TokenStore } from "@fm-rendezvous/domain"
 import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { insertAudit } from "./audit.ts"
+import { SqlProfile } from "./profile.ts"
 import { withRetry } from "./retry.ts"
+import { transactions } from "./transactions.ts"
 import { ambiguous } from "./sqlstate.ts"
 import { storeError } from "./wording.ts"
 
@@ -36,15 +39,21 @@ export const SqlTokenStore = Layer.effect(
   TokenStore,
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    const tx = transactions(sql, yield* SqlProfile)
     const fail = (what: string) => storeError(what)
     return TokenStore.of({
       // Issue 20, item 5: a creation whose outcome was lost (40003, or the connection lost at
       // COMMIT) is run again; a name that exists is this creation's own when the stored digest is
       // this token's (256 bits of secret: no other token has it), so the secret is still shown.
-      create: (t) => {
-        const insert = withRetry(sql<{ name: string }>`INSERT INTO fm_api_token (name, role, lookup, digest, created_at, expires_at)
-          VALUES (${t.name}, ${t.role}, ${t.lookup}, ${t.digest}, ${t.createdAt}, ${t.expiresAt})
-          ON CONFLICT (name) DO NOTHING RETURNING name`)
+      // The row and its audit entry in one transaction (issue 25.5): a name taken writes neither.
+      create: (t, actor) => {
+        const insert = tx.readWrite(Effect.gen(function*() {
+          const rows = yield* sql<{ name: string }>`INSERT INTO fm_api_token (name, role, lookup, digest, created_at, expires_at)
+            VALUES (${t.name}, ${t.role}, ${t.lookup}, ${t.digest}, ${t.createdAt}, ${t.expiresAt})
+            ON CONFLICT (name) DO NOTHING RETURNING name`
+          if (rows.length === 1) yield* insertAudit(sql, tokenCreateAudit(actor, t))
+          return rows
+        }))
         const ours = Effect.map(
           withRetry(sql<{ digest: string }>`SELECT digest FROM fm_api_token WHERE name = ${t.name}`),
           (rows) => rows[0]?.digest === t.digest
@@ -58,9 +67,15 @@ export const SqlTokenStore = Layer.effect(
         Effect.map((rows) => rows.map(toRecord)),
         fail("listing tokens")
       ),
-      revoke: (name, at) =>
-        sql<{ name: string }>`UPDATE fm_api_token SET revoked_at = COALESCE(revoked_at, ${at})
-          WHERE name = ${name} RETURNING name`.pipe(Effect.map((rows) => rows.length === 1), fail("revoking a token")),
+      // One transaction: the row read locked (was it revoked already?), the revoke, its audit entry.
+      revoke: (name, at, actor) =>
+        tx.readWrite(Effect.gen(function*() {
+          const before = yield* sql<{ revoked_at: Date | null }>`SELECT revoked_at FROM fm_api_token WHERE name = ${name} FOR UPDATE`
+          if (before[0] === undefined) return false
+          yield* sql`UPDATE fm_api_token SET revoked_at = COALESCE(revoked_at, ${at}) WHERE name = ${name}`
+          yield* insertAudit(sql, tokenRevokeAudit(actor, name, before[0].revoked_at !== null, at))
+          return true
+        })).pipe(fail("revoking a token")),
       byLookup: (lookup) =>
         selectTokenByLookup(sql, lookup).pipe(
           Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), toRecord)),

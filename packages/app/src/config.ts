@@ -47,6 +47,8 @@ export interface ExecutorSettings {
   readonly historyToKeep: number
   /** How often the daemon prunes history and finishes destroyed bundles. */
   readonly housekeepingPeriod: Duration.Duration
+  /** Issue 25.5: audit entries older than this are pruned by the daemon's housekeeping. */
+  readonly auditRetention: Duration.Duration
   /**
    * Issue 25: how long an executor name's lease holds without a renewal (renewed every third of
    * it); the longest a killed process keeps its name from a restarted one.
@@ -63,5 +65,6 @@ export const ExecutorSettings: Config.Config<ExecutorSettings> = Config.all({
   reconcileInterval: positiveDuration("FM_RECONCILE_INTERVAL", Duration.minutes(15)),
   historyToKeep: wholeNumberAtLeastOne("FM_HISTORY_KEEP", 100),
   housekeepingPeriod: positiveDuration("FM_HOUSEKEEPING_PERIOD", Duration.seconds(30)),
+  auditRetention: positiveDuration("FM_AUDIT_RETENTION", Duration.days(90)),
   leaseTtl: positiveDuration("FM_EXECUTOR_LEASE", Duration.seconds(30))
 })

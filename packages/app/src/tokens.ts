@@ -36,7 +36,13 @@ export interface IssuedToken {
   readonly token: string
 }
 
-export const issueToken = (name: string, role: Role, expiresIn: Option.Option<Duration.Duration>) =>
+/**
+ * Who the audit record names for a token's creation or revocation (issue 25.5): these are the
+ * database owner's commands (SPEC 8.2), so the --actor (or FM_ACTOR) when given, else this.
+ */
+export const DATABASE_OWNER = "database-owner"
+
+export const issueToken = (name: string, role: Role, expiresIn: Option.Option<Duration.Duration>, actor: string = DATABASE_OWNER) =>
   Effect.gen(function*() {
     // Case-insensitively: FM-EXECUTOR would read as the executors' identity in every log.
     if (name.toLowerCase() === EXECUTOR_IDENTITY.toLowerCase()) {
@@ -51,15 +57,15 @@ export const issueToken = (name: string, role: Role, expiresIn: Option.Option<Du
     const token = `fm_${randomBytes(8).toString("hex")}_${randomBytes(32).toString("base64url")}`
     const lookup = TOKEN_PATTERN.exec(token)![1]!
     const expiresAt = Option.match(expiresIn, { onNone: () => null, onSome: (d) => new Date(now.getTime() + Duration.toMillis(d)) })
-    const created = yield* (yield* TokenStore).create({ name, role, lookup, digest: digestOf(token), createdAt: now, expiresAt })
+    const created = yield* (yield* TokenStore).create({ name, role, lookup, digest: digestOf(token), createdAt: now, expiresAt }, actor)
     if (!created) return yield* new Refused({ message: `A token named ${name} exists already (names are never reused); pick another name.` })
     return { name, role, expiresAt, token } satisfies IssuedToken
   })
 
-export const revokeToken = (name: string) =>
+export const revokeToken = (name: string, actor: string = DATABASE_OWNER) =>
   Effect.gen(function*() {
     const now = new Date(yield* Clock.currentTimeMillis)
-    const found = yield* (yield* TokenStore).revoke(name, now)
+    const found = yield* (yield* TokenStore).revoke(name, now, actor)
     if (!found) return yield* new Refused({ message: `There is no token named ${name}.` })
   })
 

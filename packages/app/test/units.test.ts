@@ -10,7 +10,7 @@ import {
   NotFound,
   ParentNotCurrent,
   publishSitrep,
-  type Sitrep,
+  type HeldSitrep,
   type SitrepVersion,
   StoreError
 } from "@fm-rendezvous/domain"
@@ -151,7 +151,7 @@ describe("one duration syntax (issue 25.9)", () => {
 })
 
 describe("the daemon's sitrep loader", () => {
-  const sitrep = (version: number) => ({ version: version as SitrepVersion }) as Sitrep
+  const sitrep = (version: number) => ({ version: version as SitrepVersion }) as HeldSitrep
   it("never replaces a held sitrep with a lower or equal version", () => {
     expect(Option.getOrThrow(replaceIfNewer(Option.some(sitrep(5)), sitrep(4))).version).toBe(5)
     expect(Option.getOrThrow(replaceIfNewer(Option.some(sitrep(5)), sitrep(6))).version).toBe(6)

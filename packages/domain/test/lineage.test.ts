@@ -16,6 +16,7 @@ const stored = (d: ReturnType<typeof doc>, parent: Sitrep | undefined): Sitrep =
     parentId: d.parentId as Sitrep["parentId"],
     version: ((parent?.version ?? 0) + 1) as Sitrep["version"],
     creatorId: d.creatorId,
+    publishedBy: null,
     timeCreated: new Date(0),
     comment: d.comment,
     generations: plan.generations,

@@ -36,6 +36,7 @@ interface Current {
   readonly version: number
   readonly id: string
   readonly creatorId: string
+  readonly publishedBy: string | null
   readonly timeCreated: string
   readonly comment: string
   readonly generations: Readonly<Record<string, number>>
@@ -89,7 +90,8 @@ export const OverviewPage = () => {
       {current === null ? <p>No sitrep has been published.</p> : (
         <dl class="facts" data-testid="current-sitrep">
           <dt>Version</dt><dd><a href={`#/sitreps/${current.version}`}>{current.version}</a></dd>
-          <dt>Published by</dt><dd>{current.creatorId}</dd>
+          <dt>Published by</dt><dd>{current.publishedBy ?? "not recorded"}</dd>
+          <dt>Planner's label</dt><dd>{current.creatorId}</dd>
           <dt>Published at</dt><dd>{time(current.timeCreated)}</dd>
           <dt>Comment</dt><dd>{current.comment}</dd>
           {kinds.map((k) => <><dt>Generation of {k.plural}</dt><dd>{current.generations[k.name] ?? "—"}</dd></>)}

@@ -8,6 +8,8 @@ interface Entry {
   readonly id: string
   readonly parentId: string | null
   readonly creatorId: string
+  /** Who published it (the token's name); null when not recorded (issue 25.4). */
+  readonly publishedBy: string | null
   readonly timeCreated: string
   readonly comment: string
   readonly generations: Readonly<Record<string, number>>
@@ -60,11 +62,12 @@ export const SitrepList = () => {
             <div class="scroll">
               <table data-testid="sitrep-history">
                 <caption class="sr-only">Sitrep history, newest first</caption>
-                <thead><tr><th scope="col">Version</th><th scope="col">Author</th><th scope="col">Published</th><th scope="col">Comment</th>{kinds.map((k) => <th scope="col">{k.plural}: added / dropped</th>)}</tr></thead>
+                <thead><tr><th scope="col">Version</th><th scope="col">Published by</th><th scope="col">Planner's label</th><th scope="col">Published</th><th scope="col">Comment</th>{kinds.map((k) => <th scope="col">{k.plural}: added / dropped</th>)}</tr></thead>
                 <tbody>
                   {p.items.map((e, i) => (
                     <tr>
                       <th scope="row"><a href={`#/sitreps/${e.version}`}>{e.version}</a></th>
+                      <td>{e.publishedBy ?? "not recorded"}</td>
                       <td>{e.creatorId}</td>
                       <td>{time(e.timeCreated)}</td>
                       <td>{e.comment}</td>
@@ -97,7 +100,8 @@ export const SitrepPage = ({ version }: { version: string }) => {
             <dl class="facts" data-testid="sitrep">
               <dt>Id</dt><dd class="mono">{d.id}</dd>
               <dt>Parent</dt><dd class="mono">{d.parentId ?? "none"}</dd>
-              <dt>Author</dt><dd>{d.creatorId}</dd>
+              <dt>Published by</dt><dd>{d.publishedBy ?? "not recorded"}</dd>
+              <dt>Planner's label</dt><dd>{d.creatorId}</dd>
               <dt>Published</dt><dd>{time(d.timeCreated)}</dd>
               <dt>Comment</dt><dd data-testid="sitrep-comment">{d.comment}</dd>
               {kinds.map((k) => <><dt>Generation of {k.plural}</dt><dd>{d.generations[k.name] ?? "—"}</dd></>)}

@@ -42,20 +42,20 @@ export const globalFlags = {
  * Which of the shared flags a command takes, by name, for its --help (issue 25.12): all are
  * parsed everywhere (so `fm activate --server URL` is refused in a sentence rather than as an
  * unknown flag), but a command's help lists only those it takes, with its own description where
- * a string replaces the shared one. The commands that have an API (`withOperations`) take them
- * all; the others the database flags; `fm token create` its --role too.
+ * a string replaces the shared one. By default a command takes them all (the commands that have
+ * an API, `withOperations`, so a new one cannot hide --server by omission); the commands that
+ * work on the database only (`refuseServerFlag`) are marked `databaseOnly`, and `fm token
+ * create` takes its --role too.
  */
-export const TakesFlags = Context.Reference<Readonly<Record<string, true | string>>>("fm/cli/TakesFlags", {
-  defaultValue: () => ({ json: true, "database-url": true })
-})
-
 const apiFlags = { json: true, "database-url": true, actor: true, role: true, server: true, token: true, "token-file": true } as const
 
-/** Marks a command (or a group of them) as one that runs through the API with --server. */
+export const TakesFlags = Context.Reference<Readonly<Record<string, true | string>>>("fm/cli/TakesFlags", { defaultValue: () => apiFlags })
+
+/** Marks a command (or a group of them) as one that runs through the API with --server (the default, said). */
 export const hasApi = <C extends Command.Command<any, any, any, any, any>>(command: C): C => Command.annotate(command, TakesFlags, apiFlags) as C
 
-/** Marks a command as taking these shared flags besides --json and --database-url. */
-export const takesAlso = (flags: Readonly<Record<string, true | string>>) => <C extends Command.Command<any, any, any, any, any>>(command: C): C =>
+/** Marks a command as working on the database only: --json and --database-url, and these. */
+export const databaseOnly = (flags: Readonly<Record<string, true | string>> = {}) => <C extends Command.Command<any, any, any, any, any>>(command: C): C =>
   Command.annotate(command, TakesFlags, { json: true, "database-url": true, ...flags }) as C
 
 /** The root command; subcommands read the global flags with `yield* fm`. */

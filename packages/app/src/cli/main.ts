@@ -2,6 +2,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { defaultKinds } from "@fm-rendezvous/domain"
 import { Cause, Context, Effect, Layer, Logger, Option } from "effect"
 import { CliOutput, Command, type HelpDoc } from "effect/cli"
+import { auditCommand } from "./commands/audit.ts"
 import { dbCommand } from "./commands/db.ts"
 import { executorCommands } from "./commands/executor.ts"
 import { inspectCommands } from "./commands/inspect.ts"
@@ -24,6 +25,7 @@ export const fmCommand = fm.pipe(
     sitrepCommand,
     ...executorCommands,
     ...inspectCommands,
+    auditCommand,
     ...defaultKinds.map((kind) => resourceCommand(kind)),
     simulateCommand,
     tokenCommand,

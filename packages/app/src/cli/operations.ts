@@ -3,6 +3,10 @@ import type { EmbeddedDatabaseError } from "../database/embedded.ts"
 import type { Failure } from "../shared/failure.ts"
 import {
   type ActivationReport,
+  type AuditCursor,
+  type AuditEntry,
+  type AuditFilter,
+  AuditLog,
   Authorization,
   commentResource,
   deleteResource,
@@ -35,6 +39,7 @@ import { actorOf, type GlobalOptions } from "./globalFlags.ts"
 import { type DeleteReport, deleteReportOf } from "../shared/deleteReport.ts"
 import { forgetExecutor } from "../shared/executors.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
+import type { AuditPage } from "../shared/audit.ts"
 
 /**
  * What the operator commands do, in one interface with two implementations (SPEC 8.5): direct
@@ -108,6 +113,19 @@ export const followCursor = <Row, C, E>(
     }
   })
 
+/** `followCursor` over the audit record, newest first (issue 25.5). */
+export const followAuditPages = <E>(
+  filter: AuditFilter,
+  limit: number | undefined,
+  after: AuditCursor | null,
+  fetch: (filter: AuditFilter, want: number, after: AuditCursor | null) => Effect.Effect<AuditPage, E>
+): Effect.Effect<AuditPage, E> =>
+  Effect.map(
+    followCursor(limit, after ?? undefined, (e: AuditEntry): AuditCursor => ({ at: e.at, id: e.id }), (want, cursor) =>
+      Effect.map(fetch(filter, want, cursor ?? null), (page) => ({ rows: page.entries, more: page.more }))),
+    (page) => ({ entries: page.rows, more: page.more })
+  )
+
 /** `followCursor` over resources, in id order. */
 export const followPages = <E>(
   limit: number | undefined,
@@ -135,6 +153,8 @@ export class Operations extends Context.Service<Operations, {
   readonly comment: (kind: ResourceKind, id: ResourceId, text: string) => Effect.Effect<void, OperationError>
   readonly explain: (id: ResourceId) => Effect.Effect<Explanation, OperationError>
   readonly status: Effect.Effect<StatusView, OperationError>
+  /** Issue 25.5: up to `limit` audit entries after `after` (every one when undefined), newest first. */
+  readonly audit: (filter: AuditFilter, limit: number | undefined, after: AuditCursor | null) => Effect.Effect<AuditPage, OperationError>
   /** Issue 25: an old executor's report and ended lease removed (admin; refused while it runs). */
   readonly forgetExecutor: (executor: string) => Effect.Effect<void, OperationError>
   /** Who acts, for the --json documents that name it. */
@@ -191,7 +211,16 @@ export const directOperations = (global: GlobalOptions) =>
           const reconciled = yield* (yield* ProgressStore).readReconciled
           const processes = yield* (yield* ExecutorLeases).all
           return { current, reports, reconciled, processes }
-        }))
+        })),
+        // Direct mode reads like the other direct reads (the database's owner may read it all);
+        // GET /v1/audit is for admin tokens.
+        audit: (filter, limit, after) =>
+          run(Effect.gen(function*() {
+            yield* (yield* Authorization).requireViewer(actor, "reading the audit record")
+            const log = yield* AuditLog
+            return yield* followAuditPages(filter, limit, after, (f, want, cursor) =>
+              Effect.map(log.page(f, cursor, want + 1), (rows) => ({ entries: rows.slice(0, want), more: rows.length > want })))
+          }))
       })
     })
   )

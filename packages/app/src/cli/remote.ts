@@ -21,13 +21,15 @@ import { FetchHttpClient } from "effect/http"
 import { ExecutorSettings } from "../config.ts"
 import { DELETE_OUTCOME_HEADER, decodeDeleteReport } from "../shared/deleteReport.ts"
 import { type CallFailure, callFailureOf, makeApiClient, resourceClient } from "../http/client.ts"
+import { auditEntryFromJson, type AuditEntryJson } from "../render/audit.ts"
+import { encodeAuditCursor } from "../shared/audit.ts"
 import { processFromJson } from "../render/process.ts"
 import { encodePageToken } from "../shared/pages.ts"
 import { tokenShapeProblem } from "../shared/tokenShape.ts"
 import { Refused, Unavailable, Usage } from "../shared/failure.ts"
 import { writeStderr } from "./output.ts"
 import type { GlobalOptions } from "./globalFlags.ts"
-import { followCursor, followPages, type OperationError, Operations } from "./operations.ts"
+import { followAuditPages, followCursor, followPages, type OperationError, Operations } from "./operations.ts"
 
 /**
  * Remote mode (SPEC 8.5): the operations over the API, with the client derived from the API's
@@ -105,17 +107,26 @@ const toResource = (json: any): Resource => {
 const toExplanation = (json: any): Explanation => ({
   ...json,
   createdAtGeneration: big(json.createdAtGeneration),
-  droppedAtGeneration: big(json.droppedAtGeneration)
+  droppedAtGeneration: big(json.droppedAtGeneration),
+  // A server from before issue 25.5 sends no history.
+  history: ((json.history ?? []) as Array<AuditEntryJson>).map(auditEntryFromJson)
 })
 
-const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
+/** A history entry (a stored sitrep's header) from the API's JSON. */
+const toHistoryEntry = (json: any): HistoryEntry => ({
   id: json.id,
   parentId: json.parentId,
   version: json.version,
   creatorId: json.creatorId,
+  // A server from before issue 25.4 does not send it: not recorded.
+  publishedBy: json.publishedBy ?? null,
   timeCreated: new Date(json.timeCreated),
   comment: json.comment,
-  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number>).map(([k, g]) => [k, BigInt(g)])) as never,
+  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number | string>).map(([k, g]) => [k, BigInt(g)])) as never
+})
+
+const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
+  ...toHistoryEntry(json),
   cases: (json.cases as Array<any>).map((c) => ({
     id: c.id,
     comment: c.comment,
@@ -128,16 +139,6 @@ const toSitrep = (registry: KindRegistry, json: any): Sitrep => ({
       ((c[k.documentField] ?? []) as Array<any>).map(({ id, ...body }) => ({ id, caseId: c.id, body, enteredAt: BigInt(json.generations[k.name] ?? 1) as Generation }))
     ]))
   }))
-})
-
-const toHistoryEntry = (json: any): HistoryEntry => ({
-  id: json.id,
-  parentId: json.parentId,
-  version: json.version,
-  creatorId: json.creatorId,
-  timeCreated: new Date(json.timeCreated),
-  comment: json.comment,
-  generations: Object.fromEntries(Object.entries(json.generations as Record<string, number | string>).map(([k, g]) => [k, BigInt(g)])) as never
 })
 
 const toReport = (json: any): ActivationReport => {
@@ -241,6 +242,17 @@ export const remoteOperations = (global: GlobalOptions, registry: KindRegistry, 
             decodeDeleteReport(answer.headers[DELETE_OUTCOME_HEADER]) ?? { outcome: "deleted" as const, fmCreated: null })),
         comment: (kind, id, text) => call(kinds(kind).comment({ params: { id }, payload: { userComment: text } })).pipe(Effect.asVoid),
         explain: (id) => call(client.inspect.explain({ params: { id } })).pipe(Effect.map(toExplanation)),
+        audit: (filter, limit, after) =>
+          followAuditPages(filter, limit, after, (f, want, cursor) =>
+            call(client.audit.list({
+              query: {
+                limit: String(want),
+                ...(cursor === null ? {} : { page_token: encodeAuditCursor(cursor) }),
+                ...(f.subject === undefined ? {} : { id: f.subject }),
+                ...(f.actor === undefined ? {} : { actor: f.actor }),
+                ...(f.since === undefined ? {} : { since: f.since.toISOString() })
+              }
+            })).pipe(Effect.map((page) => ({ entries: page.items.map(auditEntryFromJson), more: page.nextPageToken !== null })))),
         forgetExecutor: (name) => call(client.inspect.forgetExecutor({ params: { name } })).pipe(Effect.asVoid),
         status: call(client.inspect.status()).pipe(Effect.map((s) => ({
           current: Option.map(Option.fromNullishOr(s.currentSitrep), (c) => ({ id: c.id as SitrepId, version: c.version as SitrepVersion })),

@@ -1,4 +1,4 @@
-import { activate, ActivationMode, type ActivationReport, observeActivation, type Sitrep } from "@fm-rendezvous/domain"
+import { activate, ActivationMode, type ActivationReport, type HeldSitrep, observeActivation, type Sitrep } from "@fm-rendezvous/domain"
 import { Duration, Effect } from "effect"
 import type { ExecutorSettings } from "../config.ts"
 
@@ -9,7 +9,7 @@ import type { ExecutorSettings } from "../config.ts"
  */
 export const activateUninterruptibly = (
   executor: string,
-  held: Sitrep,
+  held: Sitrep | HeldSitrep,
   // Without `reconcileInterval` (the bench) only `mode` decides.
   settings: Pick<ExecutorSettings, "batchSize" | "sweepPageSize"> & Partial<Pick<ExecutorSettings, "reconcileInterval">>,
   mode: ActivationMode

@@ -5,7 +5,7 @@ import { daemonMetrics } from "../observability/daemonMetrics.ts"
 import type { ListenAddress } from "../observability/listenAddress.ts"
 import { reportLogFields } from "../render/report.ts"
 import { activateUninterruptibly, activationDidWork, modeOfActivation } from "./activation.ts"
-import { collectDestroyed, pruneOldHistory } from "./housekeeping.ts"
+import { collectDestroyed, pruneAuditRecord, pruneOldHistory } from "./housekeeping.ts"
 import { holdExecutorName } from "./lease.ts"
 import { makeSitrepLoader } from "./loader.ts"
 
@@ -39,6 +39,10 @@ export const runDaemon = (
       const pruned = yield* pruneOldHistory(settings.historyToKeep, settings.sweepPageSize)
       if (pruned.sitrepsRemoved > 0 || pruned.historyRemoved > 0) {
         yield* Effect.logInfo("history pruned").pipe(Effect.annotateLogs({ ...pruned, keep: settings.historyToKeep }))
+      }
+      const forgotten = yield* pruneAuditRecord(settings.auditRetention)
+      if (forgotten > 0) {
+        yield* Effect.logInfo("audit record pruned").pipe(Effect.annotateLogs({ removed: forgotten, retention: Duration.format(settings.auditRetention) }))
       }
     }).pipe(
       Effect.catch((e) => Effect.logWarning(`housekeeping failed: ${e.message}`)),

@@ -1,4 +1,5 @@
 import type {
+  AuditLog,
   Authorization,
   CollectionBacklog,
   ExecutorLeases,
@@ -17,7 +18,7 @@ import { sqlStores, type SqlStoresError } from "./sqlStores.ts"
 import type { DatabaseTarget } from "./target.ts"
 
 /** Every port a command may use. */
-export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore | SitrepHistory | ExecutorLeases
+export type Stores = Kinds | Authorization | SitrepStore | ResourceStore | MarkerStore | ProgressStore | ReportStore | CollectionBacklog | TokenStore | SitrepHistory | ExecutorLeases | AuditLog
 
 /** What opening the stores can fail with: the SQL server's fault, a bad setting, or the embedded server's start. */
 export type StoresError = SqlStoresError | EmbeddedDatabaseError

@@ -1,6 +1,7 @@
 import {
   type Actor,
   ActivationReport,
+  AUDIT_ACTIONS,
   defaultKinds,
   KindReport,
   makeCaseDocument,
@@ -131,6 +132,21 @@ export const resourceSchema = (kind: ResourceKind) =>
     ...kind.resourceSchema
   }).pipe(Schema.annotate({ title: kind.singular }))
 
+/** One entry of the audit record (issue 25.5), as `fm audit --json` prints it. */
+const AuditEntry = Schema.Struct({
+  id: Schema.String,
+  at: Schema.String.pipe(Schema.annotate({ description: "When it was done (ISO 8601, UTC)." })),
+  actor: Schema.String.pipe(Schema.annotate({ description: "Who did it: a token's name, a direct-mode actor, fm-executor, or database-owner." })),
+  action: Schema.Literals(AUDIT_ACTIONS),
+  kind: Schema.NullOr(Schema.String).pipe(Schema.annotate({ description: "The resource kind, for delete and comment." })),
+  subject: Schema.String.pipe(Schema.annotate({ description: "A resource id, a sitrep id, a token name, or history (prune)." })),
+  version: Schema.NullOr(Count).pipe(Schema.annotate({ description: "The version a publish became." })),
+  outcome: Schema.String.pipe(Schema.annotate({
+    description: "published, pruned, deleted, destroying, alreadyDeleted, commented, created, revoked or alreadyRevoked."
+  })),
+  detail: Schema.Record(Schema.String, Schema.Unknown).pipe(Schema.annotate({ description: "Facts of the action: a prune's counts, a comment's text, a token's role, the document's creatorId." }))
+})
+
 /** SPEC 7.3 `fm explain --json` (render/explanation.ts). */
 const Explanation = Schema.Struct({
   id: Schema.String,
@@ -143,7 +159,8 @@ const Explanation = Schema.Struct({
   deleted: Schema.NullOr(Schema.Struct({ at: Schema.String, by: Schema.NullOr(Schema.String) })),
   requestedByCurrentSitrep: Schema.Boolean,
   markerCollectible: Schema.Boolean,
-  reason: Schema.String
+  reason: Schema.String,
+  history: Schema.Array(AuditEntry).pipe(Schema.annotate({ description: "What the audit record says was done to this id, newest first (at most 20; issue 25.5)." }))
 })
 
 const Reconciled = Schema.Struct({ at: Schema.String, by: Schema.String })
@@ -278,7 +295,10 @@ const sitrepsGroup = (kinds: ReadonlyArray<ResourceKind>) => {
     id: Schema.String,
     parentId: Schema.NullOr(Schema.String),
     version: Count,
-    creatorId: Schema.String,
+    creatorId: Schema.String.pipe(Schema.annotate({ description: "The planner's own label, as the document gave it (SPEC 7.1); not who published." })),
+    publishedBy: Schema.NullOr(Schema.String).pipe(Schema.annotate({
+      description: "Who published it (issue 25.4): the token's name (API) or the direct-mode actor; null for sitreps published before it was recorded."
+    })),
     timeCreated: Schema.String,
     comment: Schema.String,
     generations: Schema.Record(Schema.String, Schema.Union([Count, Schema.String]))
@@ -354,6 +374,22 @@ const inspect = HttpApiGroup.make("inspect").add(
   }).annotateMerge(needs("viewer"))
 ).prefix("/v1").middleware(Authenticated)
 
+/** The audit record (issue 25.5): admin only, newest first, one index-backed statement per page. */
+const audit = HttpApiGroup.make("audit").add(
+  HttpApiEndpoint.get("list", "/", {
+    query: {
+      ...pageQuery,
+      id: Schema.optional(Schema.String).pipe(Schema.annotate({ description: "Only entries about this resource id, sitrep id or token name." })),
+      actor: Schema.optional(Schema.String).pipe(Schema.annotate({ description: "Only entries by this actor." })),
+      since: Schema.optional(Schema.String).pipe(Schema.annotate({ description: "Only entries at or after this time (ISO 8601), or this long ago (24h, 7d)." }))
+    },
+    success: page(AuditEntry),
+    error: refusals
+  }).annotateMerge(needs("admin"))
+).prefix("/v1/audit").middleware(Authenticated).annotateMerge(
+  OpenApi.annotations({ title: "audit", description: "The audit record of operator actions (publish, prune, delete, comment, token create and revoke)." })
+)
+
 /** The Prometheus text exposition format (SPEC 9). */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -374,7 +410,7 @@ const system = HttpApiGroup.make("system").add(
 
 /** The whole API for a registry of kinds; unknown JSON fields are refused (SPEC 8.4). */
 export const makeApi = (kinds: ReadonlyArray<ResourceKind> = defaultKinds) => {
-  const core = HttpApi.make("fm").add(sitrepsGroup(kinds), inspect, system)
+  const core = HttpApi.make("fm").add(sitrepsGroup(kinds), inspect, audit, system)
   // Kind groups have names known only at run time; their type is the registry's, not a literal.
   const withKinds = kinds.reduce((api, kind) => api.add(resourceGroup(kind) as never), core as typeof core)
   return withKinds

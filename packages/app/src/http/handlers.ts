@@ -1,4 +1,5 @@
 import {
+  AuditLog,
   ExecutorLeases,
   Authorization,
   commentResource,
@@ -35,6 +36,8 @@ import { historyEntryToJson, sitrepToJson } from "../render/sitrep.ts"
 import { DELETE_OUTCOME_HEADER, deleteReportOf, encodeDeleteReport } from "../shared/deleteReport.ts"
 import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
 import { decodePage, encodePageToken } from "../shared/pages.ts"
+import { auditEntryToJson } from "../render/audit.ts"
+import { cursorOfText, encodeAuditCursor, parseAuditName, parseSince, validCursorText } from "../shared/audit.ts"
 import { StatusHistory } from "./history.ts"
 import { readiness } from "./readiness.ts"
 
@@ -200,6 +203,27 @@ const kindHandlers = (api: Api, kind: ResourceKind) => {
       }))))
 }
 
+/** Issue 25.5: the audit record, for admins; the filters `fm audit` gives. */
+const auditHandlers = (api: Api) =>
+  HttpApiBuilder.group(api, "audit", (h) =>
+    h.handle("list", ({ query }) =>
+      asRefusal(Effect.gen(function*() {
+        yield* grant("reading the audit record")
+        const page = yield* decodePage(query, validCursorText)
+        const filter = {
+          subject: query.id === undefined ? undefined : yield* parseAuditName(query.id, "id"),
+          actor: query.actor === undefined ? undefined : yield* parseAuditName(query.actor, "actor"),
+          since: query.since === undefined ? undefined : yield* parseSince(query.since, "since")
+        }
+        const rows = yield* (yield* AuditLog).page(filter, page.after === undefined ? null : cursorOfText(page.after), page.limit + 1)
+        const items = rows.slice(0, page.limit)
+        const last = items[items.length - 1]
+        return {
+          items: items.map(auditEntryToJson),
+          nextPageToken: rows.length > page.limit && last !== undefined ? encodeAuditCursor(last) : null
+        }
+      }))))
+
 /** Every group's handlers for the registry's kinds. */
 export const handlersLayer = (api: Api, registry: KindRegistry) =>
-  Layer.mergeAll(sitrepHandlers(api, registry), inspectHandlers(api), systemHandlers(api), ...registry.all.map((k) => kindHandlers(api, k)))
+  Layer.mergeAll(sitrepHandlers(api, registry), inspectHandlers(api), auditHandlers(api), systemHandlers(api), ...registry.all.map((k) => kindHandlers(api, k)))

@@ -1,4 +1,5 @@
 import { type Explanation, type Generation, generationToJson, type KindRegistry } from "@fm-rendezvous/domain"
+import { auditEntryToJson, renderAuditLine } from "./audit.ts"
 import { renderRows, text, yesNo } from "./table.ts"
 
 /** SPEC 7.3 `fm explain --json`: generations through the domain's JSON encoding. */
@@ -13,7 +14,8 @@ export const explanationToJson = (e: Explanation) => ({
   deleted: e.deleted,
   requestedByCurrentSitrep: e.requestedByCurrentSitrep,
   markerCollectible: e.markerCollectible,
-  reason: e.reason
+  reason: e.reason,
+  history: e.history.map(auditEntryToJson)
 })
 
 /**
@@ -42,6 +44,7 @@ export const renderExplanation = (registry: KindRegistry, e: Explanation): strin
     text("deleted by an operator", e.deleted === null ? "no" : `yes, at ${e.deleted.at} by ${e.deleted.by ?? "an unknown actor"}`),
     text("requested by the current sitrep", yesNo(e.requestedByCurrentSitrep)),
     text("marker collectible now", yesNo(e.markerCollectible)),
-    text("why", e.reason)
-  ]).join("\n")
+    text("why", e.reason),
+    ...(e.history.length === 0 ? [] : [text("audit record", `${e.history.length} ${e.history.length === 1 ? "entry" : "entries"}, newest first`)])
+  ]).concat(e.history.map((h) => `  ${renderAuditLine(h)}`)).join("\n")
 }

@@ -1,11 +1,15 @@
 import { documentOf, documentToJson, type HistoryEntry, type KindRegistry, type Sitrep } from "@fm-rendezvous/domain"
 import { plural, renderColumns, renderRows, text } from "./table.ts"
 
-/** A stored sitrep in the document shape of SPEC 7.1 (domain `documentOf`), plus what the history assigned. */
+/**
+ * A stored sitrep in the document shape of SPEC 7.1 (domain `documentOf`), plus what the store
+ * assigned: its version, when and by whom it was published (issue 25.4: `publishedBy` is the
+ * publishing token's name or actor; `creatorId` stays the planner's own label from the document).
+ */
 export const sitrepToJson = (registry: KindRegistry, s: Sitrep) => {
   const { cases, ...doc } = documentToJson(documentOf(registry, s))
   const { id, parentId, creatorId, comment, generations } = doc as typeof doc & { generations: Record<string, number | string> }
-  return { id, parentId, version: s.version, creatorId, timeCreated: s.timeCreated.toISOString(), comment, generations, cases }
+  return { id, parentId, version: s.version, creatorId, publishedBy: s.publishedBy, timeCreated: s.timeCreated.toISOString(), comment, generations, cases }
 }
 
 /** One entry of the history (SPEC 8.3 `GET /v1/sitreps`, `fm sitrep list`): a stored sitrep without its cases. */
@@ -19,11 +23,13 @@ export const renderHistory = (registry: KindRegistry, entries: ReadonlyArray<His
   entries.length === 0
     ? "No sitrep has been published yet."
     : renderColumns(
-      ["version", "id", "created", "by", "generations", "comment"],
+      // "by" is who published it (issue 25.4); the planner's own label is the document's creatorId.
+      ["version", "id", "created", "by", "planner's label", "generations", "comment"],
       entries.map((e) => [
         String(e.version),
         e.id,
         e.timeCreated.toISOString(),
+        e.publishedBy ?? "(not recorded)",
         e.creatorId,
         registry.all.map((k) => `${k.name} ${e.generations[k.name] ?? "-"}`).join(", "),
         // A comment may hold newlines and tabs: one line per version.
@@ -35,7 +41,8 @@ export const renderSitrep = (registry: KindRegistry, s: Sitrep): string => {
   const lines = renderRows([
     text("sitrep", `${s.id}  (version ${s.version})`),
     text("parent", s.parentId ?? "none (first sitrep)"),
-    text("created", `${s.timeCreated.toISOString()} by ${s.creatorId}`),
+    text("published", `${s.timeCreated.toISOString()} by ${s.publishedBy ?? "(not recorded: published before fm kept it)"}`),
+    text("planner's label", `${s.creatorId} (the document's creatorId)`),
     text("comment", s.comment === "" ? "(none)" : s.comment),
     text(
       "generations",

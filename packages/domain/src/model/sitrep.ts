@@ -34,7 +34,13 @@ export interface Sitrep {
   readonly id: SitrepId
   readonly parentId: SitrepId | null
   readonly version: SitrepVersion
+  /** The planner's own label for itself, as the document gave it (SPEC 7.1): not who published. */
   readonly creatorId: string
+  /**
+   * Who published it (issue 25.4): the token's name (API) or the direct-mode actor, as the store
+   * recorded it from the publish's grant; null for sitreps published before it was recorded.
+   */
+  readonly publishedBy: string | null
   readonly timeCreated: Date
   readonly comment: string
   readonly generations: Readonly<Record<string, Generation>>
@@ -48,7 +54,29 @@ export interface SitrepHeader {
   readonly generations: Readonly<Record<string, Generation>>
 }
 
-export const headerOf = (s: Sitrep): SitrepHeader => ({ id: s.id, version: s.version, generations: s.generations })
+export const headerOf = (s: SitrepHeader): SitrepHeader => ({ id: s.id, version: s.version, generations: s.generations })
+
+/**
+ * What an executor holds of a sitrep (issue 19): its header and how many requests of each kind
+ * it carries, nothing per request. That is all an activation needs of it: the generations decide
+ * staleness and what to execute, the counts go into the report, and the requests it executes are
+ * read from the store in pages (`SitrepStore.heldRequests`: those that entered after the
+ * executed generation, a page of Delta after a publish). The store moves it to a newer version
+ * by the delta (`SitrepStore.currentHeld`): O(kinds) in memory, O(Delta) rows read.
+ */
+export interface HeldSitrep extends SitrepHeader {
+  /** Requests of each kind the sitrep carries, by kind name (0 or absent: none). */
+  readonly requested: Readonly<Record<string, number>>
+}
+
+/** A whole sitrep as an executor holds it; a held one as it is. */
+export const heldOf = (s: Sitrep | HeldSitrep): HeldSitrep => {
+  if (!("cases" in s)) return s
+  const requested: Record<string, number> = {}
+  for (const kind of Object.keys(s.generations)) requested[kind] = 0
+  for (const c of s.cases) for (const [kind, rs] of Object.entries(c.requests)) requested[kind] = (requested[kind] ?? 0) + rs.length
+  return { ...headerOf(s), requested }
+}
 
 /** Every request of one kind that a sitrep carries, in case order. */
 export const requestsOf = (s: Pick<Sitrep, "cases">, kind: KindName): ReadonlyArray<SitrepRequest> =>

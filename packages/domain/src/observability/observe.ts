@@ -1,7 +1,7 @@
 import { Clock, Effect, Exit, Metric } from "effect"
 import type { KindName } from "../model/ids.ts"
 import type { ActivationReport, KindReport } from "../model/report.ts"
-import { generationOf, type Sitrep } from "../model/sitrep.ts"
+import { generationOf, type SitrepHeader } from "../model/sitrep.ts"
 import type { GuardedBatchResult } from "../ports/resourceStore.ts"
 import { lag } from "../rules/progress.ts"
 import type { RequestOutcome } from "../rules/guard.ts"
@@ -42,7 +42,7 @@ export interface KindScope extends ActivationScope {
 // (`captureStackTrace`, on by default) cost about 50 µs per span, more than the rest of a
 // steady-state activation's CPU time (measured with the in-memory adapter).
 /** The scope of one kind's part of an activation, from the executor and the sitrep it holds. */
-export const kindScope = (executor: string, held: Sitrep, kind: KindName): KindScope => ({
+export const kindScope = (executor: string, held: SitrepHeader, kind: KindName): KindScope => ({
   executor,
   sitrepVersion: held.version,
   kind,

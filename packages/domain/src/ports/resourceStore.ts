@@ -33,9 +33,15 @@ export class ResourceStore extends Context.Service<ResourceStore, {
   ) => Effect.Effect<GuardedBatchResult, StoreError>
   readonly get: (kind: KindName, id: ResourceId) => Effect.Effect<Option.Option<Resource>, StoreError>
   readonly list: (kind: KindName, page: ListPage) => Effect.Effect<ReadonlyArray<Resource>, StoreError>
-  /** ONE atomic step (SPEC 3.2): read the row and marker once, apply `deletePlan`. */
+  /**
+   * ONE atomic step (SPEC 3.2): read the row and marker once, apply `deletePlan`, and append the
+   * `delete` entry of the audit record (`deleteAudit`), unless there was nothing to delete.
+   */
   readonly delete: (grant: AdminGrant, kind: KindName, id: ResourceId) => Effect.Effect<DeleteOutcome, StoreError>
-  /** Sets an operator comment (kinds with `userComment`); false when there is no such row. */
+  /**
+   * Sets an operator comment (kinds with `userComment`) and appends the `comment` audit entry in
+   * the same atomic step; false, and nothing written, when there is no such row.
+   */
   readonly setUserComment: (grant: AdminGrant, kind: KindName, id: ResourceId, comment: string) => Effect.Effect<boolean, StoreError>
   /** The collector (SPEC 3.2): removes up to `limit` rows of the kind that are in its destroying state. */
   readonly finishDestroying: (kind: KindName, limit: number) => Effect.Effect<number, StoreError>

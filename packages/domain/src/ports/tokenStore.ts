@@ -22,12 +22,19 @@ export interface TokenRecord {
 export type NewToken = Omit<TokenRecord, "lastUsedAt" | "revokedAt">
 
 export class TokenStore extends Context.Service<TokenStore, {
-  /** False when a token of that name exists already (names are never reused, even revoked). */
-  readonly create: (token: NewToken) => Effect.Effect<boolean, StoreError>
+  /**
+   * False when a token of that name exists already (names are never reused, even revoked). A
+   * creation appends the `token.create` audit entry, by `actor`, in the same atomic step.
+   */
+  readonly create: (token: NewToken, actor: string) => Effect.Effect<boolean, StoreError>
   /** Every token, by name. */
   readonly list: Effect.Effect<ReadonlyArray<TokenRecord>, StoreError>
-  /** False when there is no token of that name; revoking twice keeps the first time. */
-  readonly revoke: (name: string, at: Date) => Effect.Effect<boolean, StoreError>
+  /**
+   * False when there is no token of that name; revoking twice keeps the first time. A revoke of a
+   * token that exists appends the `token.revoke` audit entry (revoked or alreadyRevoked), by
+   * `actor`, in the same atomic step.
+   */
+  readonly revoke: (name: string, at: Date, actor: string) => Effect.Effect<boolean, StoreError>
   readonly byLookup: (lookup: string) => Effect.Effect<Option.Option<TokenRecord>, StoreError>
   /** Records a use when the stored one is older than `olderThan` (at most one write a minute). */
   readonly touch: (name: string, at: Date, olderThan: Date) => Effect.Effect<void, StoreError>

@@ -268,7 +268,10 @@ export const canonicalJsonAll = (values: ReadonlyArray<unknown>): Array<string> 
     }
   }
   for (const v of values) walk(v)
-  if (!plain) return values.map(canonicalJson)
+  // A key list makes JSON.stringify read each listed key with an ordinary property read, so an
+  // object without its own `__proto__` would print Object.prototype under that key: such
+  // documents take the one-value path.
+  if (!plain || keys.has("__proto__")) return values.map(canonicalJson)
   const all = [...keys]
   const list = [...all.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...all.filter((k) => !isArrayIndex(k)).sort()]
   return values.map((v) => JSON.stringify(v, list))
@@ -308,7 +311,7 @@ export interface CarriedRequest {
 }
 
 /** A sitrep without its requests' bodies: its header, cases and (all, or some of) its carried requests. */
-export interface SitrepOutline extends Omit<Sitrep, "cases" | "creatorId" | "timeCreated" | "comment"> {
+export interface SitrepOutline extends Omit<Sitrep, "cases" | "creatorId" | "publishedBy" | "timeCreated" | "comment"> {
   readonly cases: ReadonlyArray<Omit<Case, "requests">>
   /** In the defined order per kind (entry generation, then position); all of them, or those asked for. */
   readonly carried: ReadonlyArray<CarriedRequest>

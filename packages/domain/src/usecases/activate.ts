@@ -4,7 +4,8 @@ import type { ResourceKind } from "../kinds/kind.ts"
 import { Kinds } from "../kinds/registry.ts"
 import type { Generation } from "../model/generation.ts"
 import type { ActivationReport, KindReport, RequestError } from "../model/report.ts"
-import { generationOf, requestsOf, type Sitrep, type SitrepHeader, type SitrepRequest } from "../model/sitrep.ts"
+import type { Request } from "../model/sitrep.ts"
+import { generationOf, type HeldSitrep, heldOf, type Sitrep, type SitrepHeader } from "../model/sitrep.ts"
 import type { MarkerStore } from "../ports/markerStore.ts"
 import { ProgressStore } from "../ports/progressStore.ts"
 import { ReportStore } from "../ports/reportStore.ts"
@@ -18,11 +19,11 @@ import {
   type KindProgress,
   noProgress,
   reconciliationDue,
-  requestsToExecute,
   sweepDone
 } from "../rules/progress.ts"
 import { kindScope, type KindScope, observeBatch, observeCreation, observeKind, observeSweep } from "../observability/observe.ts"
 import { now } from "./clock.ts"
+import { pages } from "./paging.ts"
 import { sweepKind } from "./sweep.ts"
 
 /**
@@ -42,8 +43,13 @@ export const ActivationMode = Data.taggedEnum<ActivationMode>()
 
 export interface ActivationOptions {
   readonly executor: string
-  /** The sitrep this executor holds: possibly stale (SPEC 1). */
-  readonly held: Sitrep
+  /**
+   * The sitrep this executor holds: possibly stale (SPEC 1). The daemon holds a `HeldSitrep`
+   * (issue 19: the header and per-kind counts); a whole `Sitrep` is accepted and counted. Either
+   * way the requests executed are read from the store (`SitrepStore.heldRequests`), so the held
+   * sitrep must be a stored one.
+   */
+  readonly held: Sitrep | HeldSitrep
   readonly batchSize: number
   readonly pageSize: number
   readonly mode: ActivationMode
@@ -54,6 +60,9 @@ export interface ActivationOptions {
    */
   readonly reconcileWithinMillis?: number
 }
+
+/** The options with the held sitrep as the activation uses it. */
+type Options = ActivationOptions & { readonly held: HeldSitrep }
 
 /** A report lists at most this many per-request errors; `errorCount` has them all. */
 export const MAX_LISTED_ERRORS = 20
@@ -102,12 +111,15 @@ interface KindPlan {
   readonly progress: KindProgress
   readonly generation: Generation | undefined
   readonly execution: ExecutionPlan
-  /** The requests creation executes: all, or those that entered after the executed generation. */
-  readonly toExecute: ReadonlyArray<SitrepRequest>
+  /**
+   * Whether creation runs, and from which entry generation: every request (null), or those that
+   * entered after the executed generation; read from the store in pages as they are executed.
+   */
+  readonly toExecute: { readonly after: Generation | null } | undefined
   readonly sweep: boolean
 }
 
-const planKind = (options: ActivationOptions, kind: ResourceKind, progress: KindProgress, current: Option.Option<SitrepHeader>) => {
+const planKind = (options: Options, kind: ResourceKind, progress: KindProgress, current: Option.Option<SitrepHeader>) => {
   const { held, mode } = options
   const generation = generationOf(held, kind.name)
   const currentGeneration = Option.getOrUndefined(current)?.generations[kind.name]
@@ -120,18 +132,19 @@ const planKind = (options: ActivationOptions, kind: ResourceKind, progress: Kind
   // or without requests (issue 15); a refused batch (a publish racing with this activation) can
   // only add to it. A stale kind creates nothing and records no execution progress.
   const stale = !guardPasses(generation, currentGeneration)
-  const requests = requestsOf(held, kind.name)
   const plan: KindPlan = {
     progress,
     generation,
     execution,
-    toExecute: stale ? [] : requestsToExecute(execution, requests),
+    toExecute: stale || execution._tag === "Done"
+      ? undefined
+      : { after: execution._tag === "After" ? execution.executed : null },
     sweep: generation !== undefined && (mode._tag === "Reconcile" || !sweepDone(progress, generation))
   }
   const report: KindReport = {
     generation: generation ?? null,
     currentGeneration: currentGeneration ?? null,
-    requested: requests.length,
+    requested: held.requested[kind.name] ?? 0,
     created: 0,
     alreadyExisted: 0,
     tombstoned: 0,
@@ -154,28 +167,44 @@ const batchResult = (result: GuardedBatchResult): StepResult => {
   return { created: count("Created"), alreadyExisted: count("AlreadyExists"), tombstoned: count("Tombstoned") }
 }
 
-/** Creation in guarded batches (SPEC 3.1), stopping at the first refused one. */
-const create = (kind: ResourceKind, generation: Generation, plan: KindPlan, batchSize: number, report: KindReport, scope: KindScope) =>
+/** Requests read from the store per page: this many guarded batches' worth, and at least `MIN_READ`. */
+export const BATCHES_PER_READ = 10
+export const MIN_READ = 1000
+
+/**
+ * Creation in guarded batches (SPEC 3.1), stopping at the first refused one. The requests come
+ * from the store, a page of `BATCHES_PER_READ` batches (at least `MIN_READ` requests) at a time (issue 19: the held sitrep
+ * keeps no request bodies), in the store's defined order; a page that cannot be read ends the
+ * kind's creation as one error (so its progress does not advance).
+ */
+const create = (held: HeldSitrep, kind: ResourceKind, generation: Generation, plan: KindPlan, batchSize: number, report: KindReport, scope: KindScope) =>
   Effect.gen(function*() {
     const resources = yield* ResourceStore
-    return yield* Stream.fromIterable(Arr.chunksOf(plan.toExecute, batchSize)).pipe(
-      Stream.mapEffect((batch) =>
-        resources.createGuarded(kind.name, generation, batch).pipe(
-          observeBatch(scope, batch.length),
-          Effect.match({
-            onFailure: (e): StepResult => ({ errors: batch.map((r) => ({ requestId: r.id, message: describe(e) })) }),
-            onSuccess: batchResult
-          })
-        )
-      ),
-      // Not an error: creation of this kind stops, and the loader fetches the current sitrep.
-      Stream.takeUntil((s) => s.refused !== undefined),
-      Stream.runFold(() => report, addStep)
-    )
+    const sitreps = yield* SitrepStore
+    const after = plan.toExecute?.after ?? null
+    const limit = Math.max(batchSize * BATCHES_PER_READ, MIN_READ)
+    return yield* pages<string | null, ReadonlyArray<ReadonlyArray<Request>>, StoreError, never>(null, (cursor) =>
+      Effect.map(sitreps.heldRequests(held, kind.name, after, cursor, limit), (page) =>
+        [Arr.chunksOf(page.requests, batchSize), Option.fromNullishOr(page.cursor)] as const)).pipe(
+        Stream.flatMap((batches) => Stream.fromIterable(batches)),
+        Stream.mapEffect((batch) =>
+          resources.createGuarded(kind.name, generation, batch).pipe(
+            observeBatch(scope, batch.length),
+            Effect.match({
+              onFailure: (e): StepResult => ({ errors: batch.map((r) => ({ requestId: r.id, message: describe(e) })) }),
+              onSuccess: batchResult
+            })
+          )
+        ),
+        Stream.orElseSucceed((e): StepResult => failed(null, `reading the requests to execute failed: ${describe(e)}`)),
+        // Not an error: creation of this kind stops, and the loader fetches the current sitrep.
+        Stream.takeUntil((s) => s.refused !== undefined),
+        Stream.runFold(() => report, addStep)
+      )
   }).pipe(observeCreation(scope))
 
 /** Execution progress advances only when every executed request was accounted for, never stale. */
-const recordExecution = (options: ActivationOptions, kind: ResourceKind, generation: Generation, plan: KindPlan, report: KindReport) =>
+const recordExecution = (options: Options, kind: ResourceKind, generation: Generation, plan: KindPlan, report: KindReport) =>
   report.stale || report.errorCount > 0
     ? Effect.succeed(report)
     : Effect.gen(function*() {
@@ -194,7 +223,7 @@ const recordExecution = (options: ActivationOptions, kind: ResourceKind, generat
  * The sweep is safe from any held sitrep, stale or not (SPEC 3.3), and runs whatever happened to
  * creation: failures to create never hold up garbage collection.
  */
-const sweep = (options: ActivationOptions, kind: ResourceKind, generation: Generation, report: KindReport, scope: KindScope) =>
+const sweep = (options: Options, kind: ResourceKind, generation: Generation, report: KindReport, scope: KindScope) =>
   Effect.gen(function*() {
     const progress = yield* ProgressStore
     const reconcile = options.mode._tag === "Reconcile"
@@ -214,7 +243,7 @@ const sweep = (options: ActivationOptions, kind: ResourceKind, generation: Gener
  * creation in guarded batches, execution progress, the sweep and its progress.
  */
 const activateKind = (
-  options: ActivationOptions,
+  options: Options,
   kind: ResourceKind,
   progress: KindProgress,
   current: Option.Option<SitrepHeader>,
@@ -228,7 +257,7 @@ const activateKind = (
     }
     const executed = plan.execution._tag === "Done" || report.stale
       ? report
-      : yield* Effect.flatMap(create(kind, generation, plan, options.batchSize, report, scope), (r) => recordExecution(options, kind, generation, plan, r))
+      : yield* Effect.flatMap(create(options.held, kind, generation, plan, options.batchSize, report, scope), (r) => recordExecution(options, kind, generation, plan, r))
     return plan.sweep ? yield* sweep(options, kind, generation, executed, scope) : executed
   })
 
@@ -237,7 +266,7 @@ const activateKind = (
  * pass completed from a sitrep current for the kind (every request was then executed again;
  * requests that failed are retried by later activations anyway, since progress did not advance).
  */
-const recordReconciliation = (options: ActivationOptions, kind: ResourceKind, report: KindReport, at: Date) =>
+const recordReconciliation = (options: Options, kind: ResourceKind, report: KindReport, at: Date) =>
   options.mode._tag !== "Reconcile" || !report.reconciled || report.stale
     ? Effect.succeed(report)
     : Effect.flatMap(ProgressStore, (p) => p.recordReconciled(kind.name, { at, by: options.executor })).pipe(
@@ -252,7 +281,8 @@ const recordReconciliation = (options: ActivationOptions, kind: ResourceKind, re
  * says is done, create in guarded batches, advance progress only if every request was accounted
  * for, then sweep. A failure in one kind never stops another. The report is stored for `fm status`.
  */
-export const activate = Effect.fn("activate")(function*(options: ActivationOptions) {
+export const activate = Effect.fn("activate")(function*(given: ActivationOptions) {
+  const options: Options = { ...given, held: heldOf(given.held) }
   const kinds = yield* Kinds
   const sitreps = yield* SitrepStore
   const progressStore = yield* ProgressStore
@@ -272,10 +302,10 @@ export const activate = Effect.fn("activate")(function*(options: ActivationOptio
     const known = progress._tag === "Success" ? progress.success[kind.name] ?? noProgress : noProgress
     const due = within !== undefined && reconciled !== undefined &&
       (reconciled._tag === "Failure" || reconciliationDue(reconciled.success[kind.name], activatedAt, within))
-    const kindOptions: ActivationOptions = due ? { ...options, mode: ActivationMode.Reconcile() } : options
+    const kindOptions: Options = due ? { ...options, mode: ActivationMode.Reconcile() } : options
     // Every store call of a kind's activation ends up in its report: nothing here fails.
     const scope = kindScope(options.executor, options.held, kind.name)
-    const kindActivation: Effect.Effect<KindReport, never, ProgressStore | ResourceStore | MarkerStore> = activateKind(kindOptions, kind, known, current, scope).pipe(
+    const kindActivation: Effect.Effect<KindReport, never, ProgressStore | ResourceStore | MarkerStore | SitrepStore> = activateKind(kindOptions, kind, known, current, scope).pipe(
       Effect.map((report) => addStep(report, unread)),
       Effect.flatMap((report) => recordReconciliation(kindOptions, kind, report, activatedAt)),
       observeKind(scope)

@@ -1,5 +1,7 @@
 import { Effect, Option } from "effect"
 import { Kinds } from "../kinds/registry.ts"
+import type { AuditEntry } from "../model/audit.ts"
+import { AuditLog } from "../ports/auditLog.ts"
 import type { ResourceId } from "../model/ids.ts"
 import type { Marker, Resource } from "../model/resource.ts"
 import { generationOf, type SitrepHeader } from "../model/sitrep.ts"
@@ -22,6 +24,20 @@ export interface Explanation {
   readonly requestedByCurrentSitrep: boolean
   readonly markerCollectible: boolean
   readonly reason: string
+  /**
+   * What the audit record says was done to this id (issue 25.5), newest first, at most
+   * `EXPLAIN_HISTORY` entries: it outlives the marker, so a collected tombstone still has its delete.
+   */
+  readonly history: ReadonlyArray<AuditEntry>
+}
+
+/** How many audit entries an explanation carries (`fm audit --id` has them all). */
+export const EXPLAIN_HISTORY = 20
+
+/** The latest delete that removed (or began destroying) the id, from the audit record. */
+const deletedIn = (history: ReadonlyArray<AuditEntry>) => {
+  const entry = history.find((e) => e.action === "delete" && e.outcome !== "alreadyDeleted")
+  return entry === undefined ? null : { at: entry.at.toISOString(), by: entry.actor }
 }
 
 const reasonFor = (
@@ -67,6 +83,7 @@ export const explain = Effect.fn("explain")(function*(id: ResourceId) {
   // The current sitrep's header and, per kind, one index lookup of the id: constant cost,
   // whatever the size of the current sitrep (issue 13).
   const current = Option.getOrUndefined(yield* sitreps.currentHeader)
+  const history = yield* (yield* AuditLog).page({ subject: id }, null, EXPLAIN_HISTORY)
   for (const kind of kinds.all) {
     const row = Option.getOrUndefined(yield* resources.get(kind.name, id))
     const marker = Option.getOrUndefined(yield* markers.get(kind.name, id))
@@ -82,25 +99,34 @@ export const explain = Effect.fn("explain")(function*(id: ResourceId) {
       fmCreated: marker !== undefined || (row !== undefined && row.caseId !== null),
       createdAtGeneration: marker?.createdAtGeneration ?? null,
       droppedAtGeneration: marker?.droppedAtGeneration ?? null,
-      deleted: marker?.timeDeleted ? { at: marker.timeDeleted.toISOString(), by: marker.deletedBy } : null,
+      deleted: marker?.timeDeleted ? { at: marker.timeDeleted.toISOString(), by: marker.deletedBy } : deletedIn(history),
       requestedByCurrentSitrep: requested,
       markerCollectible: collectible,
-      reason
+      reason,
+      history
     }
     return explanation
   }
+  // Gone from every store: the audit record may still say what happened to it (issue 25.5).
+  const remembered = history.find((e) => e.kind !== null)
+  const deleted = deletedIn(history)
   const unknown: Explanation = {
     id,
-    kind: null,
+    kind: remembered?.kind ?? null,
     exists: false,
     state: null,
     fmCreated: false,
     createdAtGeneration: null,
     droppedAtGeneration: null,
-    deleted: null,
+    deleted,
     requestedByCurrentSitrep: false,
     markerCollectible: false,
-    reason: "nothing knows this id: no resource, no creation marker, and the current sitrep does not request it"
+    reason: deleted !== null
+      ? `${deleted.by} deleted it at ${deleted.at} (the audit record says so); its resource and creation marker are gone since, and the current sitrep does not request it, so nothing can create it again`
+      : remembered !== undefined
+      ? "no resource, no creation marker, and the current sitrep does not request it; the audit record lists what was done to it"
+      : "nothing knows this id: no resource, no creation marker, and the current sitrep does not request it",
+    history
   }
   return unknown
 })

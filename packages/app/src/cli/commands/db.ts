@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { describeTarget, resolveTarget } from "../../database/target.ts"
 import { migrateTarget } from "../../database/migrate.ts"
-import { fm, refuseServerFlag } from "../globalFlags.ts"
+import { databaseOnly, fm, refuseServerFlag } from "../globalFlags.ts"
 import { Output } from "../output.ts"
 
 const migrate = Command.make("migrate", {}, () =>
@@ -14,9 +14,10 @@ const migrate = Command.make("migrate", {}, () =>
     yield* migrateTarget(target)
     yield* output.emit({ migrated: true, database: describeTarget(target) }, () =>
       `The schema of ${describeTarget(target)} is up to date.`)
-  })).pipe(Command.withDescription("Create or upgrade the schema (idempotent)."))
+  })).pipe(Command.withDescription("Create or upgrade the schema (idempotent)."), databaseOnly())
 
 export const dbCommand = Command.make("db").pipe(
   Command.withDescription("Database administration."),
+  databaseOnly(),
   Command.withSubcommands([migrate])
 )

@@ -10,8 +10,8 @@ import { renderReport, reportToJson } from "../../render/report.ts"
 import { Refused } from "../../shared/failure.ts"
 import { lookUpSitrep } from "../../shared/sitrepLookup.ts"
 import { Output } from "../output.ts"
+import { databaseOnly, hasApi } from "../globalFlags.ts"
 import { Operations } from "../operations.ts"
-import { hasApi } from "../globalFlags.ts"
 import { withOperations, withStores, withStoresWhenReady } from "../session.ts"
 
 const executorFlag = Flag.String("executor").pipe(
@@ -57,7 +57,7 @@ const activateCommand = Command.make(
         })
       }
     }))
-).pipe(Command.withDescription("Run one activation: create what the held sitrep requests (guarded), then sweep markers."))
+).pipe(Command.withDescription("Run one activation: create what the held sitrep requests (guarded), then sweep markers."), databaseOnly())
 
 const metricsListenFlag = Flag.String("metrics-listen").pipe(
   Flag.withDescription("Serve the Prometheus metrics at http://HOST:PORT/metrics (else FM_METRICS_LISTEN; off when unset)."),
@@ -93,7 +93,7 @@ const runCommand = Command.make(
           Effect.provide(tracingLayer("fm-executor"))
         )
     }))
-).pipe(Command.withDescription("The executor daemon: activations periodically and whenever a new sitrep appears; stop with Ctrl-C or SIGTERM."))
+).pipe(Command.withDescription("The executor daemon: activations periodically and whenever a new sitrep appears; stop with Ctrl-C or SIGTERM."), databaseOnly())
 
 const forgetCommand = Command.make(
   "forget",

@@ -2,6 +2,7 @@ import { Config, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
 import { cannotListen, parseListenAddress } from "../../observability/listenAddress.ts"
+import { databaseOnly } from "../globalFlags.ts"
 import { withStoresWhenReady } from "../session.ts"
 
 export const serveCommand = Command.make(
@@ -31,4 +32,4 @@ export const serveCommand = Command.make(
         waiting.condition
       )
     }))
-).pipe(Command.withDescription("Serve the authenticated operator and planner API (SIGTERM or SIGINT stops it)."))
+).pipe(Command.withDescription("Serve the authenticated operator and planner API (SIGTERM or SIGINT stops it)."), databaseOnly())

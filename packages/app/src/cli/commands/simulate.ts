@@ -9,7 +9,7 @@ import { type DatabaseTarget, resolveTarget } from "../../database/target.ts"
 import { renderReportLine } from "../../render/report.ts"
 import { renderSimulationSummary } from "../../render/simulation.ts"
 import { Refused, Usage } from "../../shared/failure.ts"
-import { fm, refuseServerFlag } from "../globalFlags.ts"
+import { databaseOnly, fm, refuseServerFlag } from "../globalFlags.ts"
 import { Output, writeStdout } from "../output.ts"
 
 /**
@@ -84,4 +84,4 @@ export const simulateCommand = Command.make(
         yield* output.progress(`No invariant was violated, but ${steps} steps never exercised ${unexercised.join(", ")}: run more steps (the default is ${DEFAULT_STEPS}) to check them.`)
       }
     })
-).pipe(Command.withDescription("The demonstration run: planner, executors, operator, sweeps and pruning, with every safety invariant checked against the database."))
+).pipe(Command.withDescription("The demonstration run: planner, executors, operator, sweeps and pruning, with every safety invariant checked against the database."), databaseOnly())

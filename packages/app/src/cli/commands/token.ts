@@ -2,15 +2,16 @@ import { TokenStore } from "@fm-rendezvous/domain"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { renderColumns } from "../../render/table.ts"
-import { issueToken, parseExpiresIn, revokeToken } from "../../tokens.ts"
+import { DATABASE_OWNER, issueToken, parseExpiresIn, revokeToken } from "../../tokens.ts"
 import { Usage } from "../../shared/failure.ts"
-import { fm, takesAlso } from "../globalFlags.ts"
+import { databaseOnly, fm } from "../globalFlags.ts"
 import { Output, writeStderr } from "../output.ts"
 import { withStores } from "../session.ts"
 
 /**
  * `fm token create|list|revoke` (SPEC 8.2): direct-database commands, the bootstrap of the API.
- * Whoever holds the database's credentials is its owner, so they take no --actor.
+ * Whoever holds the database's credentials is its owner, so they need no --actor; when one is
+ * given (or FM_ACTOR), the audit record names it, else `database-owner`.
  */
 const nameArgument = Argument.String("name").pipe(Argument.withDescription("The token's name: the actor of everything done with it."))
 
@@ -35,7 +36,7 @@ const create = Command.make(
         return yield* new Usage({ message: "fm token create needs --role admin or --role viewer on its command line (FM_ROLE is not read here)." })
       }
       const lifetime = Option.isSome(expiresIn) ? Option.some(yield* parseExpiresIn(expiresIn.value)) : Option.none()
-      const issued = yield* issueToken(name, role.value, lifetime)
+      const issued = yield* issueToken(name, role.value, lifetime, Option.getOrElse((yield* fm).actor, () => DATABASE_OWNER))
       // The token alone on stdout, so `export FM_TOKEN=$(fm token create ...)` captures it; the
       // sentence for the person on stderr.
       yield* output.emit({ name: issued.name, role: issued.role, expiresAt: iso(issued.expiresAt), token: issued.token }, () => issued.token)
@@ -45,7 +46,7 @@ const create = Command.make(
         }) created; it is shown only this once.`)
       }
     }))
-).pipe(Command.withDescription("Issue an API token with --role admin|viewer (the role it grants); prints it once."), takesAlso({ role: "The role the new token grants: admin or viewer (required; FM_ROLE is not read)." }))
+).pipe(Command.withDescription("Issue an API token with --role admin|viewer (the role it grants); prints it once."), databaseOnly({ role: "The role the new token grants: admin or viewer (required; FM_ROLE is not read)." }))
 
 const list = Command.make("list", {}, () =>
   withStores(Effect.gen(function*() {
@@ -66,16 +67,17 @@ const list = Command.make("list", {}, () =>
           ["name", "role", "created", "expires", "last used", "revoked"],
           rows.map((r) => [r.name, r.role, r.createdAt, r.expiresAt ?? "never", r.lastUsedAt ?? "never", r.revokedAt ?? "no"])
         ))
-  }))).pipe(Command.withDescription("List API tokens (never their secrets)."))
+  }))).pipe(Command.withDescription("List API tokens (never their secrets)."), databaseOnly())
 
 const revoke = Command.make("revoke", { name: nameArgument }, ({ name }) =>
   withStores(Effect.gen(function*() {
     const output = yield* Output
-    yield* revokeToken(name)
+    yield* revokeToken(name, Option.getOrElse((yield* fm).actor, () => DATABASE_OWNER))
     yield* output.emit({ name, revoked: true }, () => `Token ${name} is revoked; requests with it are refused from now on.`)
-  }))).pipe(Command.withDescription("Revoke an API token; the next request with it is refused."))
+  }))).pipe(Command.withDescription("Revoke an API token; the next request with it is refused."), databaseOnly())
 
 export const tokenCommand = Command.make("token").pipe(
   Command.withDescription("Issue, list and revoke API tokens (direct-database mode)."),
+  databaseOnly(),
   Command.withSubcommands([create, list, revoke])
 )
