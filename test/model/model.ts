@@ -96,6 +96,16 @@ const outcomeOf = (now: Snapshot, kinds: ReadonlySet<string>) => {
 
 /** How many times each command ran, for the summary line a run prints. */
 const ran = new Map<string, number>()
+/** Milliseconds spent per phase, for the same line: where the test's time goes (CI's critical path). */
+const spent = new Map<string, number>()
+const timed = async <A>(phase: string, f: () => Promise<A>): Promise<A> => {
+  const t = performance.now()
+  try {
+    return await f()
+  } finally {
+    spent.set(phase, (spent.get(phase) ?? 0) + performance.now() - t)
+  }
+}
 
 type Command = fc.AsyncCommand<Model, Real>
 
@@ -132,7 +142,7 @@ const shown = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === "bigint
  * earlier version reads): the document's cases and requests in the defined order, and the very
  * sitrep read right after its publish. Versions below the oldest retained are gone.
  */
-const checkRetained = (m: Model, real: Real) =>
+const checkRetained = (m: Model, real: Real) => timed("Retention", () =>
   real.run(Effect.gen(function*() {
     const store = yield* SitrepStore
     const range = yield* store.historyRange
@@ -151,7 +161,7 @@ const checkRetained = (m: Model, real: Real) =>
       const pruned = yield* store.byVersion(((oldest as number) - 1) as SitrepVersion)
       invariant("Retention", Option.isNone(pruned), () => `version ${(oldest as number) - 1}, below the oldest retained, can still be read`)
     }
-  }))
+  })))
 
 const observe = (m: Model, real: Real) =>
   real.run(snapshot(m.kinds, m.everRequested)).then((now) => {
@@ -228,7 +238,7 @@ const publishCmd = (drops: number, adds: ReadonlyArray<number>, close: number, n
   }
   // An executor holding the parent moves by the delta to what a full read gives.
   if (parent !== undefined) {
-    const moved = await real.run(Effect.flatMap(SitrepStore, (s) => s.currentFrom(parent)).pipe(Effect.map(Option.getOrThrow)))
+    const moved = await timed("Retention", () => real.run(Effect.flatMap(SitrepStore, (s) => s.currentFrom(parent)).pipe(Effect.map(Option.getOrThrow))))
     invariant("Retention", shown(moved) === shown(stored), () => `a move from version ${parent.version} reads otherwise than a full read`)
   }
   m.published.set(published.version, {
@@ -461,6 +471,8 @@ const freshModel = (): Model => ({
  */
 export const runModel = async (target: PortTarget, numRuns: number, maxCommands = 30) => {
   ran.clear()
+  spent.clear()
+  const t0 = performance.now()
   const seed = process.env["FM_MODEL_SEED"]
   const path = process.env["FM_MODEL_PATH"]
   await fc.assert(
@@ -474,14 +486,18 @@ export const runModel = async (target: PortTarget, numRuns: number, maxCommands 
           full: (effect) => fullRuntime.runPromise(effect),
           tamper: (kind, mark) => void overrides.set(kind, mark)
         }
+        // Each world builds (and later drops) a fresh store: for SQL a schema migrated from
+        // scratch, most of the test's time, so the two are built and dropped side by side.
+        await timed("stores", () => Promise.all([real.run(Effect.void), real.full(Effect.void)]))
         await fc.asyncModelRun(() => ({ model: freshModel(), real }), cmds)
       } finally {
-        await runtime.dispose()
-        await fullRuntime.dispose()
+        await timed("stores", () => Promise.all([runtime.dispose(), fullRuntime.dispose()]))
       }
     }),
     { numRuns, ...(seed ? { seed: Number(seed) } : {}), ...(path ? { path } : {}), endOnFailure: process.env["CI"] === "true" }
   )
   const total = [...ran.values()].reduce((a, b) => a + b, 0)
   console.log(`model (${target.name}): ${numRuns} histories, ${total} commands: ${[...ran].map(([k, v]) => `${k} ${v}`).join(", ")}`)
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+  console.log(`model (${target.name}): ${seconds(performance.now() - t0)}, of which building and dropping stores ${seconds(spent.get("stores") ?? 0)}, Retention ${seconds(spent.get("Retention") ?? 0)}`)
 }

@@ -61,7 +61,10 @@ export const createTestDatabase = async (): Promise<{ readonly url: string; read
 /**
  * A fresh, migrated schema in `url`'s database, as the search path of its own pool; dropped when
  * the layer is released. Much cheaper than a database per store, for suites that build hundreds
- * (the model-based test builds one per generated history).
+ * (the model-based test builds one per generated history). Its sessions commit without waiting
+ * for the WAL flush (`synchronous_commit=off`): what each sees is unchanged, only a server crash
+ * could lose the last commits, and none of these suites crashes the server; on the machine's
+ * fsync'd server it took a model history's two stores from about 1.3 s to 0.85 s.
  */
 export const freshSchemaLayer = (url: string, options?: PgOptions & { readonly kinds?: ReadonlyArray<SqlKind> }) =>
   Layer.unwrap(Effect.gen(function*() {
@@ -70,6 +73,6 @@ export const freshSchemaLayer = (url: string, options?: PgOptions & { readonly k
       admin(url, (sql) => sql.unsafe(`CREATE SCHEMA ${name}`)),
       () => admin(url, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`)).pipe(Effect.ignore)
     )
-    const client = pgLayer(url, { maxConnections: 4, ...options, startupParameters: { search_path: name } })
+    const client = pgLayer(url, { maxConnections: 4, ...options, startupParameters: { search_path: name, synchronous_commit: "off" } })
     return Layer.effectDiscard(migrate(options?.kinds)).pipe(Layer.provideMerge(client))
   }))
