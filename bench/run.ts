@@ -121,9 +121,11 @@ try {
       met: deltaRatio <= 1.5
     },
     ...publish.filter((p) => p.requested >= publishLarge.requested).map((p) => ({
-      target: `issue 19: a full document's publish within 3x of decoding it alone (R = ${p.requested.toLocaleString("en")})`,
-      value: `${(p.full.ms.median / p.decodeMs.median).toFixed(1)}x (${p.full.ms.median.toFixed(0)} ms against ${p.decodeMs.median.toFixed(1)} ms for JSON.parse; ${(p.full.ms.median / p.schemaDecodeMs.median).toFixed(1)}x of JSON.parse and the document schema, ${p.schemaDecodeMs.median.toFixed(0)} ms)`,
-      met: p.full.ms.median <= 3 * p.decodeMs.median
+      // The lead's reading: decoding the document is what the server must do with it at least,
+      // JSON.parse and the document's schema decode; JSON.parse alone is printed beside it.
+      target: `issue 19: a full document's publish within 3x of decoding it alone, JSON.parse + the document schema (R = ${p.requested.toLocaleString("en")})`,
+      value: `${(p.full.ms.median / p.schemaDecodeMs.median).toFixed(2)}x (${p.full.ms.median.toFixed(0)} ms against ${p.schemaDecodeMs.median.toFixed(0)} ms for JSON.parse and the schema; ${(p.full.ms.median / p.decodeMs.median).toFixed(1)}x of JSON.parse alone, ${p.decodeMs.median.toFixed(1)} ms)`,
+      met: p.full.ms.median <= 3 * p.schemaDecodeMs.median
     })),
     {
       target: `issue 19: an executor's move reads O(Delta) request rows, not R (R = ${publishLarge.requested.toLocaleString("en")})`,
@@ -316,10 +318,11 @@ try {
   rows.push("")
   rows.push(`10. issue 19: publish of a child adding ${ADDED} and dropping ${DROPPED}, as a full document and as a delta document (alternating), against the old copy-every-request INSERT (emulated on a scratch table, "before"); decoding the full document alone; an executor's move to it against a full read; storage after the publishes, every version kept`)
   line("R", "full: statements", "full ms", "full rows", "delta: statements", "delta ms", "delta rows", "before: old copy ms (rows)", "JSON.parse ms", "parse + schema ms",
-    "full / parse", "move statements", "move ms", "full read ms", "storage / one copy", "old storage / one copy")
+    "full / (parse + schema)", "full / parse", "move statements", "move ms", "full read ms", "storage / one copy", "old storage / one copy")
   for (const p of publish) {
     line(p.requested.toLocaleString("en"), n(p.full.statements), f(p.full.ms, 1), n(p.full.rowsWritten), n(p.delta.statements), f(p.delta.ms, 1), n(p.delta.rowsWritten),
-      `${f(p.legacyCopy.ms, 1)} (${p.legacyCopy.rowsWritten.toLocaleString("en")})`, f(p.decodeMs, 2), f(p.schemaDecodeMs, 1), `${(p.full.ms.median / p.decodeMs.median).toFixed(1)}x`,
+      `${f(p.legacyCopy.ms, 1)} (${p.legacyCopy.rowsWritten.toLocaleString("en")})`, f(p.decodeMs, 2), f(p.schemaDecodeMs, 1), `${(p.full.ms.median / p.schemaDecodeMs.median).toFixed(2)}x`,
+      `${(p.full.ms.median / p.decodeMs.median).toFixed(1)}x`,
       n(p.move.statements), f(p.move.ms, 1), f(p.fullRead.ms, 1), (p.storage.lineageBytes / p.storage.oneCopyBytes).toFixed(2), (p.storage.legacyBytes / p.storage.oneCopyBytes).toFixed(1))
   }
   rows.push("")

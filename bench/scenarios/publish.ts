@@ -31,7 +31,7 @@ export interface PublishFigures {
   readonly legacyCopy: { readonly ms: Summary; readonly rowsWritten: number }
   /** Decoding the full document alone (JSON.parse of its text): the least a full document can cost. */
   readonly decodeMs: Summary
-  /** JSON.parse and the document's schema (decodeSitrepDocument), which every publish of a full document runs. */
+  /** JSON.parse and the document's whole schema (decodeSitrepDocument): "decoding the document", the target's measure. A publish runs the request schema only on requests the parent does not carry (decodeAgainstParent). */
   readonly schemaDecodeMs: Summary
   /** An executor's move to the new version: `currentFrom(held)` against a full read (`current`, not run at R = 1,000,000). */
   readonly move: { readonly statements: Summary; readonly ms: Summary; readonly rowsRead: number }

@@ -1,4 +1,5 @@
 import { Result, Schema, SchemaIssue } from "effect"
+import type { ResourceKind } from "../kinds/kind.ts"
 import type { KindRegistry } from "../kinds/registry.ts"
 import { GenerationFromJson } from "./generation.ts"
 import { CaseId, ResourceId, SitrepId } from "./ids.ts"
@@ -20,15 +21,24 @@ export const documentHeader = {
   generations: Schema.optionalKey(Schema.Record(Schema.String, GenerationFromJson))
 }
 
+/** A request as SPEC 7.1 writes it in its kind's list: its id and the kind's fields. */
+export const makeRequestDocument = (kind: ResourceKind) => Schema.Struct({ id: ResourceId, ...kind.requestFields })
+
 /** A case as SPEC 7.1 writes it: each kind's requests in its `documentField`, all optional. */
-export const makeCaseDocument = (registry: KindRegistry) => {
+export const makeCaseDocument = (registry: KindRegistry, request: (kind: ResourceKind) => Schema.Top = makeRequestDocument) => {
   const requestFields: Record<string, Schema.Top> = {}
-  for (const kind of registry.all) {
-    const request = Schema.Struct({ id: ResourceId, ...kind.requestFields })
-    requestFields[kind.documentField] = Schema.optionalKey(Schema.Array(request))
-  }
+  for (const kind of registry.all) requestFields[kind.documentField] = Schema.optionalKey(Schema.Array(request(kind)))
   return Schema.Struct({ id: CaseId, comment: Comment, closed: Schema.Boolean, ...requestFields })
 }
+
+/**
+ * The sitrep document's schema with each request left unchecked (any JSON value), issue 19: the
+ * header, the cases and each kind's list are checked as by `makeSitrepDocument`, so a document
+ * it refuses the full schema refuses too. `decodeAgainstParent` runs it first, then the request
+ * schema on the requests that are not carried unchanged.
+ */
+export const makeSitrepDocumentShape = (registry: KindRegistry) =>
+  Schema.Struct({ ...documentHeader, parentId: Schema.NullOr(SitrepId), cases: Schema.Array(makeCaseDocument(registry, () => Schema.Unknown)) })
 
 export interface CaseDocument {
   readonly id: CaseId
@@ -79,11 +89,14 @@ export const describeSchemaError = (what: string, error: Schema.SchemaError): st
   return `${what} is invalid: ${named.join("; ")}${rest > 0 ? `; and ${rest} more field${rest > 1 ? "s" : ""} with problems` : ""}.`
 }
 
+/** Every problem, excess fields included: the options of every decode of a document. */
+export const documentDecodeOptions = { onExcessProperty: "error", errors: "all" } as const
+
 export const decodeSitrepDocument = (registry: KindRegistry) => {
   const decode = Schema.decodeUnknownResult(makeSitrepDocument(registry))
   return (input: unknown): Result.Result<SitrepDocument, string> =>
     Result.mapError(
-      decode(input, { onExcessProperty: "error", errors: "all" }) as Result.Result<SitrepDocument, Schema.SchemaError>,
+      decode(input, documentDecodeOptions) as Result.Result<SitrepDocument, Schema.SchemaError>,
       (e) => describeSchemaError("The sitrep document", e)
     )
 }

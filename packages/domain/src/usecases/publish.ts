@@ -9,6 +9,7 @@ import type { ResourceId, SitrepId } from "../model/ids.ts"
 import type { Sitrep, SitrepHeader } from "../model/sitrep.ts"
 import type { AdminGrant } from "../ports/authorization.ts"
 import { type PublishOutcome, SitrepStore } from "../ports/sitrepStore.ts"
+import { decodeAgainstParent } from "../rules/fullDocument.ts"
 import { deltaTouches, planDelta } from "../rules/publishDelta.ts"
 import { applySitrepDelta, documentOf, sameSitrepDocument } from "../rules/delta.ts"
 import { parentIsCurrent, planChild } from "../rules/lineage.ts"
@@ -51,18 +52,37 @@ export const publishSitrep = Effect.fn("publishSitrep")(function*(grant: AdminGr
   const kinds = yield* Kinds
   const store = yield* SitrepStore
   if (isSitrepDelta(input)) return yield* publishDelta(kinds, store, grant, input)
-  // A full document is refused unread when invalid.
-  const doc = yield* documentFrom(kinds, input, undefined)
+  // A full document is refused unread when its header, cases or lists are invalid. Its requests
+  // are checked against the parent's outline (`decodeAgainstParent`, issue 19): the schema runs on
+  // those the parent does not carry, planChild compares the others with the stored digests, and any
+  // other answer than a plan first runs the whole schema, whose sentence comes first (`validated`).
+  const decoder = decodeAgainstParent(kinds)
+  const shaped = decoder.shape(input)
+  if (Result.isFailure(shaped)) return yield* new InvalidInput({ message: shaped.failure })
   const outline = yield* store.currentOutline
   const parent = Option.getOrUndefined(outline)
+  const partial = decoder.against(input, shaped.success, parent)
+  if (Result.isFailure(partial)) return yield* new InvalidInput({ message: partial.failure })
+  const validated = Effect.suspend(() => {
+    const whole = decoder.full(input)
+    return Result.isFailure(whole) ? Effect.fail(new InvalidInput({ message: whole.failure })) : Effect.succeed(whole.success)
+  })
+  const doc = partial.success
   // SPEC 7.1: a publish retried after it succeeded (its answer lost) is answered as published.
   if (parent !== undefined && doc.id === parent.id) {
     const published = yield* store.byVersion(parent.version)
-    if (Option.isSome(published)) return yield* retried(kinds, store, input, doc, published.value)
+    if (Option.isSome(published)) return yield* retried(kinds, store, input, yield* validated, published.value)
   }
-  if (!parentIsCurrent(doc.parentId, parent)) return yield* notCurrent(doc.parentId, outline)
+  if (!parentIsCurrent(doc.parentId, parent)) {
+    yield* validated
+    return yield* notCurrent(doc.parentId, outline)
+  }
   const plan = planChild(kinds, doc, parent, yield* store.highestGenerations, store.sha256Hex)
-  if (Result.isFailure(plan)) return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
+  if (Result.isFailure(plan)) {
+    yield* validated
+    return yield* new InvalidInput({ message: `The sitrep cannot be published: ${plan.failure}.` })
+  }
+  // The plan compared every request the schema did not check with the parent's digest: the document is valid.
   yield* refuseKnown(kinds, store, plan.success.added)
   const outcome = yield* store.publish(grant, {
     id: doc.id,
