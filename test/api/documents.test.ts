@@ -87,8 +87,8 @@ describe("inputs (issue 25.9)", () => {
     for (const mode of modes) {
       const shown = await mode.fm(["sitrep", "show", "--json"])
       expect(shown.code, shown.stderr).toBe(0)
-      // Drop version and timeCreated, parentId is its id, a new id, no generations, edit the cases.
-      const { version, timeCreated: _t, generations: _g, ...stored } = shown.json()
+      // Drop version, timeCreated and publishedBy, parentId is its id, a new id, no generations, edit the cases.
+      const { version, timeCreated: _t, publishedBy: _p, generations: _g, ...stored } = shown.json()
       const [first, ...others] = stored.cases
       const child = {
         ...stored,
