@@ -34,7 +34,7 @@ const plan = (doc: unknown, parent: Sitrep | undefined) => Result.getOrThrow(pla
 
 const parentDoc = decode(parentDocument)
 const parentPlan = plan(parentDocument, undefined)
-const parent: Sitrep = { ...parentDoc, version: SitrepVersion.make(1), timeCreated: new Date(), generations: parentPlan.generations, cases: parentPlan.cases }
+const parent: Sitrep = { ...parentDoc, version: SitrepVersion.make(1), timeCreated: new Date(), publishedBy: "planner-1", generations: parentPlan.generations, cases: parentPlan.cases }
 const child = plan(childDocument, parent)
 
 const requested = new Set<string>(requestsOf(child, alertKind.name).map((r) => r.id))
