@@ -15,10 +15,53 @@ import { canonicalJson } from "./lineage.ts"
  * the parent's order, new ones after them); otherwise it is the same sitrep in that canonical order.
  */
 
-type RequestDocument = { readonly id: ResourceId } & Readonly<Record<string, unknown>>
+export type RequestDocument = { readonly id: ResourceId } & Readonly<Record<string, unknown>>
 
-const requestsIn = (c: CaseDocument, field: string): ReadonlyArray<RequestDocument> =>
+export const requestsIn = (c: CaseDocument, field: string): ReadonlyArray<RequestDocument> =>
   (c[field] ?? []) as ReadonlyArray<RequestDocument>
+
+/** What a delta changes of its parent's cases, once checked against the parent. */
+export interface DeltaCaseChanges {
+  readonly parentCaseIds: ReadonlySet<string>
+  readonly changed: ReadonlyMap<string, CaseDocument>
+  readonly removed: ReadonlySet<string>
+  readonly droppedIds: ReadonlySet<string>
+}
+
+/**
+ * The checks every reading of a delta makes first, in this order and these words (applying it to
+ * the parent's document, and planning it against the parent's outline, issue 19): its parent, its
+ * changed and removed cases, and that each dropped id is one the parent carries (`carries`).
+ */
+export const checkDeltaChanges = (
+  registry: KindRegistry,
+  delta: SitrepDelta,
+  parent: { readonly id: string; readonly caseIds: ReadonlyArray<string> },
+  carries: (kind: ResourceKind, id: string) => boolean
+): Result.Result<DeltaCaseChanges, string> => {
+  if (delta.parentId !== parent.id) return Result.fail(`the delta is against ${delta.parentId}, not against ${parent.id}`)
+  const parentCaseIds = new Set(parent.caseIds)
+  const changed = new Map<string, CaseDocument>()
+  for (const c of delta.changes.cases ?? []) {
+    if (changed.has(c.id)) return Result.fail(`changes.cases names case ${c.id} more than once`)
+    changed.set(c.id, c)
+  }
+  const removed = new Set<string>()
+  for (const id of delta.changes.removedCases ?? []) {
+    if (!parentCaseIds.has(id)) return Result.fail(`changes.removedCases names case ${id}, which the parent does not carry`)
+    if (changed.has(id)) return Result.fail(`case ${id} is both in changes.removedCases and in changes.cases`)
+    removed.add(id)
+  }
+  const droppedIds = new Set<string>()
+  for (const kind of registry.all) {
+    const field = kind.documentField
+    for (const id of delta.changes.dropped?.[field] ?? []) {
+      if (!carries(kind, id)) return Result.fail(`changes.dropped.${field} names ${kind.singular} request ${id}, which the parent does not carry`)
+      droppedIds.add(id)
+    }
+  }
+  return Result.succeed({ parentCaseIds, changed, removed, droppedIds })
+}
 
 /** A stored sitrep as the 7.1 document that publishes it (its own id, parent and generations). */
 export const documentOf = (registry: KindRegistry, s: Sitrep): SitrepDocument => ({
@@ -106,28 +149,18 @@ export const applySitrepDelta = (
   parent: SitrepDocument,
   delta: SitrepDelta
 ): Result.Result<SitrepDocument, string> => {
-  if (delta.parentId !== parent.id) return Result.fail(`the delta is against ${delta.parentId}, not against ${parent.id}`)
-  const parentCases = new Map(parent.cases.map((c) => [c.id, c]))
-  const changed = new Map<CaseId, CaseDocument>()
-  for (const c of delta.changes.cases ?? []) {
-    if (changed.has(c.id)) return Result.fail(`changes.cases names case ${c.id} more than once`)
-    changed.set(c.id, c)
-  }
-  const removed = new Set<CaseId>()
-  for (const id of delta.changes.removedCases ?? []) {
-    if (!parentCases.has(id)) return Result.fail(`changes.removedCases names case ${id}, which the parent does not carry`)
-    if (changed.has(id)) return Result.fail(`case ${id} is both in changes.removedCases and in changes.cases`)
-    removed.add(id)
-  }
-  const droppedIds = new Set<string>()
-  for (const kind of registry.all) {
-    const field = kind.documentField
-    const carried = new Set(parent.cases.flatMap((c) => requestsIn(c, field).map((r) => r.id)))
-    for (const id of delta.changes.dropped?.[field] ?? []) {
-      if (!carried.has(id)) return Result.fail(`changes.dropped.${field} names ${kind.singular} request ${id}, which the parent does not carry`)
-      droppedIds.add(id)
+  const carriedByKind = new Map<string, ReadonlySet<string>>()
+  const carries = (kind: ResourceKind, id: string) => {
+    let ids = carriedByKind.get(kind.name)
+    if (ids === undefined) {
+      ids = new Set(parent.cases.flatMap((c) => requestsIn(c, kind.documentField).map((r) => r.id as string)))
+      carriedByKind.set(kind.name, ids)
     }
+    return ids.has(id)
   }
+  const checked = checkDeltaChanges(registry, delta, { id: parent.id, caseIds: parent.cases.map((c) => c.id) }, carries)
+  if (Result.isFailure(checked)) return Result.fail(checked.failure)
+  const { parentCaseIds, changed, removed, droppedIds } = checked.success
   const merged = (before: CaseDocument, change: CaseDocument | undefined): CaseDocument => ({
     id: before.id,
     comment: change?.comment ?? before.comment,
@@ -139,7 +172,7 @@ export const applySitrepDelta = (
   })
   const cases = [
     ...parent.cases.filter((c) => !removed.has(c.id)).map((c) => merged(c, changed.get(c.id))),
-    ...(delta.changes.cases ?? []).filter((c) => !parentCases.has(c.id))
+    ...(delta.changes.cases ?? []).filter((c) => !parentCaseIds.has(c.id))
   ]
   const { changes: _changes, ...header } = delta
   return Result.succeed({ ...header, cases })

@@ -5,6 +5,7 @@ import type { CaseDocument } from "../model/document.ts"
 import type { Generation } from "../model/generation.ts"
 import type { CaseId, KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import type { Case, SitrepRequest } from "../model/sitrep.ts"
+import { checkDeltaChanges, type RequestDocument, requestsIn } from "./delta.ts"
 import { type CarriedRequest, changedRequest, type DroppedRequest, kindGeneration, requestDigest, type SitrepOutline } from "./lineage.ts"
 
 /** A request a publish adds, with its place among the requests of its kind its case gains (issue 19). */
@@ -41,8 +42,6 @@ export const deltaTouches = (registry: KindRegistry, delta: SitrepDelta) => {
   return { ids: [...ids] as ReadonlyArray<string>, removedCases: delta.changes.removedCases ?? [] }
 }
 
-type RequestDocument = { readonly id: ResourceId } & Readonly<Record<string, unknown>>
-const requestsIn = (c: CaseDocument, field: string): ReadonlyArray<RequestDocument> => (c[field] ?? []) as ReadonlyArray<RequestDocument>
 
 /** A place in the 7.1 document the delta stands for, in its reading order (see `planDelta`). */
 type Place = readonly [number, number, number, bigint, number]
@@ -77,36 +76,18 @@ export const planDelta = (
 ): Result.Result<DeltaPlan, string> => {
   const digestOf = requestDigest(sha256Hex)
   // applySitrepDelta's refusals, in its order and words.
-  if (delta.parentId !== parent.id) return Result.fail(`the delta is against ${delta.parentId}, not against ${parent.id}`)
-  const parentCases = new Map(parent.cases.map((c) => [c.id as string, c]))
-  const changed = new Map<string, CaseDocument>()
-  for (const c of delta.changes.cases ?? []) {
-    if (changed.has(c.id)) return Result.fail(`changes.cases names case ${c.id} more than once`)
-    changed.set(c.id, c)
-  }
-  const removed = new Set<string>()
-  for (const id of delta.changes.removedCases ?? []) {
-    if (!parentCases.has(id)) return Result.fail(`changes.removedCases names case ${id}, which the parent does not carry`)
-    if (changed.has(id)) return Result.fail(`case ${id} is both in changes.removedCases and in changes.cases`)
-    removed.add(id)
-  }
   const carried = new Map<string, CarriedRequest>()
   for (const r of parent.carried) carried.set(`${r.kind}/${r.id}`, r)
-  const droppedIds = new Set<string>()
-  for (const kind of registry.all) {
-    const field = kind.documentField
-    for (const id of delta.changes.dropped?.[field] ?? []) {
-      if (!carried.has(`${kind.name}/${id}`)) return Result.fail(`changes.dropped.${field} names ${kind.singular} request ${id}, which the parent does not carry`)
-      droppedIds.add(id)
-    }
-  }
+  const checked = checkDeltaChanges(registry, delta, { id: parent.id, caseIds: parent.cases.map((c) => c.id) }, (kind, id) => carried.has(`${kind.name}/${id}`))
+  if (Result.isFailure(checked)) return Result.fail(checked.failure)
+  const { parentCaseIds, changed, removed, droppedIds } = checked.success
   /** Whether a carried request is still in the applied document. */
   const stays = (r: CarriedRequest) => !droppedIds.has(r.id) && !removed.has(r.caseId)
 
   // The applied document's cases, in its order.
   const childCases = [
     ...parent.cases.filter((c) => !removed.has(c.id)).map((c) => ({ id: c.id, before: c, change: changed.get(c.id) })),
-    ...(delta.changes.cases ?? []).filter((c) => !parentCases.has(c.id)).map((c) => ({ id: c.id, before: undefined, change: c }))
+    ...(delta.changes.cases ?? []).filter((c) => !parentCaseIds.has(c.id)).map((c) => ({ id: c.id, before: undefined, change: c }))
   ]
   const casePosition = new Map<string, number>(childCases.map((c, i) => [c.id, i]))
   const kindIndex = new Map<string, number>(registry.all.map((k, i) => [k.name, i]))
