@@ -1,5 +1,5 @@
 import { describe } from "@effect/vitest"
-import { Authorization, ExecutorLeases, type LeaseClaim } from "@fm-rendezvous/domain"
+import { AuditLog, Authorization, ExecutorLeases, type LeaseClaim } from "@fm-rendezvous/domain"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { assert, type ContractTest } from "./fixtures.ts"
@@ -60,6 +60,9 @@ export const leasesContract = (test: ContractTest) =>
         assert.strictEqual((yield* leases.forget(grant, "e1"))._tag, "Forgotten")
         assert.deepStrictEqual((yield* leases.all).map((p) => p.executor), ["e2", "e3"])
         assert.strictEqual((yield* leases.forget(grant, "e1"))._tag, "Unknown")
+        // The audit record has the one forget that removed something, by whom (a refused or empty one writes nothing).
+        const audit = yield* (yield* AuditLog).page({ subject: "e1" }, null, 10)
+        assert.deepStrictEqual(audit.map((e) => [e.action, e.actor, e.outcome]), [["executor.forget", "alice", "forgotten"]])
       }))
 
     test("two processes claiming a free name at once: exactly one holds it", () =>

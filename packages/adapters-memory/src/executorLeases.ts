@@ -1,7 +1,7 @@
-import { type ExecutorProcess, ExecutorLeases, type LeaseOutcome } from "@fm-rendezvous/domain"
+import { executorForgetAudit, type ExecutorProcess, ExecutorLeases, type LeaseOutcome } from "@fm-rendezvous/domain"
 import { Clock, Effect, Layer, SynchronizedRef } from "effect"
 import { MemoryDatabase } from "./database.ts"
-import type { MemoryDb } from "./state.ts"
+import { appendAudit, type MemoryDb } from "./state.ts"
 
 /** Executor name leases (issue 25) over the memory database, judged by the Clock service. */
 export const MemoryExecutorLeases = Layer.effect(
@@ -38,13 +38,14 @@ export const MemoryExecutorLeases = Layer.effect(
           if (before?.instance === instance) db.leases.set(executor, { ...before, expiresAt: new Date(now), releasedAt: new Date(now) })
         }),
       all: withNow((db, now) => [...db.leases.values()].sort((a, b) => (a.executor < b.executor ? -1 : 1)).map((r) => view(r, now))),
-      forget: (_grant, executor) =>
+      forget: (grant, executor) =>
         withNow((db, now) => {
           const lease = db.leases.get(executor)
           if (lease !== undefined && lease.expiresAt.getTime() > now) return { _tag: "Live" as const, holder: view(lease, now) }
           const known = lease !== undefined || db.reports.has(executor)
           db.leases.delete(executor)
           db.reports.delete(executor)
+          if (known) appendAudit(db, executorForgetAudit(grant.actor, executor, new Date(now)))
           return known ? { _tag: "Forgotten" as const } : { _tag: "Unknown" as const }
         })
     })

@@ -1,7 +1,8 @@
-import { type ExecutorProcess, ExecutorLeases, type LeaseClaim, type LeaseOutcome, StoreError } from "@fm-rendezvous/domain"
-import { Effect, Layer } from "effect"
+import { executorForgetAudit, type ExecutorProcess, ExecutorLeases, type LeaseClaim, type LeaseOutcome, StoreError } from "@fm-rendezvous/domain"
+import { Clock, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { SqlProfile } from "./profile.ts"
+import { insertAudit } from "./audit.ts"
 import { withRetry } from "./retry.ts"
 import { toDate } from "./rows.ts"
 import { transactions } from "./transactions.ts"
@@ -105,13 +106,15 @@ export const SqlExecutorLeases = Layer.effect(
         Effect.map((rows) => rows.map(toProcess).sort((a, b) => (a.executor < b.executor ? -1 : 1))),
         storeError("reading executor leases")
       ),
-      forget: (_grant, executor) =>
+      forget: (grant, executor) =>
         tx.serializable(Effect.gen(function*() {
           const lease = (yield* selectLease(sql, executor))[0]
           if (lease !== undefined && lease.live === true) return { _tag: "Live", holder: toProcess(lease) } as const
           const reports = yield* deleteReport(sql, executor)
           const leases = yield* deleteEndedLease(sql, executor)
-          return reports.length + leases.length > 0 ? { _tag: "Forgotten" } as const : { _tag: "Unknown" } as const
+          if (reports.length + leases.length === 0) return { _tag: "Unknown" } as const
+          yield* insertAudit(sql, executorForgetAudit(grant.actor, executor, new Date(yield* Clock.currentTimeMillis)))
+          return { _tag: "Forgotten" } as const
         })).pipe(storeError(`forgetting executor ${executor}`))
     })
   })

@@ -5,9 +5,9 @@ import type { DeletePlan } from "../rules/deletion.ts"
  * atomic step as the action itself, so a refused action writes nothing and a done one is never
  * missing. Append-only: entries are never changed, only pruned by age (FM_AUDIT_RETENTION).
  */
-export type AuditAction = "publish" | "prune" | "delete" | "comment" | "token.create" | "token.revoke"
+export type AuditAction = "publish" | "prune" | "delete" | "comment" | "token.create" | "token.revoke" | "executor.forget"
 
-export const AUDIT_ACTIONS: ReadonlyArray<AuditAction> = ["publish", "prune", "delete", "comment", "token.create", "token.revoke"]
+export const AUDIT_ACTIONS: ReadonlyArray<AuditAction> = ["publish", "prune", "delete", "comment", "token.create", "token.revoke", "executor.forget"]
 
 export interface AuditEntry {
   /** Unique per entry; with `at`, the order of the record (newest first). */
@@ -18,11 +18,11 @@ export interface AuditEntry {
   readonly action: AuditAction
   /** The resource kind (`alert`, ...) for delete and comment; null for the others. */
   readonly kind: string | null
-  /** What the action was on: a resource id, a sitrep id, a token name, or `history` for a prune. */
+  /** What the action was on: a resource id, a sitrep id, a token or executor name, or `history` for a prune. */
   readonly subject: string
   /** The sitrep version a publish became; null otherwise. */
   readonly version: number | null
-  /** What it did: published, pruned, deleted, destroying, alreadyDeleted, commented, created, revoked, alreadyRevoked. */
+  /** What it did: published, pruned, deleted, destroying, alreadyDeleted, commented, created, revoked, alreadyRevoked, forgotten. */
   readonly outcome: string
   /** Action-specific facts (a prune's counts, a comment's text, a token's role, a planner's label). */
   readonly detail: Readonly<Record<string, unknown>>
@@ -123,6 +123,18 @@ export const tokenRevokeAudit = (actor: string, name: string, alreadyRevoked: bo
   subject: name,
   version: null,
   outcome: alreadyRevoked ? "alreadyRevoked" : "revoked",
+  detail: {}
+})
+
+/** `fm executor forget` (issue 25.7): an old executor's report and ended lease removed. */
+export const executorForgetAudit = (actor: string, executor: string, at: Date): NewAuditEntry => ({
+  at,
+  actor,
+  action: "executor.forget",
+  kind: null,
+  subject: executor,
+  version: null,
+  outcome: "forgotten",
   detail: {}
 })
 
