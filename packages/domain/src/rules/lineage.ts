@@ -69,11 +69,11 @@ export const planChild = (
   // Duplicate ids across the whole sitrep: cases and requests of every kind share one namespace.
   const seen = new Set<string>([doc.id])
   for (const c of doc.cases) {
-    if (seen.has(c.id)) return Result.fail(`id ${c.id} appears more than once in the sitrep`)
+    if (seen.has(c.id)) return Result.fail(duplicateId(c.id))
     seen.add(c.id)
     for (const kind of registry.all) {
       for (const r of (c[kind.documentField] ?? []) as ReadonlyArray<{ id: string }>) {
-        if (seen.has(r.id)) return Result.fail(`id ${r.id} appears more than once in the sitrep`)
+        if (seen.has(r.id)) return Result.fail(duplicateId(r.id))
         seen.add(r.id)
       }
     }
@@ -81,17 +81,14 @@ export const planChild = (
   if (parent !== undefined && doc.id === parent.id) return Result.fail(`the sitrep id ${doc.id} is its parent's id`)
 
   const given = doc.generations ?? {}
-  for (const name of Object.keys(given)) {
-    if (registry.find(name)._tag === "None") {
-      return Result.fail(`generations names ${name}, which is not a resource kind (known: ${registry.all.map((k) => k.name).join(", ")})`)
-    }
-  }
+  const unknownKind = unknownGenerationKind(registry, given)
+  if (unknownKind !== undefined) return Result.fail(unknownKind)
 
   const cases = casesFromDocument(registry, doc, parent)
   const parentCases = new Map<string, { readonly closed: boolean }>((parent?.cases ?? []).map((c) => [c.id, c]))
   for (const c of cases) {
     const before = parentCases.get(c.id)
-    if (before?.closed === true && !c.closed) return Result.fail(`case ${c.id} was closed in the parent and cannot reopen`)
+    if (before?.closed === true && !c.closed) return Result.fail(reopenedCase(c.id))
   }
 
   const generations: Record<string, Generation> = {}
@@ -293,6 +290,21 @@ export const requestDigests = (sha256Hex: (text: string) => string, bodies: Read
   canonicalJsonAll(bodies).map(sha256Hex)
 
 /** The refusal of a carried request whose case or body changed: one sentence, whichever way the parent was read. */
+/** The refusals both planners give (`planChild`, and `planDelta` for what a delta stands for), in one wording. */
+export const duplicateId = (id: string) => `id ${id} appears more than once in the sitrep`
+
+export const reopenedCase = (id: string) => `case ${id} was closed in the parent and cannot reopen`
+
+/** The refusal of a stated generation for a name that is not a resource kind, if any. */
+export const unknownGenerationKind = (registry: KindRegistry, given: Readonly<Record<string, unknown>>): string | undefined => {
+  for (const name of Object.keys(given)) {
+    if (registry.find(name)._tag === "None") {
+      return `generations names ${name}, which is not a resource kind (known: ${registry.all.map((k) => k.name).join(", ")})`
+    }
+  }
+  return undefined
+}
+
 export const changedRequest = (singular: string, id: string) =>
   `${singular} request ${id} differs from the parent's; a request is immutable, give a changed request a new id`
 

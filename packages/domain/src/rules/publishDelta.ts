@@ -6,7 +6,17 @@ import type { Generation } from "../model/generation.ts"
 import type { CaseId, KindName, ResourceId, SitrepId } from "../model/ids.ts"
 import type { Case, SitrepRequest } from "../model/sitrep.ts"
 import { checkDeltaChanges, type RequestDocument, requestsIn } from "./delta.ts"
-import { type CarriedRequest, changedRequest, type DroppedRequest, kindGeneration, requestDigest, type SitrepOutline } from "./lineage.ts"
+import {
+  type CarriedRequest,
+  changedRequest,
+  type DroppedRequest,
+  duplicateId,
+  kindGeneration,
+  reopenedCase,
+  requestDigest,
+  type SitrepOutline,
+  unknownGenerationKind
+} from "./lineage.ts"
 
 /** A request a publish adds, with its place among the requests of its kind its case gains (issue 19). */
 export interface AddedRequest {
@@ -115,17 +125,14 @@ export const planDelta = (
   places.sort((a, b) => before(a.at, b.at))
   const seen = new Set<string>()
   for (const p of places) {
-    if (seen.has(p.id)) return Result.fail(`id ${p.id} appears more than once in the sitrep`)
+    if (seen.has(p.id)) return Result.fail(duplicateId(p.id))
     seen.add(p.id)
   }
   // The sitrep id being the parent's own is a retried publish, answered before planning.
 
   const given = delta.generations ?? {}
-  for (const name of Object.keys(given)) {
-    if (registry.find(name)._tag === "None") {
-      return Result.fail(`generations names ${name}, which is not a resource kind (known: ${registry.all.map((k) => k.name).join(", ")})`)
-    }
-  }
+  const unknownKind = unknownGenerationKind(registry, given)
+  if (unknownKind !== undefined) return Result.fail(unknownKind)
   const cases = childCases.map((c): CaseHeader => {
     const closed = c.change?.closed ?? c.before!.closed
     return {
@@ -138,7 +145,7 @@ export const planDelta = (
     }
   })
   for (const c of childCases) {
-    if (c.before?.closed === true && !(c.change?.closed ?? c.before.closed)) return Result.fail(`case ${c.id} was closed in the parent and cannot reopen`)
+    if (c.before?.closed === true && !(c.change?.closed ?? c.before.closed)) return Result.fail(reopenedCase(c.id))
   }
 
   const generations: Record<string, Generation> = {}
