@@ -36,7 +36,9 @@ export const auditSubject = (subject: string): string => (UUID.test(subject) ? s
 export type NewAuditEntry = Omit<AuditEntry, "id">
 
 /** What a delete did, in the words `fm alert delete --json` prints (`outcome`). */
-export const deleteOutcomeWord = (plan: Exclude<DeletePlan, { readonly _tag: "NotFound" }>): string =>
+export type DeleteOutcomeWord = "deleted" | "destroying" | "alreadyDeleted"
+
+export const deleteOutcomeWord = (plan: Exclude<DeletePlan, { readonly _tag: "NotFound" }>): DeleteOutcomeWord =>
   plan._tag === "Remove" ? "deleted" : plan._tag === "BeginDestroying" ? "destroying" : "alreadyDeleted"
 
 export const deleteAudit = (

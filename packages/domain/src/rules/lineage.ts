@@ -285,10 +285,6 @@ export const canonicalJsonAll = (values: ReadonlyArray<unknown>): Array<string> 
 export const requestDigest = (sha256Hex: (text: string) => string) => (body: Readonly<Record<string, unknown>>): string =>
   sha256Hex(canonicalJson(body))
 
-/** `requestDigest` of many bodies at once (`canonicalJsonAll`). */
-export const requestDigests = (sha256Hex: (text: string) => string, bodies: ReadonlyArray<Readonly<Record<string, unknown>>>) =>
-  canonicalJsonAll(bodies).map(sha256Hex)
-
 /** The refusal of a carried request whose case or body changed: one sentence, whichever way the parent was read. */
 /** The refusals both planners give (`planChild`, and `planDelta` for what a delta stands for), in one wording. */
 export const duplicateId = (id: string) => `id ${id} appears more than once in the sitrep`

@@ -1,6 +1,6 @@
 import { Effect, Option } from "effect"
 import { Kinds } from "../kinds/registry.ts"
-import type { AuditEntry } from "../model/audit.ts"
+import type { AuditEntry, DeleteOutcomeWord } from "../model/audit.ts"
 import { AuditLog } from "../ports/auditLog.ts"
 import type { ResourceId } from "../model/ids.ts"
 import type { Marker, Resource } from "../model/resource.ts"
@@ -36,7 +36,7 @@ export const EXPLAIN_HISTORY = 20
 
 /** The latest delete that removed (or began destroying) the id, from the audit record. */
 const deletedIn = (history: ReadonlyArray<AuditEntry>) => {
-  const entry = history.find((e) => e.action === "delete" && e.outcome !== "alreadyDeleted")
+  const entry = history.find((e) => e.action === "delete" && e.outcome !== ("alreadyDeleted" satisfies DeleteOutcomeWord))
   return entry === undefined ? null : { at: entry.at.toISOString(), by: entry.actor }
 }
 
