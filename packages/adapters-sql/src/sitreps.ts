@@ -322,8 +322,7 @@ export const selectDroppedBetween = (sql: Sql, kind: string, from: Generation, t
 export const selectCountMove = (sql: Sql, kind: string, from: Generation, to: Generation) =>
   sql<{ entered: bigint | number | string; dropped: bigint | number | string }>`SELECT
     (SELECT count(*) FROM lineage_request r
-      WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND r.entered_at_generation <= ${to}
-        AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > ${to})) AS entered,
+      WHERE r.kind = ${kind} AND r.entered_at_generation > ${from} AND ${carriedAt(sql, "r", sql`${to}`)}) AS entered,
     (SELECT count(*) FROM lineage_request r
       WHERE r.kind = ${kind} AND r.dropped_at_generation IS NOT NULL
         AND r.dropped_at_generation > ${from} AND r.dropped_at_generation <= ${to}
@@ -357,9 +356,8 @@ export const selectHeldRequestsPage = (
 ) =>
   sql<HeldRequestRow>`
     SELECT r.id, r.case_id, r.body, r.entered_at_generation, r.position FROM lineage_request r
-    WHERE r.kind = ${kind} AND r.entered_at_generation > ${after} AND r.entered_at_generation <= ${to}
+    WHERE r.kind = ${kind} AND r.entered_at_generation > ${after} AND ${carriedAt(sql, "r", sql`${to}`)}
       AND (r.entered_at_generation, r.position, r.id) > (${key.enteredAt}, ${key.position}, CAST(${key.id} AS UUID))
-      AND (r.dropped_at_generation IS NULL OR r.dropped_at_generation > ${to})
     ORDER BY r.entered_at_generation, r.position, r.id
     LIMIT ${limit}`
 
