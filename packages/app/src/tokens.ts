@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { type Actor, EXECUTOR_IDENTITY, InvalidInput, type Role, type TokenRecord, TokenStore } from "@fm-rendezvous/domain"
 import { Clock, Duration, Effect, Option } from "effect"
-import { expandDurationShorthand } from "./shared/duration.ts"
+import { parseDuration } from "./shared/duration.ts"
 import { Refused } from "./shared/failure.ts"
 import { TOKEN_PATTERN } from "./shared/tokenShape.ts"
 
@@ -21,9 +21,9 @@ const MAX_LIFETIME = Duration.days(36_525)
 
 /** "90d", "12h", "30m", "45s", "2w", or anything effect's Duration reads ("90 days"): shared/duration.ts. */
 export const parseExpiresIn = (text: string): Effect.Effect<Duration.Duration, InvalidInput> => {
-  const parsed = Duration.fromInput(expandDurationShorthand(text) as Duration.Input)
+  const parsed = parseDuration(text)
   // A lifetime must end at a date (no Infinity, nothing past a hundred years).
-  return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero) && Duration.isFinite(parsed.value) &&
+  return Option.isSome(parsed) && Duration.isGreaterThan(parsed.value, Duration.zero) &&
       Duration.isLessThanOrEqualTo(parsed.value, MAX_LIFETIME)
     ? Effect.succeed(parsed.value)
     : Effect.fail(new InvalidInput({ message: `--expires-in takes a positive duration of at most 100 years, such as 90d, 12h or "30 minutes", not ${JSON.stringify(text)}.` }))

@@ -2,7 +2,6 @@ import type { CliError } from "effect/cli"
 import type { EmbeddedDatabaseError } from "../database/embedded.ts"
 import type { Failure } from "../shared/failure.ts"
 import {
-  type ActivationReport,
   type AuditCursor,
   type AuditEntry,
   type AuditFilter,
@@ -10,24 +9,18 @@ import {
   Authorization,
   commentResource,
   deleteResource,
-  ExecutorLeases,
-  type ExecutorProcess,
   type Explanation,
   explain,
   type Generation,
   type HistoryEntry,
   pruneHistory,
   publishSitrep,
-  ReportStore,
   type Resource,
   type ResourceId,
   type ResourceKind,
   ResourceStore,
   showResource,
   type Sitrep,
-  type SitrepHeader,
-  ProgressStore,
-  type Reconciled,
   SitrepHistory,
   SitrepStore,
   type SitrepVersion
@@ -37,7 +30,7 @@ import { ExecutorSettings } from "../config.ts"
 import type { Stores } from "../database/stores.ts"
 import { actorOf, type GlobalOptions } from "./globalFlags.ts"
 import { type DeleteReport, deleteReportOf } from "../shared/deleteReport.ts"
-import { forgetExecutor } from "../shared/executors.ts"
+import { forgetExecutor, readStatusView, type StatusView } from "../shared/executors.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import type { AuditPage } from "../shared/audit.ts"
 
@@ -65,14 +58,6 @@ export interface Published {
   readonly alreadyPublished: boolean
 }
 
-export interface StatusView {
-  readonly current: Option.Option<Pick<SitrepHeader, "id" | "version">>
-  readonly reports: ReadonlyArray<ActivationReport>
-  /** When each kind was last reconciled, by anyone (issue 18). */
-  readonly reconciled: Readonly<Record<string, Reconciled>>
-  /** The process behind each executor name, from its lease (issue 25), by name. */
-  readonly processes: ReadonlyArray<ExecutorProcess>
-}
 
 /** What a list found: the rows, and whether more follow the last of them. */
 export interface ListPage {
@@ -205,13 +190,7 @@ export const directOperations = (global: GlobalOptions) =>
         comment: (kind, id, text) => run(commentResource(actor, kind, id, text)),
         explain: (id) => run(explain(id)),
         forgetExecutor: (executor) => run(forgetExecutor(actor, executor)),
-        status: run(Effect.gen(function*() {
-          const reports = yield* (yield* ReportStore).latest
-          const current = yield* (yield* SitrepStore).currentHeader
-          const reconciled = yield* (yield* ProgressStore).readReconciled
-          const processes = yield* (yield* ExecutorLeases).all
-          return { current, reports, reconciled, processes }
-        })),
+        status: run(readStatusView),
         // Direct mode reads like the other direct reads (the database's owner may read it all);
         // GET /v1/audit is for admin tokens.
         audit: (filter, limit, after) =>

@@ -30,8 +30,8 @@ export const pruneOldHistory = (keep: number, pageSize: number) =>
   )
 
 /** Entries the audit pruner removes per statement, and the most statements of one round. */
-export const AUDIT_PRUNE_PAGE = 1000
-export const AUDIT_PRUNE_PAGES_PER_ROUND = 10
+const AUDIT_PRUNE_PAGE = 1000
+const AUDIT_PRUNE_PAGES_PER_ROUND = 10
 
 /**
  * The audit record's retention (issue 25.5, FM_AUDIT_RETENTION): removes entries older than

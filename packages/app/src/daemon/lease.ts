@@ -12,7 +12,7 @@ import { Refused } from "../shared/failure.ts"
  * FM_EXECUTOR_LEASE and released when the process stops (its scope closes: after the activation
  * in flight stored its report); a killed process's lease expires by the database's clock.
  */
-export const heldByAnother = (executor: string, holder: ExecutorProcess) =>
+const heldByAnother = (executor: string, holder: ExecutorProcess) =>
   new Refused({
     message: `Executor name ${executor} is held by another process, ${describeHolder(holder)} (its lease runs until ${holder.expiresAt.toISOString()} ` +
       "and is renewed while it runs): stop that process first, or wait for its lease to expire if it was killed"

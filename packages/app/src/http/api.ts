@@ -223,8 +223,6 @@ export const kindPath = (kind: ResourceKind): string => kind.plural.trim().toLow
 /** A kind's group name, the key of its client methods. */
 export const kindGroup = (kind: ResourceKind): string => kindPath(kind)
 
-export { DELETE_OUTCOME_HEADER } from "../shared/deleteReport.ts"
-
 const Deleted = HttpApiSchema.WithHeaders(HttpApiSchema.NoContent, {
   [DELETE_OUTCOME_HEADER]: Schema.String.pipe(Schema.annotate({
     description:
@@ -301,7 +299,7 @@ const sitrepsGroup = (kinds: ReadonlyArray<ResourceKind>) => {
     })),
     timeCreated: Schema.String,
     comment: Schema.String,
-    generations: Schema.Record(Schema.String, Schema.Union([Count, Schema.String]))
+    generations: Schema.Record(Schema.String, GenerationJson)
   }
   const Entry = Schema.Struct(header)
   const Stored = Schema.Struct({ ...header, cases: Schema.Array(Schema.toEncoded(makeCaseDocument(registry))) })

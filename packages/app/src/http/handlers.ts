@@ -1,6 +1,5 @@
 import {
   AuditLog,
-  ExecutorLeases,
   Authorization,
   commentResource,
   decodeResourceId,
@@ -11,8 +10,6 @@ import {
   type KindRegistry,
   pruneHistory,
   publishSitrep,
-  ProgressStore,
-  ReportStore,
   type ResourceId,
   type ResourceKind,
   ResourceStore,
@@ -26,7 +23,7 @@ import { type HttpApi, HttpApiBuilder, HttpApiSchema, OpenApi } from "effect/htt
 import { PrometheusMetrics } from "effect/observability"
 import { ExecutorSettings } from "../config.ts"
 import { type Failure, verdictOf } from "../shared/failure.ts"
-import { forgetExecutor } from "../shared/executors.ts"
+import { forgetExecutor, readStatusView } from "../shared/executors.ts"
 import { parseComment, parseResourceId } from "../shared/input.ts"
 import { lookUpSitrep } from "../shared/sitrepLookup.ts"
 import { explanationToJson } from "../render/explanation.ts"
@@ -35,7 +32,7 @@ import { resourceToJson } from "../render/resource.ts"
 import { historyEntryToJson, sitrepToJson } from "../render/sitrep.ts"
 import { DELETE_OUTCOME_HEADER, deleteReportOf, encodeDeleteReport } from "../shared/deleteReport.ts"
 import { type Api, Caller, kindGroup, type Refusal, refusalsByStatus, type ResourceGroup, type UncommentedResourceGroup } from "./api.ts"
-import { decodePage, encodePageToken } from "../shared/pages.ts"
+import { decodePage, encodePageToken, isVersionCursor } from "../shared/pages.ts"
 import { auditEntryToJson } from "../render/audit.ts"
 import { cursorOfText, encodeAuditCursor, parseAuditName, parseSince, validCursorText } from "../shared/audit.ts"
 import { StatusHistory } from "./history.ts"
@@ -86,7 +83,7 @@ const sitrepHandlers = (api: Api, registry: KindRegistry) =>
       .handle("history", ({ query }) =>
         asRefusal(Effect.gen(function*() {
           yield* viewer("reading sitreps")
-          const page = yield* decodePage(query, (after) => /^[1-9]\d{0,15}$/.test(after))
+          const page = yield* decodePage(query, isVersionCursor)
           const before = page.after === undefined ? null : (Number(page.after) as SitrepVersion)
           const rows = yield* (yield* SitrepHistory).page(before, page.limit + 1)
           const items = rows.slice(0, page.limit)
@@ -135,10 +132,7 @@ const inspectHandlers = (api: Api) =>
       .handle("status", () =>
         asRefusal(Effect.gen(function*() {
           yield* viewer("reading status")
-          const reports = yield* (yield* ReportStore).latest
-          const current = yield* (yield* SitrepStore).currentHeader
-          const reconciled = yield* (yield* ProgressStore).readReconciled
-          const processes = yield* (yield* ExecutorLeases).all
+          const { current, reports, reconciled, processes } = yield* readStatusView
           // The document `fm status --json` prints (one shape in both modes).
           return statusToJson(Option.getOrNull(current), reports, reconciled, processes)
         })))

@@ -68,7 +68,7 @@ const responseOfCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest
         describeSchemaError("The request body", defect.cause as Schema.SchemaError)))
   }
   if (HttpApiError.HttpApiSchemaError.is(defect)) {
-    const what = defect.kind === "Payload" ? "The request body" : defect.kind === "Query" ? "The query" : defect.kind === "Params" ? "The path" : "The request"
+    const what = defect.kind === "Query" ? "The query" : defect.kind === "Params" ? "The path" : "The request"
     return Effect.succeed(refusalResponse(400, "InvalidInput", describeSchemaError(what, defect.cause as Schema.SchemaError)))
   }
   const failure = cause.reasons.find(Cause.isFailReason)?.error

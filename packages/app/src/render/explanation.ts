@@ -1,6 +1,6 @@
 import { type Explanation, type Generation, generationToJson, type KindRegistry } from "@fm-rendezvous/domain"
 import { auditEntryToJson, renderAuditLine } from "./audit.ts"
-import { renderRows, text, yesNo } from "./table.ts"
+import { plural, renderRows, text, yesNo } from "./table.ts"
 
 /** SPEC 7.3 `fm explain --json`: generations through the domain's JSON encoding. */
 export const explanationToJson = (e: Explanation) => ({
@@ -45,6 +45,6 @@ export const renderExplanation = (registry: KindRegistry, e: Explanation): strin
     text("requested by the current sitrep", yesNo(e.requestedByCurrentSitrep)),
     text("marker collectible now", yesNo(e.markerCollectible)),
     text("why", e.reason),
-    ...(e.history.length === 0 ? [] : [text("audit record", `${e.history.length} ${e.history.length === 1 ? "entry" : "entries"}, newest first`)])
+    ...(e.history.length === 0 ? [] : [text("audit record", `${plural(e.history.length, "entry", "entries")}, newest first`)])
   ]).concat(e.history.map((h) => `  ${renderAuditLine(h)}`)).join("\n")
 }

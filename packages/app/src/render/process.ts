@@ -7,9 +7,9 @@ import type { ExecutorProcess } from "@fm-rendezvous/domain"
  *  - `stopped`: the process released it as it stopped;
  *  - `expired`: it stopped renewing without releasing (killed, or cut off from the database).
  */
-export type ProcessState = "running" | "stopped" | "expired"
+type ProcessState = "running" | "stopped" | "expired"
 
-export const processState = (p: ExecutorProcess): ProcessState => (p.live ? "running" : p.releasedAt !== null ? "stopped" : "expired")
+const processState = (p: ExecutorProcess): ProcessState => (p.live ? "running" : p.releasedAt !== null ? "stopped" : "expired")
 
 export const processToJson = (p: ExecutorProcess) => ({
   host: p.host,

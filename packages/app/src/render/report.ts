@@ -124,7 +124,7 @@ export const renderReportLine = (registry: KindRegistry, report: ActivationRepor
 }
 
 /** Issue 18: when each kind was last reconciled, by anyone, as JSON (`fm status`, `GET /v1/status`). */
-export const reconciledToJson = (reconciled: Readonly<Record<string, Reconciled>>) =>
+const reconciledToJson = (reconciled: Readonly<Record<string, Reconciled>>) =>
   Object.fromEntries(Object.entries(reconciled).map(([kind, r]) => [kind, { at: r.at.toISOString(), by: r.by }]))
 
 /**
@@ -132,7 +132,7 @@ export const reconciledToJson = (reconciled: Readonly<Record<string, Reconciled>
  * fields unchanged), and the report gains `process`, the lease of its name (issue 25; null when no
  * process holds or held it since leases exist).
  */
-export const statusReportToJson = (
+const statusReportToJson = (
   report: ActivationReport,
   reconciled: Readonly<Record<string, Reconciled>>,
   process: ExecutorProcess | undefined

@@ -1,6 +1,6 @@
 import { type AuditCursor, type AuditEntry, auditSubject, InvalidInput } from "@fm-rendezvous/domain"
 import { Clock, Duration, Effect, Option } from "effect"
-import { expandDurationShorthand } from "./duration.ts"
+import { parseDuration } from "./duration.ts"
 import { decodePageToken, encodePageToken } from "./pages.ts"
 
 /* What `fm audit` and `GET /v1/audit` share (issue 25.5): the filters and the cursor (the paging loop is operations.ts `followAuditPages`). */
@@ -15,8 +15,8 @@ export const parseSince = (text: string, flag: string): Effect.Effect<Date, Inva
   Effect.gen(function*() {
     const trimmed = text.trim()
     if (ISO.test(trimmed) && !Number.isNaN(Date.parse(trimmed))) return new Date(trimmed)
-    const ago = Duration.fromInput(expandDurationShorthand(trimmed) as Duration.Input)
-    if (Option.isSome(ago) && Duration.isFinite(ago.value) && Duration.isGreaterThanOrEqualTo(ago.value, Duration.zero)) {
+    const ago = parseDuration(trimmed)
+    if (Option.isSome(ago) && Duration.isGreaterThanOrEqualTo(ago.value, Duration.zero)) {
       return new Date((yield* Clock.currentTimeMillis) - Duration.toMillis(ago.value))
     }
     return yield* new InvalidInput({

@@ -1,5 +1,17 @@
-import { type Actor, Authorization, type ExecutorProcess, ExecutorLeases, NotFound } from "@fm-rendezvous/domain"
-import { Effect } from "effect"
+import {
+  type ActivationReport,
+  type Actor,
+  Authorization,
+  type ExecutorProcess,
+  ExecutorLeases,
+  NotFound,
+  ProgressStore,
+  type Reconciled,
+  ReportStore,
+  type SitrepHeader,
+  SitrepStore
+} from "@fm-rendezvous/domain"
+import { Effect, type Option } from "effect"
 import { Refused } from "./failure.ts"
 
 /** The process behind an executor name, in the words of every sentence that names it (issue 25). */
@@ -26,3 +38,21 @@ export const forgetExecutor = (actor: Actor | null, executor: string) =>
         })
     }
   })
+
+/** What `fm status` and `GET /v1/status` show, read the same way in both (render/report.ts `statusToJson`). */
+export interface StatusView {
+  readonly current: Option.Option<Pick<SitrepHeader, "id" | "version">>
+  readonly reports: ReadonlyArray<ActivationReport>
+  /** When each kind was last reconciled, by anyone (issue 18). */
+  readonly reconciled: Readonly<Record<string, Reconciled>>
+  /** The process behind each executor name, from its lease (issue 25), by name. */
+  readonly processes: ReadonlyArray<ExecutorProcess>
+}
+
+export const readStatusView = Effect.gen(function*() {
+  const reports = yield* (yield* ReportStore).latest
+  const current = yield* (yield* SitrepStore).currentHeader
+  const reconciled = yield* (yield* ProgressStore).readReconciled
+  const processes = yield* (yield* ExecutorLeases).all
+  return { current, reports, reconciled, processes } satisfies StatusView
+})

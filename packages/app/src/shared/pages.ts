@@ -13,6 +13,9 @@ export interface PageRequest {
   readonly after: string | undefined
 }
 
+/** What a sitrep history page token holds (`GET /v1/sitreps`, `fm sitrep list`): the version a page continues below. */
+export const isVersionCursor = (after: string): boolean => /^[1-9]\d{0,15}$/.test(after)
+
 export const encodePageToken = (after: string): string => Buffer.from(JSON.stringify({ after }), "utf8").toString("base64url")
 
 const tampered = new InvalidInput({ message: "The page_token is not one this server issued; start again without it." })

@@ -4,6 +4,7 @@ import { auditEntryToJson, renderAuditList } from "../../render/audit.ts"
 import { decodeAuditCursor, encodeAuditCursor, parseAuditName, parseSince } from "../../shared/audit.ts"
 import { Usage } from "../../shared/failure.ts"
 import { DEFAULT_LIMIT } from "../../shared/pages.ts"
+import { plural } from "../../render/table.ts"
 import { Operations } from "../operations.ts"
 import { Output, writeStderr } from "../output.ts"
 import { hasApi } from "../globalFlags.ts"
@@ -44,7 +45,7 @@ export const auditCommand = Command.make(
       yield* output.emit({ items: page.entries.map(auditEntryToJson), nextPageToken }, () => renderAuditList(page.entries))
       if (nextPageToken !== null) {
         yield* writeStderr(
-          `Showing the newest ${page.entries.length} entries; there are more: --all lists every one, --page-token ${nextPageToken} (the nextPageToken of --json) continues.`
+          `Showing the newest ${plural(page.entries.length, "entry", "entries")}; there are more: --all lists every one, --page-token ${nextPageToken} (the nextPageToken of --json) continues.`
         )
       }
     }))

@@ -3,13 +3,14 @@ import { Duration, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { declareSignalStopIsNormal } from "../../daemon/gracefulStop.ts"
 import { renderProcess } from "../../render/process.ts"
-import { expandDurationShorthand } from "../../shared/duration.ts"
+import { parseDuration } from "../../shared/duration.ts"
 import { EXIT_UNAVAILABLE, Usage, verdictOfFailure } from "../../shared/failure.ts"
 import { compactJsonText } from "../../shared/jsonText.ts"
 import { explanationToJson, renderExplanation } from "../../render/explanation.ts"
 import { renderReconciled, renderReport, statusToJson } from "../../render/report.ts"
 import { Output, writeStderr, writeStdout } from "../output.ts"
-import { Operations, type StatusView } from "../operations.ts"
+import { Operations } from "../operations.ts"
+import type { StatusView } from "../../shared/executors.ts"
 import { parseResourceId } from "../../shared/input.ts"
 import { hasApi } from "../globalFlags.ts"
 import { withOperations } from "../session.ts"
@@ -42,8 +43,8 @@ const renderStatus = (kinds: KindRegistry, view: StatusView): string => {
 }
 
 const parseInterval = (text: string): Effect.Effect<Duration.Duration, Usage> => {
-  const d = Duration.fromInput(expandDurationShorthand(text) as Duration.Input)
-  return Option.isSome(d) && Duration.isFinite(d.value) && Duration.isGreaterThanOrEqualTo(d.value, Duration.seconds(1))
+  const d = parseDuration(text)
+  return Option.isSome(d) && Duration.isGreaterThanOrEqualTo(d.value, Duration.seconds(1))
     ? Effect.succeed(d.value)
     : Effect.fail(new Usage({ message: `--interval takes a duration of at least 1s, such as 5s, 1m or "10 seconds", not ${JSON.stringify(text)}.` }))
 }

@@ -5,7 +5,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { historyEntryToJson, renderHistory, sitrepToJson, renderSitrep } from "../../render/sitrep.ts"
 import { plural } from "../../render/table.ts"
 import { Usage } from "../../shared/failure.ts"
-import { decodePageToken, DEFAULT_LIMIT, encodePageToken } from "../../shared/pages.ts"
+import { decodePageToken, DEFAULT_LIMIT, encodePageToken, isVersionCursor } from "../../shared/pages.ts"
 import { parseJsonText } from "../../shared/jsonSyntax.ts"
 import { Output, writeStderr } from "../output.ts"
 import { Operations } from "../operations.ts"
@@ -83,7 +83,6 @@ const show = Command.make(
 ).pipe(Command.withDescription("Show the current sitrep, or the given history version."), hasApi)
 
 /** A version in a page token: what `GET /v1/sitreps` gives out too (the same token works in both). */
-const isVersion = (after: string) => /^[1-9]\d{0,15}$/.test(after)
 
 const list = Command.make(
   "list",
@@ -100,7 +99,7 @@ const list = Command.make(
         return yield* new Usage({ message: `--limit takes a whole number of 1 or more, not ${limit.value}; --all lists every version.` })
       }
       if (all && Option.isSome(limit)) return yield* new Usage({ message: "Give --limit or --all, not both." })
-      const before = Option.isSome(pageToken) ? Number(yield* decodePageToken(pageToken.value, isVersion)) as SitrepVersion : undefined
+      const before = Option.isSome(pageToken) ? Number(yield* decodePageToken(pageToken.value, isVersionCursor)) as SitrepVersion : undefined
       const page = yield* (yield* Operations).history(all ? undefined : Option.getOrElse(limit, () => DEFAULT_LIMIT), before)
       const last = page.rows[page.rows.length - 1]
       const nextPageToken = page.more && last !== undefined ? encodePageToken(String(last.version)) : null
@@ -111,7 +110,7 @@ const list = Command.make(
         )
       }
     }))
-).pipe(Command.withDescription("List sitrep history, newest first: version, id, time, author, generations, comment."), hasApi)
+).pipe(Command.withDescription("List sitrep history, newest first: version, id, when and by whom it was published, the planner's label, generations, comment."), hasApi)
 
 const prune = Command.make(
   "prune",
